@@ -1,0 +1,67 @@
+# PharmaStock: `make demo` sets everything up and serves the app; `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev demo run test test-fast e2e lint format worker beat migrate
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(RUNTIME_STAMP) $@
+
+install: $(RUNTIME_STAMP) ## Create .venv and install the runtime dependencies
+
+install-dev: $(DEV_STAMP) ## Install runtime and test/lint dependencies
+
+migrate: install ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: install ## Set up the demo (SQLite, in-process jobs, one login per role) and serve it
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py create_demo_users
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+run: install ## Serve the app with the current environment (DATABASE_URL, REDIS_URL, ...)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-dev ## Run the whole suite (SQLite by default; DATABASE_URL/REDIS_URL when set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install-dev ## Run the suite without browser tests
+	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+e2e: install-dev ## Run the browser journeys only (needs Debian chromium)
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: install-dev ## ruff (lint + format check) and the import-layer contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: install-dev ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: install ## Start a Celery worker for both queues (needs REDIS_URL)
+	$(VENV)/bin/celery -A config worker --loglevel=INFO -Q default,heavy --concurrency=2
+
+beat: install ## Start Celery beat with the schedules kept in the database (needs REDIS_URL)
+	$(VENV)/bin/celery -A config beat --loglevel=INFO

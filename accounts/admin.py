@@ -1,0 +1,146 @@
+from typing import Any
+
+from auditlog.mixins import AuditlogHistoryAdminMixin, LogEntryAdminMixin
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.http import HttpRequest
+
+from .audit import audit_context
+from .models import AuditLogEntry, SecurityEvent, Signature, User
+
+REASON_FIELD = "change_reason"
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="Reason for change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded in the audit trail with this change.",
+    )
+
+
+class ReasonModelForm(forms.ModelForm):
+    change_reason = reason_field()
+
+
+class AuditedModelAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    """Admin for an audited model: a 'Reason for change' field whose text is stored with the
+    trail entries of the save, and an 'Audit log' view per object."""
+
+    form = ReasonModelForm
+    show_auditlog_history_link = True
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if REASON_FIELD not in flatten_fieldsets(fieldsets):
+            fieldsets.append(("Audit", {"fields": [REASON_FIELD]}))
+        return fieldsets
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with audit_context(reason=form.cleaned_data.get(REASON_FIELD, "")):
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        with audit_context(reason=form.cleaned_data.get(REASON_FIELD, "")):
+            super().save_related(request, form, formsets, change)
+
+
+class UserChangeWithReasonForm(UserChangeForm):
+    change_reason = reason_field()
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+class UserCreateWithReasonForm(UserCreationForm):
+    change_reason = reason_field()
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "full_name", "email")
+
+
+@admin.register(User)
+class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
+    form = UserChangeWithReasonForm
+    add_form = UserCreateWithReasonForm
+    list_display = ["username", "full_name", "email", "is_active", "role_names", "last_login"]
+    list_filter = ["is_active", "groups"]
+    search_fields = ["username", "full_name", "email"]
+    ordering = ["username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["full_name", "email"]}),
+        ("Access", {"fields": ["is_active", "groups", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "full_name", "email", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description="Roles")
+    def role_names(self, user: User) -> str:
+        return ", ".join(sorted(group.name for group in user.groups.all()))
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("groups")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody edits: they can be read and filtered, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+if admin.site.is_registered(AuditLogEntry):
+    admin.site.unregister(AuditLogEntry)
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(LogEntryAdminMixin, ReadOnlyAdmin):
+    date_hierarchy = "timestamp"
+    list_select_related = ["content_type", "actor"]
+    list_display = [
+        "created",
+        "resource_url",
+        "action",
+        "msg_short",
+        "user_url",
+        "reason",
+        "source",
+    ]
+    list_filter = ["action", "source", "content_type"]
+    search_fields = ["object_repr", "reason", "actor__username", "actor__full_name"]
+    readonly_fields = ["created", "resource_url", "action", "user_url", "msg", "reason", "source"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "resource_url", "source"]}),
+        ("Changes", {"fields": ["action", "msg", "reason"]}),
+    ]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signed_at", "signer_full_name", "meaning", "content_type", "object_pk"]
+    list_filter = ["meaning", "content_type"]
+    search_fields = ["signer_full_name", "signer_username", "object_pk"]
+    date_hierarchy = "signed_at"
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "kind", "username", "remote_addr"]
+    list_filter = ["kind"]
+    search_fields = ["username"]
+    date_hierarchy = "occurred_at"

@@ -1,0 +1,14 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from .navigation import navigation_for
+from .roles import user_roles
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    roles = sorted(user_roles(user))
+    return {"nav_items": navigation_for(user), "user_roles": [role.label for role in roles]}

@@ -1,0 +1,63 @@
+"""Access checks for views and the API, both reading the role matrix in accounts.roles."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from .roles import Capability, user_can
+
+
+class CapabilityRequiredMixin(AccessMixin):
+    """A page that needs `required_capability`. Anonymous users go to the login page; signed-in
+    users without the capability get a 403 page that says why."""
+
+    required_capability: Capability = Capability.ANY_ROLE
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        capability = self.required_capability
+        if capability is not Capability.PUBLIC and not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not user_can(request.user, capability):
+            raise PermissionDenied(capability.value)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def requires(capability: Capability) -> Callable:
+    """Decorator for function views; the same rules as CapabilityRequiredMixin."""
+
+    def decorator(view: Callable) -> Callable:
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if capability is not Capability.PUBLIC and not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user_can(request.user, capability):
+                raise PermissionDenied(capability.value)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capability = capability  # type: ignore[attr-defined]
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+class HasCapability(BasePermission):
+    """API default: authenticated and holding the view's `required_capability` (ANY_ROLE when
+    the view names none). A view may name one per action in `action_capabilities`."""
+
+    message = "Your role does not allow this action."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return user_can(request.user, required_capability_of(view))
+
+
+def required_capability_of(view: Any) -> Capability:
+    action = getattr(view, "action", None)
+    per_action = getattr(view, "action_capabilities", {}) or {}
+    if action in per_action:
+        return per_action[action]
+    return getattr(view, "required_capability", Capability.ANY_ROLE)

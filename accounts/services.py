@@ -1,0 +1,147 @@
+"""Every write of the accounts app: one function per business action, atomic and audited."""
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+
+from .audit import audit_context
+from .errors import ReasonRequired, SignatureRefused
+from .models import SecurityEvent, Signature, User
+from .roles import Role
+
+security_log = logging.getLogger("pharmastock.security")
+
+EDITABLE_USER_FIELDS = ("full_name", "email", "is_active")
+
+
+def canonical_content_hash(record: models.Model) -> str:
+    """SHA-256 of a record's field values in a canonical JSON form (sorted keys, ISO dates)."""
+    values = model_to_dict(record, fields=[f.name for f in record._meta.concrete_fields])
+    payload = json.dumps(
+        {"model": record._meta.label_lower, "pk": str(record.pk), "fields": values},
+        cls=DjangoJSONEncoder,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def signature_sign(
+    *,
+    signer: User,
+    password: str,
+    meaning: Signature.Meaning | str,
+    target: models.Model,
+    reason: str = "",
+    remote_addr: str | None = None,
+) -> Signature:
+    """Sign `target` after the signer re-entered the password.
+
+    A wrong password signs nothing: it is recorded as a SecurityEvent, logged, and refused
+    with SignatureRefused.
+    """
+    if meaning not in Signature.Meaning.values:
+        raise SignatureRefused(f"'{meaning}' is not a signature meaning.")
+    if not signer.is_active or not password or not signer.check_password(password):
+        SecurityEvent.objects.create(
+            kind=SecurityEvent.Kind.SIGNATURE_FAILED,
+            user=signer,
+            username=signer.get_username(),
+            remote_addr=remote_addr,
+            detail={
+                "meaning": str(meaning),
+                "target": f"{target._meta.label_lower}:{target.pk}",
+            },
+        )
+        security_log.warning(
+            "signature refused: wrong password for user %s signing %s:%s",
+            signer.get_username(),
+            target._meta.label_lower,
+            target.pk,
+        )
+        raise SignatureRefused("The password is not correct. Nothing was signed.")
+    if not signer.full_name.strip():
+        raise SignatureRefused(
+            "Your account has no full name; an administrator must add it before you can sign."
+        )
+    with transaction.atomic(), audit_context(actor=signer, reason=reason):
+        return Signature.objects.create(
+            signer=signer,
+            signer_full_name=signer.full_name,
+            signer_username=signer.get_username(),
+            meaning=meaning,
+            reason=reason,
+            content_type=ContentType.objects.get_for_model(target),
+            object_pk=str(target.pk),
+            content_hash=canonical_content_hash(target),
+        )
+
+
+def signature_matches(signature: Signature, record: models.Model) -> bool:
+    """True while the record still has the content it had when it was signed."""
+    return signature.content_hash == canonical_content_hash(record)
+
+
+def user_update(*, actor: User, user: User, reason: str = "", **changes: Any) -> User:
+    """Change a user's name, e-mail or active flag. Unknown fields are refused."""
+    unknown = set(changes) - set(EDITABLE_USER_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        user = User.objects.select_for_update().get(pk=user.pk)
+        changed = [name for name, value in changes.items() if getattr(user, name) != value]
+        if not changed:
+            return user
+        for name in changed:
+            setattr(user, name, changes[name])
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=changed)
+    return user
+
+
+def user_set_roles(*, actor: User, user: User, roles: set[Role], reason: str) -> User:
+    """Give a user exactly these roles. A role change must say why."""
+    if not reason.strip():
+        raise ReasonRequired("Give a reason for changing roles.", fields={"reason": ["Required."]})
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        groups = Group.objects.filter(name__in=[role.value for role in roles])
+        found = set(groups.values_list("name", flat=True))
+        missing = {role.value for role in roles} - found
+        if missing:
+            raise ValidationError({"roles": [f"Unknown role(s): {', '.join(sorted(missing))}."]})
+        role_groups = Group.objects.filter(name__in=[role.value for role in Role])
+        user.groups.remove(*role_groups.exclude(name__in=found))
+        user.groups.add(*groups)
+        user._roles_cache = None
+    return user
+
+
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    full_name: str,
+    email: str,
+    password: str,
+    roles: set[Role],
+    reason: str = "",
+) -> User:
+    """Create a user with a validated password and the given roles."""
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        user = User(username=username, full_name=full_name, email=email)
+        user.full_clean(exclude=["password"])
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+        if roles:
+            user.groups.add(*Group.objects.filter(name__in=[role.value for role in roles]))
+    return user

@@ -1,0 +1,22 @@
+from django import forms, template
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.filter
+def bootstrap(field: forms.BoundField) -> SafeString:
+    """Render a form field's widget with Bootstrap classes and the invalid state."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    attrs = {"class": css}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.id_for_label}-errors"
+    return field.as_widget(attrs=attrs)

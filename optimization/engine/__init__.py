@@ -1,0 +1,1 @@
+"""Pure optimization computations (policies, multi-echelon, simulation): no Django, no I/O."""

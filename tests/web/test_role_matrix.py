@@ -1,0 +1,296 @@
+"""Every URL in the URLconf, requested by every kind of user, answers exactly what the role
+matrix (accounts.roles) allows.
+
+The URL list is read from the URLconf at test time, so new pages, API endpoints and admin
+models are covered without editing this file. A new URL that needs arguments, or a view
+that does not declare `required_capability`, makes the test fail until it is described here.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.views import APIView
+
+from accounts.models import SecurityEvent, Signature, User
+from accounts.permissions import CapabilityRequiredMixin, required_capability_of
+from accounts.roles import Capability, Role, roles_allow
+from accounts.services import signature_sign
+from tests.factories import TEST_PASSWORD, UserFactory
+
+ANONYMOUS = "anonymous"
+NO_ROLE = "no-role"
+VISITORS = [ANONYMOUS, *[role.value for role in Role], NO_ROLE]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: str  # the pattern as written, for messages
+    name: str
+    namespace: str
+    pattern: URLPattern
+    prefix: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}:{self.name}" if self.namespace else self.name
+
+
+def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Endpoint]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(
+                entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace
+            )
+        elif isinstance(entry, URLPattern):
+            yield Endpoint(prefix + str(entry.pattern), entry.name or "", namespace, entry, prefix)
+
+
+# ---- sample objects for URLs that take an id --------------------------------------------
+
+
+def _signature(ctx: dict) -> Signature:
+    return signature_sign(
+        signer=ctx["target"], password=TEST_PASSWORD, meaning="reviewed", target=ctx["target"]
+    )
+
+
+def _model(label: str) -> Any:
+    return apps.get_model(label)
+
+
+SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
+    "accounts.user": lambda ctx: ctx["target"],
+    "accounts.auditlogentry": lambda ctx: _model("accounts.AuditLogEntry").objects.first(),
+    "accounts.signature": _signature,
+    "accounts.securityevent": lambda ctx: SecurityEvent.objects.create(
+        kind=SecurityEvent.Kind.SIGNATURE_FAILED, username="someone"
+    ),
+    "auth.group": lambda ctx: Group.objects.get(name=Role.VIEWER.value),
+    # The token admin addresses a token by its user's id (TokenProxy.pk).
+    "authtoken.tokenproxy": lambda ctx: _model("authtoken.TokenProxy").objects.create(
+        user=ctx["target"]
+    ),
+    "django_celery_beat.intervalschedule": lambda ctx: ctx["interval"],
+    "django_celery_beat.crontabschedule": lambda ctx: _model(
+        "django_celery_beat.CrontabSchedule"
+    ).objects.create(minute="0", hour="2"),
+    "django_celery_beat.solarschedule": lambda ctx: _model(
+        "django_celery_beat.SolarSchedule"
+    ).objects.create(event="sunrise", latitude=50, longitude=4),
+    "django_celery_beat.clockedschedule": lambda ctx: _model(
+        "django_celery_beat.ClockedSchedule"
+    ).objects.create(clocked_time=timezone.now()),
+    "django_celery_beat.periodictask": lambda ctx: _model(
+        "django_celery_beat.PeriodicTask"
+    ).objects.create(
+        name="nightly ping", task="accounts.diagnostics.ping", interval=ctx["interval"]
+    ),
+    "django_celery_results.taskresult": lambda ctx: _model(
+        "django_celery_results.TaskResult"
+    ).objects.create(task_id="sample-task"),
+    "django_celery_results.groupresult": lambda ctx: _model(
+        "django_celery_results.GroupResult"
+    ).objects.create(group_id="sample-group"),
+}
+
+# Non-admin URLs that take arguments: how to fill them.
+SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
+    "user-detail": lambda ctx: {"pk": ctx["target"].pk},
+}
+
+# Admin models whose records are never added, changed or deleted through the admin.
+READ_ONLY_ADMIN_MODELS = {"accounts.auditlogentry", "accounts.signature", "accounts.securityevent"}
+
+
+def admin_model_label(endpoint: Endpoint) -> str | None:
+    parts = endpoint.route.split("/")
+    if len(parts) > 3 and parts[0] == "admin" and apps.is_installed_label(parts[1]):
+        return f"{parts[1]}.{parts[2]}"
+    return None
+
+
+def is_installed_label(label: str) -> bool:
+    return any(config.label == label for config in apps.get_app_configs())
+
+
+apps.is_installed_label = is_installed_label  # type: ignore[attr-defined]
+
+
+# ---- what each URL requires and what it answers ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expectation:
+    capability: Capability
+    api: bool  # anonymous API calls get 401, anonymous page requests a redirect to login
+    method: str = "get"
+    allowed_status: int = 200
+
+
+def expectation_for(endpoint: Endpoint) -> Expectation:
+    callback = endpoint.pattern.callback
+    if endpoint.namespace == "admin":
+        return admin_expectation(endpoint)
+    if endpoint.full_name == "logout":
+        return Expectation(Capability.PUBLIC, api=False, method="post", allowed_status=302)
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is not None:
+        if "required_capability" not in {
+            name for klass in view_class.__mro__ for name in vars(klass)
+        }:
+            pytest.fail(f"{endpoint.route}: {view_class.__name__} declares no required_capability")
+        view = view_class()
+        view.action = (getattr(callback, "actions", None) or {}).get("get")
+        is_api = issubclass(view_class, APIView) and not issubclass(
+            view_class, CapabilityRequiredMixin
+        )
+        return Expectation(required_capability_of(view), api=is_api)
+    capability = getattr(callback, "required_capability", None)
+    if capability is None:
+        pytest.fail(f"{endpoint.route}: view {callback.__name__} declares no required_capability")
+    return Expectation(capability, api=False)
+
+
+def admin_expectation(endpoint: Endpoint) -> Expectation:
+    name = endpoint.name
+    admin = Capability.MANAGE_MASTER_DATA
+    if name == "login":  # sends everyone to the application's own login page
+        return Expectation(Capability.PUBLIC, api=False, allowed_status=302)
+    if name == "logout":  # Django 5 signs out on POST only, then goes to LOGOUT_REDIRECT_URL
+        return Expectation(admin, api=False, method="post", allowed_status=302)
+    if name in {"view_on_site"}:  # users have no public page to go to
+        return Expectation(admin, api=False, allowed_status=404)
+    if name == "autocomplete":  # no admin uses autocomplete fields yet: every query is refused
+        return Expectation(admin, api=False, allowed_status=403)
+    if endpoint.name == "" and endpoint.route.endswith("(?P<url>.*)$"):  # catch-all
+        return Expectation(admin, api=False, allowed_status=404)
+    if endpoint.name == "":  # object URL without action: redirects to the change page
+        return Expectation(admin, api=False, allowed_status=302)
+    label = admin_model_label(endpoint)
+    if label in READ_ONLY_ADMIN_MODELS and (name.endswith("_add") or name.endswith("_delete")):
+        return Expectation(admin, api=False, allowed_status=403)
+    return Expectation(admin, api=False)
+
+
+def concrete_path(endpoint: Endpoint, ctx: dict) -> str:
+    pattern = endpoint.pattern.pattern
+    converters = getattr(pattern, "converters", {})
+    regex_groups = pattern.regex.groupindex
+    if not converters and not regex_groups:
+        return "/" + endpoint.prefix.replace("^", "") + str(pattern).lstrip("^").rstrip("$")
+    kwargs: dict[str, Any]
+    if endpoint.namespace == "admin":
+        kwargs = admin_kwargs(endpoint, ctx)
+    elif endpoint.full_name in SAMPLE_KWARGS:
+        kwargs = SAMPLE_KWARGS[endpoint.full_name](ctx)
+    else:
+        pytest.fail(
+            f"{endpoint.route} ({endpoint.full_name}) takes arguments: add it to SAMPLE_KWARGS"
+        )
+    from django.urls import reverse
+
+    if endpoint.name:
+        return reverse(endpoint.full_name, kwargs=kwargs)
+    route = endpoint.route
+    for key, value in kwargs.items():
+        route = route.replace(f"<path:{key}>", str(value)).replace(f"(?P<{key}>.*)$", str(value))
+    return "/" + route
+
+
+def admin_kwargs(endpoint: Endpoint, ctx: dict) -> dict[str, Any]:
+    name = endpoint.name
+    if name == "app_list":
+        return {"app_label": "accounts"}
+    if name == "view_on_site":
+        from django.contrib.contenttypes.models import ContentType
+
+        return {
+            "content_type_id": ContentType.objects.get_for_model(User).pk,
+            "object_id": ctx["target"].pk,
+        }
+    if endpoint.route.endswith("(?P<url>.*)$"):
+        return {"url": "no-such-page/"}
+    label = admin_model_label(endpoint)
+    if label is None or label not in SAMPLE_OBJECTS:
+        pytest.fail(
+            f"{endpoint.route}: add a sample object for admin model '{label}' to SAMPLE_OBJECTS"
+        )
+    if label not in ctx["samples"]:
+        ctx["samples"][label] = SAMPLE_OBJECTS[label](ctx)
+    sample = ctx["samples"][label]
+    key = "id" if "<id>" in endpoint.route else "object_id"
+    return {key: sample.pk}
+
+
+def expected_status(expectation: Expectation, visitor: str) -> int:
+    authenticated = visitor != ANONYMOUS
+    roles = frozenset({Role(visitor)}) if visitor in set(Role) else frozenset()
+    if roles_allow(roles, expectation.capability, authenticated=authenticated):
+        return expectation.allowed_status
+    if not authenticated:
+        return 401 if expectation.api else 302
+    return 403
+
+
+@pytest.fixture
+def matrix_context(db: None) -> dict:
+    from django_celery_beat.models import IntervalSchedule
+
+    return {
+        "target": UserFactory(username="target", roles=[Role.VIEWER.value]),
+        "interval": IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS),
+        "samples": {},
+    }
+
+
+def all_endpoints() -> list[Endpoint]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_the_urlconf_has_the_pages_this_test_is_known_to_cover() -> None:
+    names = {endpoint.full_name for endpoint in all_endpoints()}
+    assert {
+        "home",
+        "audit_trail",
+        "login",
+        "healthz",
+        "api_docs",
+        "me",
+        "user-list",
+        "admin:index",
+    } <= names
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_every_url_answers_what_the_role_matrix_allows(
+    visitor: str, client, matrix_context: dict
+) -> None:
+    if visitor != ANONYMOUS:
+        roles = [visitor] if visitor in set(Role) else []
+        client.force_login(UserFactory(username=f"visitor-{visitor}", roles=roles))
+    mismatches = []
+    checked = 0
+    for endpoint in all_endpoints():
+        expectation = expectation_for(endpoint)
+        path = concrete_path(endpoint, matrix_context)
+        response = getattr(client, expectation.method)(path)
+        expected = expected_status(expectation, visitor)
+        checked += 1
+        if response.status_code != expected:
+            mismatches.append(
+                f"{expectation.method.upper()} {path}: {response.status_code}, expected {expected}"
+            )
+        if (
+            expectation.method == "post"
+            and endpoint.full_name in {"logout", "admin:logout"}
+            and visitor != ANONYMOUS
+        ):
+            client.force_login(User.objects.get(username=f"visitor-{visitor}"))
+    assert checked > 20
+    assert not mismatches, f"{visitor}:\n" + "\n".join(mismatches)

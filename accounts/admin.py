@@ -10,6 +10,8 @@ from django.http import HttpRequest
 
 from .audit import audit_context
 from .models import AuditLogEntry, SecurityEvent, Signature, User
+from .roles import Role, user_roles
+from .services import user_set_roles
 
 REASON_FIELD = "change_reason"
 
@@ -49,14 +51,39 @@ class AuditedModelAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
 
+def roles_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=[(role.value, role.label) for role in Role],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="A role change is recorded in the audit trail and needs a reason.",
+    )
+
+
 class UserChangeWithReasonForm(UserChangeForm):
+    roles = roles_field()
     change_reason = reason_field()
 
     class Meta(UserChangeForm.Meta):
         model = User
+        exclude = ["groups", "user_permissions"]
+        fields = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["roles"].initial = sorted(role.value for role in user_roles(self.instance))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        roles_changed = set(cleaned.get("roles") or []) != set(self.fields["roles"].initial or [])
+        if roles_changed and not (cleaned.get(REASON_FIELD) or "").strip():
+            self.add_error(REASON_FIELD, "Give a reason for changing roles.")
+        return cleaned
 
 
 class UserCreateWithReasonForm(UserCreationForm):
+    roles = roles_field()
     change_reason = reason_field()
 
     class Meta(UserCreationForm.Meta):
@@ -69,19 +96,29 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     form = UserChangeWithReasonForm
     add_form = UserCreateWithReasonForm
     list_display = ["username", "full_name", "email", "is_active", "role_names", "last_login"]
-    list_filter = ["is_active", "groups"]
+    list_filter = ["is_active", ("groups", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["username", "full_name", "email"]
     ordering = ["username"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Person", {"fields": ["full_name", "email"]}),
-        ("Access", {"fields": ["is_active", "groups", "is_superuser"]}),
+        ("Access", {"fields": ["is_active", "roles", "is_superuser"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"fields": ["username", "full_name", "email", "password1", "password2"]}),
+        ("Access", {"fields": ["roles"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        roles = {Role(name) for name in form.cleaned_data.get("roles") or []}
+        previous = user_roles(form.instance) if change else frozenset()  # cached before the save
+        if roles == previous:
+            return
+        reason = form.cleaned_data.get(REASON_FIELD, "") or ("" if change else "new user")
+        user_set_roles(actor=request.user, user=form.instance, roles=roles, reason=reason)
 
     @admin.display(description="Roles")
     def role_names(self, user: User) -> str:

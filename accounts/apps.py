@@ -17,8 +17,7 @@ class AccountsConfig(AppConfig):
         auditlog.register(
             User,
             include_fields=audited_fields(User, exclude={"password", "last_login"}),
-            m2m_fields={"groups"},
-        )
+        )  # roles (groups) are recorded by services.user_set_roles as one "roles" change
         auditlog.register(Signature, include_fields=audited_fields(Signature))
         pre_save.connect(
             fill_log_entry_from_context, sender=AuditLogEntry, dispatch_uid="audit_context"

@@ -15,7 +15,7 @@ from django.forms.models import model_to_dict
 
 from .audit import audit_context
 from .errors import ReasonRequired, SignatureRefused
-from .models import SecurityEvent, Signature, User
+from .models import AuditLogEntry, SecurityEvent, Signature, User
 from .roles import Role
 
 security_log = logging.getLogger("pharmastock.security")
@@ -108,21 +108,32 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes: Any) ->
     return user
 
 
-def user_set_roles(*, actor: User, user: User, roles: set[Role], reason: str) -> User:
-    """Give a user exactly these roles. A role change must say why."""
+def user_set_roles(*, actor: User | None, user: User, roles: set[Role], reason: str) -> User:
+    """Give a user exactly these roles. A role change must say why; it is recorded as one
+    trail entry `roles: [old] -> [new]`."""
     if not reason.strip():
         raise ReasonRequired("Give a reason for changing roles.", fields={"reason": ["Required."]})
+    wanted = {Role(role).value for role in roles}
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
-        groups = Group.objects.filter(name__in=[role.value for role in roles])
-        found = set(groups.values_list("name", flat=True))
-        missing = {role.value for role in roles} - found
-        if missing:
-            raise ValidationError({"roles": [f"Unknown role(s): {', '.join(sorted(missing))}."]})
-        role_groups = Group.objects.filter(name__in=[role.value for role in Role])
-        user.groups.remove(*role_groups.exclude(name__in=found))
-        user.groups.add(*groups)
-        user._roles_cache = None
+        user = User.objects.select_for_update().get(pk=user.pk)
+        current = set(user.groups.filter(name__in=list(Role)).values_list("name", flat=True))
+        if current == wanted:
+            return user
+        user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+        user.groups.add(*Group.objects.filter(name__in=wanted - current))
+        _record_role_change(user, old=current, new=wanted)
     return user
+
+
+def _record_role_change(user: User, *, old: set[str], new: set[str]) -> None:
+    AuditLogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(User),
+        object_pk=str(user.pk),
+        object_id=user.pk,
+        object_repr=str(user),
+        action=AuditLogEntry.Action.UPDATE,
+        changes={"roles": [", ".join(sorted(old)), ", ".join(sorted(new))]},
+    )
 
 
 def user_create(
@@ -143,5 +154,5 @@ def user_create(
         user.set_password(password)
         user.save()
         if roles:
-            user.groups.add(*Group.objects.filter(name__in=[role.value for role in roles]))
+            user_set_roles(actor=actor, user=user, roles=roles, reason=reason or "new user")
     return user

@@ -1,0 +1,213 @@
+import pytest
+from django.test import override_settings
+
+from accounts.models import AuditLogEntry
+from accounts.roles import Role
+from accounts.services import user_update
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_renders_for_anonymous_visitors(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert 'name="username"' in response.content.decode()
+
+
+def test_good_credentials_sign_in_and_land_on_the_dashboard(client, planner) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/accounts/login/", {"username": planner.username, "password": TEST_PASSWORD}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Good to see you" in response.content.decode()
+
+
+def test_wrong_password_is_refused_with_a_message(client, planner) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/accounts/login/", {"username": planner.username, "password": "nope"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("role", "visible", "hidden"),
+    [
+        (Role.ADMIN, {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex"}, set()),
+        (Role.PLANNER, {"nav-home", "nav-api_docs"}, {"nav-audit_trail", "nav-adminindex"}),
+        (Role.QUALITY, {"nav-home", "nav-audit_trail", "nav-api_docs"}, {"nav-adminindex"}),
+        (Role.SUPPLIER, {"nav-home", "nav-api_docs"}, {"nav-audit_trail", "nav-adminindex"}),
+        (Role.VIEWER, {"nav-home", "nav-api_docs"}, {"nav-audit_trail", "nav-adminindex"}),
+    ],
+)
+def test_navigation_shows_what_the_role_may_open(client, make_user, role, visible, hidden) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(role))
+
+    page = client.get("/").content.decode()
+
+    assert all(f'data-testid="{item}"' in page for item in visible)
+    assert not any(f'data-testid="{item}"' in page for item in hidden)
+
+
+def test_supplier_dashboard_describes_the_supplier_portal(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(Role.SUPPLIER))
+
+    page = client.get("/").content.decode()
+
+    assert 'data-testid="home-supplier"' in page
+    assert 'data-testid="home-placeholder"' not in page
+
+
+def test_user_without_role_sees_a_page_saying_so(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user())
+
+    response = client.get("/")
+
+    assert response.status_code == 403
+    assert "Your account has no role yet" in response.content.decode()
+    assert 'data-testid="nav-home"' not in response.content.decode()
+
+
+def test_user_with_a_role_but_not_this_one_is_told_the_role_does_not_allow_it(
+    client, planner
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    response = client.get("/audit/")
+
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.content.decode()
+
+
+class TestAuditTrailPage:
+    @pytest.fixture
+    def changes(self, make_user, admin_user):  # type: ignore[no-untyped-def]
+        quality = make_user(Role.QUALITY, username="qa")
+        target = make_user(Role.VIEWER, username="target", full_name="Old Name")
+        user_update(actor=admin_user, user=target, full_name="Admin Name", reason="by admin")
+        user_update(actor=quality, user=target, full_name="Quality Name", reason="by quality")
+        return {"quality": quality, "admin": admin_user, "target": target}
+
+    def test_lists_changes_with_old_and_new_values_and_reason(self, client, changes) -> None:  # type: ignore[no-untyped-def]
+        client.force_login(changes["quality"])
+
+        page = client.get("/audit/").content.decode()
+
+        assert "<del>Admin Name</del> → Quality Name" in page
+        assert "by quality" in page
+
+    def test_filters_by_user(self, client, changes) -> None:  # type: ignore[no-untyped-def]
+        client.force_login(changes["quality"])
+
+        page = client.get("/audit/", {"actor": changes["admin"].pk}).content.decode()
+
+        assert "by admin" in page
+        assert "by quality" not in page
+
+    def test_filters_by_record_type_and_dates(self, client, changes) -> None:  # type: ignore[no-untyped-def]
+        client.force_login(changes["quality"])
+        content_type = AuditLogEntry.objects.filter(reason="by admin").get().content_type_id
+
+        page = client.get(
+            "/audit/",
+            {"content_type": content_type, "date_from": "2000-01-01", "date_to": "2000-01-02"},
+        ).content.decode()
+
+        assert "No trail entries match these filters." in page
+
+    def test_end_date_before_start_date_is_explained(self, client, changes) -> None:  # type: ignore[no-untyped-def]
+        client.force_login(changes["quality"])
+
+        page = client.get(
+            "/audit/", {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+        ).content.decode()
+
+        assert "The end date is before the start date." in page
+
+    def test_htmx_request_gets_only_the_results_fragment(self, client, changes) -> None:  # type: ignore[no-untyped-def]
+        client.force_login(changes["quality"])
+
+        response = client.get(
+            "/audit/", {"actor": changes["admin"].pk}, headers={"HX-Request": "true"}
+        )
+
+        body = response.content.decode()
+        assert body.lstrip().startswith('<div id="trail-results"')
+        assert "<html" not in body
+        assert "HX-Request" in response["Vary"]
+
+    def test_paginates_long_trails(self, client, changes, admin_user) -> None:  # type: ignore[no-untyped-def]
+        for number in range(60):
+            user_update(actor=admin_user, user=changes["target"], full_name=f"Name {number}")
+        client.force_login(changes["quality"])
+
+        page = client.get("/audit/").content.decode()
+
+        assert "1 / 2" in page
+        assert "Next" in page
+
+
+def test_healthz_reports_database_cache_and_broker(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/healthz")
+
+    report = response.json()
+    assert response.status_code == 200
+    assert report["status"] == "ok"
+    assert {name for name, check in report["checks"].items() if check["ok"]} == {
+        "database",
+        "cache",
+        "broker",
+    }
+
+
+def test_healthz_answers_503_when_a_check_fails(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken_cache() -> dict:
+        raise ConnectionError("redis://secret-host:6379 refused")
+
+    monkeypatch.setattr("accounts.health.check_cache", broken_cache)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == {
+        "ok": False,
+        "error": "ConnectionError",
+        "ms": response.json()["checks"]["cache"]["ms"],
+    }
+    assert "secret-host" not in response.content.decode()
+
+
+def test_pages_send_the_csrf_token_on_htmx_requests(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get("/").content.decode()
+
+    assert 'hx-headers=\'{"X-CSRFToken": "' in page
+
+
+def test_pages_load_no_asset_from_the_internet(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    for url in ["/", "/api/docs/", "/accounts/login/"]:
+        page = client.get(url).content.decode()
+        assert "https://" not in page.replace("https://www.w3.org", ""), url
+
+
+class TestDemoUsers:
+    def test_are_refused_outside_the_demo(self) -> None:
+        from django.core.management import CommandError, call_command
+
+        with pytest.raises(CommandError, match="only created for the demo"):
+            call_command("create_demo_users")
+
+    @override_settings(DEBUG=True)
+    def test_one_per_role_with_the_documented_password(self, client) -> None:  # type: ignore[no-untyped-def]
+        from django.core.management import call_command
+
+        call_command("create_demo_users")
+
+        for role in Role:
+            assert client.login(username=role.value, password=f"pharma-demo-{role.value}")

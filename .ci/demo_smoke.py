@@ -1,0 +1,65 @@
+"""Smoke test of `make demo` as a person would use it: wait for the server, open the login
+page, sign in as each demo user and check the navigation of its role. Standard library only.
+
+Usage: python .ci/demo_smoke.py http://127.0.0.1:8765
+"""
+
+import http.cookiejar
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+EXPECTED_NAV = {
+    "admin": {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex"},
+    "planner": {"nav-home", "nav-api_docs"},
+    "quality": {"nav-home", "nav-audit_trail", "nav-api_docs"},
+    "supplier": {"nav-home", "nav-api_docs"},
+    "viewer": {"nav-home", "nav-api_docs"},
+}
+
+
+def wait_for(url: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+                return response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def sign_in(base: str, username: str, password: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base}/accounts/login/", timeout=10).read()
+    token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(f"{base}/accounts/login/", data=form,
+                                     headers={"Referer": f"{base}/accounts/login/"})
+    with opener.open(request, timeout=10) as response:
+        return response.read().decode()
+
+
+def main(base: str) -> int:
+    login_page = wait_for(f"{base}/accounts/login/", seconds=240)
+    assert 'name="username"' in login_page, "the login page has no username field"
+    print(f"login page served at {base}/accounts/login/")
+    failures = 0
+    for role, expected in EXPECTED_NAV.items():
+        page = sign_in(base, role, f"pharma-demo-{role}")
+        shown = set(re.findall(r'data-testid="(nav-[^"]+)"', page))
+        status = "ok" if shown == expected else f"MISMATCH, expected {sorted(expected)}"
+        failures += shown != expected
+        print(f"  {role:<9} navigation {sorted(shown)} {status}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1].rstrip("/")))

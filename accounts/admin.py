@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from .audit import audit_context
@@ -140,6 +141,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+
+# Roles are groups whose names the role matrix relies on: they are fixed by a migration and
+# given to users only through the user form (audited, with a reason), never edited directly.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 if admin.site.is_registered(AuditLogEntry):
     admin.site.unregister(AuditLogEntry)

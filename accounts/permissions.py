@@ -2,10 +2,15 @@
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.permissions import BasePermission
 
 from .roles import Capability, user_can
@@ -20,10 +25,21 @@ class CapabilityRequiredMixin(AccessMixin):
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         capability = self.required_capability
         if capability is not Capability.PUBLIC and not request.user.is_authenticated:
-            return self.handle_no_permission()
+            return login_redirect(request)
         if not user_can(request.user, capability):
             raise PermissionDenied(capability.value)
         return super().dispatch(request, *args, **kwargs)
+
+
+def login_redirect(request: Any) -> HttpResponse:
+    """To the login page and back. An htmx request (say, a filter after the session expired)
+    sends the whole page there instead of swapping the login form into a fragment."""
+    if getattr(request, "htmx", False):
+        current = request.htmx.current_url_abs_path or request.get_full_path()
+        return HttpResponseClientRedirect(
+            f"{resolve_url(settings.LOGIN_URL)}?next={quote(current)}"
+        )
+    return redirect_to_login(request.get_full_path())
 
 
 def requires(capability: Capability) -> Callable:
@@ -32,7 +48,7 @@ def requires(capability: Capability) -> Callable:
     def decorator(view: Callable) -> Callable:
         def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
             if capability is not Capability.PUBLIC and not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return login_redirect(request)
             if not user_can(request.user, capability):
                 raise PermissionDenied(capability.value)
             return view(request, *args, **kwargs)

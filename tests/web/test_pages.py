@@ -211,3 +211,18 @@ class TestDemoUsers:
 
         for role in Role:
             assert client.login(username=role.value, password=f"pharma-demo-{role.value}")
+
+
+def test_htmx_request_without_a_session_redirects_the_whole_page_to_login(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(
+        "/audit/",
+        {"actor": 1},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/audit/?actor=1"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/audit/%3Factor%3D1"
+
+
+def test_role_groups_cannot_be_edited_in_the_admin(admin_client) -> None:  # type: ignore[no-untyped-def]
+    assert admin_client.get("/admin/auth/group/").status_code == 404

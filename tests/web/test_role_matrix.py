@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.views import APIView
@@ -71,7 +70,6 @@ SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
     "accounts.securityevent": lambda ctx: SecurityEvent.objects.create(
         kind=SecurityEvent.Kind.SIGNATURE_FAILED, username="someone"
     ),
-    "auth.group": lambda ctx: Group.objects.get(name=Role.VIEWER.value),
     # The token admin addresses a token by its user's id (TokenProxy.pk).
     "authtoken.tokenproxy": lambda ctx: _model("authtoken.TokenProxy").objects.create(
         user=ctx["target"]

@@ -33,7 +33,7 @@ class Command(AuditedCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("Demo users are only created for the demo (DEBUG=1).")
-        self.stdout.write("Demo logins (http://127.0.0.1:8000):")
+        self.stdout.write("Demo logins:")
         for role in Role:
             username = role.value
             if not User.objects.filter(username=username).exists():

@@ -1,0 +1,211 @@
+"""Take the README screenshots (docs/screenshots/*.png) of a running PharmaStock demo.
+
+The pictures are taken with Playwright driving Debian's Chromium (no browser download: there
+is no network), signing in through the real login form as each demo user.
+
+Reproduce them from the repository root (SQLite demo: no PostgreSQL or Redis needed). A
+separate SQLite file keeps the screenshot data apart from your own demo database::
+
+    export DEBUG=1 DATABASE_URL=sqlite:////tmp/pharmastock-screenshots.sqlite3
+    .venv/bin/python docs/screenshots.py --setup-only      # migrate, demo users, sample changes
+    .venv/bin/python manage.py runserver 127.0.0.1:8011 --noreload &
+    .venv/bin/python docs/screenshots.py --base-url http://127.0.0.1:8011
+    kill %1
+
+`--setup-only` (or `--setup`, which then goes on to take the screenshots) is idempotent and
+runs, in this process, against the database of the current settings:
+
+* ``manage.py migrate`` and ``manage.py create_demo_users`` (logins: username = role name,
+  password ``pharma-demo-<role>``);
+* two audited changes to the viewer, so the audit trail has something to show::
+
+      user_update(actor=admin, user=viewer, full_name="Vera M. Viewer",
+                  reason="Name corrected after HR record")
+      user_set_roles(actor=admin, user=viewer, roles={Role.VIEWER, Role.QUALITY},
+                     reason="Covers QA during audit week")
+
+* a user without any role: ``newhire`` ("New Hire"), password ``NO_ROLE_PASSWORD`` below.
+
+Taking the screenshots only needs the server: it does not touch the database itself.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = Path(__file__).resolve().parent / "screenshots"
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+
+NO_ROLE_USERNAME = "newhire"
+NO_ROLE_PASSWORD = "first-day-at-the-warehouse-2025"  # noqa: S105 - demo account only
+
+
+def demo_password(username: str) -> str:
+    return f"pharma-demo-{username}"
+
+
+# --------------------------------------------------------------------------- set-up (Django)
+
+
+def setup_demo_data() -> None:
+    """Migrate, create the demo users and the sample changes. Safe to run again."""
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services import user_create, user_set_roles, user_update
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("create_demo_users")
+
+    admin = User.objects.get(username="admin")
+    viewer = User.objects.get(username="viewer")
+    # Both services do nothing (and record nothing) when the values are already set.
+    viewer = user_update(
+        actor=admin,
+        user=viewer,
+        full_name="Vera M. Viewer",
+        reason="Name corrected after HR record",
+    )
+    user_set_roles(
+        actor=admin,
+        user=viewer,
+        roles={Role.VIEWER, Role.QUALITY},
+        reason="Covers QA during audit week",
+    )
+    if not User.objects.filter(username=NO_ROLE_USERNAME).exists():
+        user_create(
+            actor=None,
+            username=NO_ROLE_USERNAME,
+            full_name="New Hire",
+            email="newhire@demo.invalid",
+            password=NO_ROLE_PASSWORD,
+            roles=set(),
+        )
+    print(f"Set-up done; no-role login: {NO_ROLE_USERNAME} / {NO_ROLE_PASSWORD}")
+
+
+# ------------------------------------------------------------------------ screenshots (HTTP)
+
+
+class Shooter:
+    """Fresh browser contexts (one cookie jar per user) and the screenshot files."""
+
+    def __init__(self, browser: Any, base_url: str, out_dir: Path) -> None:
+        self.browser, self.base_url, self.out_dir = browser, base_url, out_dir
+        self.saved: list[Path] = []
+
+    def new_page(self, username: str | None = None, password: str = "") -> Any:
+        """A page in a new context, signed in through the login form when a user is given."""
+        context = self.browser.new_context(base_url=self.base_url, viewport=VIEWPORT)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        if username:
+            page.goto("/accounts/login/")
+            page.locator("#id_username").fill(username)
+            page.locator("#id_password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state("networkidle")
+            if "/accounts/login/" in page.url:
+                raise SystemExit(f"Could not sign in as {username!r} (did you run --setup?)")
+        return page
+
+    def shot(self, page: Any, name: str, *, full_page: bool = False) -> None:
+        page.wait_for_load_state("networkidle")
+        path = self.out_dir / name
+        page.screenshot(path=str(path), full_page=full_page)
+        self.saved.append(path)
+        print(f"saved {path}")
+
+
+def take_screenshots(base_url: str, out_dir: Path) -> list[Path]:
+    from playwright.sync_api import expect, sync_playwright
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+        )
+        s = Shooter(browser, base_url, out_dir)
+
+        # 1. Login page (anonymous).
+        page = s.new_page()
+        page.goto("/accounts/login/")
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        s.shot(page, "login.png")
+        page.context.close()
+
+        # 2. Planner's dashboard, then 4. the API docs as the planner.
+        page = s.new_page("planner", demo_password("planner"))
+        page.goto("/")
+        expect(page.get_by_test_id("main-nav")).to_be_visible()
+        s.shot(page, "dashboard-planner.png", full_page=True)
+        page.goto("/api/docs/")
+        page.locator(".swagger-ui .opblock").first.wait_for(state="visible")
+        # Expand the first operation so the picture shows what a call looks like.
+        page.locator(".swagger-ui .opblock-summary").first.click()
+        page.locator(".swagger-ui .opblock.is-open .opblock-body").first.wait_for()
+        page.evaluate("window.scrollTo(0, 0)")
+        s.shot(page, "api-docs.png")
+        page.context.close()
+
+        # 3. Audit trail and 5. the viewer's admin change page, as the admin.
+        page = s.new_page("admin", demo_password("admin"))
+        page.goto("/audit/")
+        expect(page.locator("table tbody tr").first).to_be_visible()
+        s.shot(page, "audit-trail.png")
+        page.goto("/admin/accounts/user/?q=viewer")
+        link = page.locator("#result_list th a", has_text="viewer").first
+        page.goto(link.get_attribute("href").split("?")[0])  # /admin/accounts/user/<id>/change/
+        expect(page.locator("#id_roles")).to_be_visible()
+        expect(page.locator("#id_change_reason")).to_be_visible()
+        s.shot(page, "admin-user.png", full_page=True)
+        page.context.close()
+
+        # 6. What a signed-in user without a role sees.
+        page = s.new_page(NO_ROLE_USERNAME, NO_ROLE_PASSWORD)
+        page.goto("/")
+        expect(page.get_by_test_id("access-denied")).to_be_visible()
+        s.shot(page, "no-role.png")
+        page.context.close()
+
+        browser.close()
+    return s.saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8011")
+    parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--setup", action="store_true", help="set up the demo data first")
+    group.add_argument("--setup-only", action="store_true", help="only set up the demo data")
+    args = parser.parse_args()
+    if args.setup or args.setup_only:
+        setup_demo_data()
+    if not args.setup_only:
+        take_screenshots(args.base_url.rstrip("/"), args.out_dir)
+
+
+if __name__ == "__main__":
+    main()

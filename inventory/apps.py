@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = "Inventory: SKUs, sites, lots and stock movements"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from accounts.audit import audited_fields
+
+        from .models import Lot, Site, Sku, StockMovement
+
+        # Master data and lots: every change. Movements are themselves a ledger; their creation
+        # is logged with who and why. DailyDemand and StockPosition are derived tables, rebuilt
+        # from movements and imports (whose raw files and row results are kept), so not logged.
+        for model in (Sku, Site, Lot, StockMovement):
+            auditlog.register(model, include_fields=audited_fields(model))

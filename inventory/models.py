@@ -1,0 +1,331 @@
+"""SKUs, the site network, lots with expiry, the stock-movement ledger and the derived tables
+(daily demand, stock positions) that pages and engines read. Words: ../shared/DOMAIN.md."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Category(models.TextChoices):
+    VACCINE = "vaccine", "Vaccine"
+    BIOLOGIC = "biologic", "Biologic"
+    SMALL_MOLECULE = "small_molecule", "Small molecule"
+    ONCOLOGY = "oncology", "Oncology"
+    SPECIALTY = "specialty", "Specialty"
+
+
+class TemperatureZone(models.TextChoices):
+    ULTRA_COLD = "ultra_cold", "Ultra-cold (-80..-60 °C)"
+    FROZEN = "frozen", "Frozen (-25..-15 °C)"
+    REFRIGERATED = "refrigerated", "Refrigerated (2..8 °C)"
+    ROOM = "room", "Room (15..25 °C)"
+
+
+# Allowed storage range of each zone in °C, both ends included.
+ZONE_LIMITS_C: dict[str, tuple[float, float]] = {
+    TemperatureZone.ULTRA_COLD: (-80.0, -60.0),
+    TemperatureZone.FROZEN: (-25.0, -15.0),
+    TemperatureZone.REFRIGERATED: (2.0, 8.0),
+    TemperatureZone.ROOM: (15.0, 25.0),
+}
+
+
+class Criticality(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class Sku(models.Model):
+    """A product at one strength and pack."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    temperature_zone = models.CharField(max_length=20, choices=TemperatureZone.choices)
+    shelf_life_days = models.PositiveIntegerField()
+    min_remaining_shelf_life_days = models.PositiveIntegerField(
+        default=0, help_text="Lots received with less remaining shelf life are refused."
+    )
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    criticality = models.CharField(
+        max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
+    )
+    controlled_substance = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "SKU"
+        verbose_name_plural = "SKUs"
+        indexes = [
+            models.Index(fields=["category"], name="sku_category_idx"),
+            models.Index(fields=["temperature_zone"], name="sku_zone_idx"),
+            models.Index(fields=["name"], name="sku_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shelf_life_days__gt=0), name="sku_shelf_life_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_remaining_shelf_life_days__lt=F("shelf_life_days")),
+                name="sku_min_remaining_below_shelf_life",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="sku_unit_cost_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("category", Category), name="sku_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("temperature_zone", TemperatureZone), name="sku_zone_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("criticality", Criticality), name="sku_criticality_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Echelon(models.TextChoices):
+    PLANT = "plant", "Plant"
+    DC = "dc", "Distribution centre"
+    WAREHOUSE = "warehouse", "Warehouse"
+    HOSPITAL = "hospital", "Hospital / pharmacy"
+
+
+class Site(models.Model):
+    """A node of the network, replenished from another site (a tree or a DAG)."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    echelon = models.CharField(max_length=20, choices=Echelon.choices)
+    region = models.CharField(max_length=100, blank=True)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    replenished_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replenishes"
+    )
+    transit_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Days from the replenishing site to this one."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("echelon", Echelon), name="site_echelon_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="site_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="site_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replenished_from=F("pk")), name="site_not_replenished_from_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class LotStatus(models.TextChoices):
+    QUARANTINE = "quarantine", "Quarantine"
+    RELEASED = "released", "Released"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+class Lot(models.Model):
+    """A quantity of one SKU at one site with a lot number and an expiry date. Its quantity
+    changes only through stock movements (inventory.services)."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="lots")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="lots")
+    lot_number = models.CharField(max_length=60)
+    expiry_date = models.DateField()
+    quantity = models.IntegerField(default=0)
+    status = models.CharField(
+        max_length=20, choices=LotStatus.choices, default=LotStatus.QUARANTINE
+    )
+    received_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["expiry_date", "pk"]
+        indexes = [
+            models.Index(fields=["sku", "site", "status", "expiry_date"], name="lot_fefo_idx"),
+            models.Index(fields=["expiry_date"], name="lot_expiry_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sku", "site", "lot_number"], name="lot_unique_per_sku_site"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="lot_quantity_not_negative"),
+            models.CheckConstraint(
+                condition=_in_choices("status", LotStatus), name="lot_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku.code} lot {self.lot_number} @ {self.site.code}"
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", "Receipt"
+    ISSUE = "issue", "Issue"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    WRITE_OFF = "write_off", "Write-off"
+
+
+INBOUND_KINDS = (MovementKind.RECEIPT, MovementKind.TRANSFER_IN)
+OUTBOUND_KINDS = (MovementKind.ISSUE, MovementKind.TRANSFER_OUT, MovementKind.WRITE_OFF)
+
+
+class StockMovement(models.Model):
+    """The append-only stock ledger: on-hand is the sum of movements, never typed in."""
+
+    kind = models.CharField(max_length=20, choices=MovementKind.choices)
+    quantity = models.IntegerField(help_text="Signed: positive into the lot, negative out of it.")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="movements")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    reference = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["sku", "site", "occurred_at"], name="movement_sku_site_time_idx"),
+            models.Index(fields=["occurred_at"], name="movement_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("kind", MovementKind), name="movement_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=INBOUND_KINDS, quantity__gt=0)
+                | Q(kind__in=OUTBOUND_KINDS, quantity__lt=0)
+                | (Q(kind=MovementKind.ADJUSTMENT) & ~Q(quantity=0)),
+                name="movement_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity:+d} {self.lot}"
+
+
+class DailyDemand(models.Model):
+    """Units asked for per SKU, site and day: the history the forecasts read (derived)."""
+
+    id = models.BigAutoField(primary_key=True)
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    quantity = models.IntegerField()
+
+    class Meta:
+        ordering = ["sku", "site", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "site", "date"], name="demand_unique_per_day"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="demand_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.site_id} {self.date}: {self.quantity}"
+
+
+class StockStatus(models.TextChoices):
+    STOCKOUT = "stockout", "Stock-out"
+    BELOW_SAFETY = "below_safety", "Below safety stock"
+    EXPIRING = "expiring", "Expiring"
+    EXCESS = "excess", "Excess"
+    OK = "ok", "OK"
+
+
+class StockPosition(models.Model):
+    """One row per SKU and site with what the pages and planners need at a glance (derived,
+    refreshed by inventory.services.stock_positions_refresh)."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="positions")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="positions")
+    on_hand = models.IntegerField(default=0, help_text="Released, unexpired units.")
+    quarantine = models.IntegerField(default=0)
+    on_order = models.IntegerField(default=0)
+    allocated = models.IntegerField(default=0)
+    backorders = models.IntegerField(default=0)
+    inventory_position = models.IntegerField(
+        default=0, help_text="On hand + on order - backorders - allocated."
+    )
+    expiring_quantity = models.IntegerField(
+        default=0, help_text="Released units expiring within the expiry warning window."
+    )
+    next_expiry = models.DateField(null=True, blank=True)
+    avg_daily_demand = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    days_of_cover = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    safety_stock = models.IntegerField(
+        null=True, blank=True, help_text="From the replenishment policy, when one exists."
+    )
+    stock_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    status = models.CharField(max_length=20, choices=StockStatus.choices, default=StockStatus.OK)
+    abc_class = models.CharField(max_length=1, blank=True)
+    xyz_class = models.CharField(max_length=1, blank=True)
+    annual_consumption_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    demand_cv = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
+    classified_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sku", "site"]
+        indexes = [
+            models.Index(fields=["status"], name="position_status_idx"),
+            models.Index(fields=["site", "status"], name="position_site_status_idx"),
+            models.Index(fields=["abc_class", "xyz_class"], name="position_abc_xyz_idx"),
+            models.Index(fields=["days_of_cover"], name="position_cover_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "site"], name="position_unique_per_sku_site"),
+            models.CheckConstraint(
+                condition=Q(
+                    on_hand__gte=0,
+                    quarantine__gte=0,
+                    on_order__gte=0,
+                    allocated__gte=0,
+                    backorders__gte=0,
+                ),
+                name="position_quantities_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("status", StockStatus), name="position_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(abc_class__in=["", "A", "B", "C"]), name="position_abc_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(xyz_class__in=["", "X", "Y", "Z"]), name="position_xyz_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.site_id}: {self.on_hand} on hand"

@@ -1,0 +1,69 @@
+"""Pure stock-status rules (no Django): what the badge on a SKU-site says, and how much of its
+stock is projected to expire before demand consumes it (FEFO)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+EXPIRY_WINDOW_DAYS = 90  # lots expiring within this many days are checked for waste
+EXCESS_COVER_DAYS = 180  # more days of cover than this is excess stock
+
+
+@dataclass(frozen=True)
+class LotOnHand:
+    quantity: int
+    expiry_date: date
+
+
+def projected_expiring_units(
+    lots: Sequence[LotOnHand],
+    *,
+    daily_demand: float,
+    today: date,
+    window_days: int = EXPIRY_WINDOW_DAYS,
+) -> int:
+    """Units of lots expiring within the window that FEFO consumption at `daily_demand` will not
+    use before they expire. Lots are consumed in expiry order; a lot can be used up to and
+    including its expiry date."""
+    consumed_until_previous = 0.0
+    at_risk = 0
+    for lot in sorted(lots, key=lambda lot: lot.expiry_date):
+        days_usable = (lot.expiry_date - today).days + 1
+        if days_usable <= 0:  # already expired: the write-off job takes it, it is not on hand
+            continue
+        capacity = max(daily_demand * days_usable - consumed_until_previous, 0.0)
+        used = min(float(lot.quantity), capacity)
+        consumed_until_previous += used
+        if days_usable <= window_days:
+            at_risk += int(round(lot.quantity - used))
+    return at_risk
+
+
+def days_of_cover(on_hand: int, daily_demand: float) -> float | None:
+    if daily_demand <= 0:
+        return None
+    return on_hand / daily_demand
+
+
+def stock_status(
+    *,
+    on_hand: int,
+    inventory_position: int,
+    daily_demand: float,
+    safety_stock: int | None,
+    expiring_units: int,
+    cover_days: float | None,
+) -> str:
+    """One status per SKU-site, most urgent first: stock-out, below safety stock, expiring,
+    excess, ok. Values are inventory.models.StockStatus values."""
+    if on_hand <= 0 and daily_demand > 0:
+        return "stockout"
+    if safety_stock is not None and inventory_position < safety_stock:
+        return "below_safety"
+    if expiring_units > 0:
+        return "expiring"
+    if cover_days is not None and cover_days > EXCESS_COVER_DAYS:
+        return "excess"
+    if on_hand > 0 and daily_demand <= 0:
+        return "excess"
+    return "ok"

@@ -35,7 +35,7 @@ def projected_expiring_units(
         used = min(float(lot.quantity), capacity)
         consumed_until_previous += used
         if days_usable <= window_days:
-            at_risk += int(round(lot.quantity - used))
+            at_risk += round(lot.quantity - used)
     return at_risk
 
 

@@ -130,11 +130,11 @@ def stock_receive(
     below the SKU's minimum. New stock waits in quarantine unless `status` says otherwise."""
     _require_positive(quantity)
     today = _today(today)
-    remaining = (expiry_date - today).days
-    if remaining < sku.min_remaining_shelf_life_days:
+    remaining, minimum = (expiry_date - today).days, sku.min_remaining_shelf_life_days
+    if remaining < minimum:
         raise ShelfLifeTooShort(
-            f"Lot {lot_number} of {sku.code} expires on {expiry_date:%Y-%m-%d}: {remaining} days of "
-            f"shelf life left, below the minimum of {sku.min_remaining_shelf_life_days} days. "
+            f"Lot {lot_number} of {sku.code} expires on {expiry_date:%Y-%m-%d}: "
+            f"{remaining} days of shelf life left, below the minimum of {minimum} days. "
             "Nothing was received.",
             fields={"expiry_date": ["Remaining shelf life is below the SKU's minimum."]},
         )
@@ -271,7 +271,8 @@ def stock_adjust(
         lot = Lot.objects.select_for_update().get(pk=lot.pk)
         if lot.quantity + quantity < 0:
             raise InsufficientStock(
-                f"Lot {lot.lot_number} holds {lot.quantity} units; it cannot go down by {-quantity}.",
+                f"Lot {lot.lot_number} holds {lot.quantity} units; "
+                f"it cannot go down by {-quantity}.",
                 fields={"quantity": [f"At least {-lot.quantity}."]},
             )
         movement = _move(
@@ -326,9 +327,10 @@ def lot_set_status(
         if status == LotStatus.RELEASED and (
             lot.status in (LotStatus.EXPIRED, LotStatus.REJECTED) or lot.expiry_date < today
         ):
+            past_expiry = " and past its expiry date" if lot.expiry_date < today else ""
             raise LotNotUsable(
-                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}"
-                f"{' and past its expiry date' if lot.expiry_date < today else ''}: it cannot be released."
+                f"Lot {lot.lot_number} is {lot.get_status_display().lower()}{past_expiry}: "
+                "it cannot be released."
             )
         if lot.status != status:
             lot.status = status

@@ -152,7 +152,7 @@ class PurchaseOrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purchase_order.number} · {self.sku.code} × {self.quantity}"
+        return f"{self.purchase_order.number} · {self.sku.code} x {self.quantity}"
 
     @property
     def open_quantity(self) -> int:

@@ -1,0 +1,91 @@
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inventory.rules import LotOnHand, days_of_cover, projected_expiring_units, stock_status
+
+TODAY = date(2026, 3, 1)
+
+
+def lot(quantity: int, days: int) -> LotOnHand:
+    return LotOnHand(quantity, TODAY + timedelta(days=days))
+
+
+def test_lot_consumed_before_expiry_is_not_at_risk() -> None:
+    # 10 a day for 30 usable days (expiry day included: 29 + 1) consumes 300 units.
+    assert projected_expiring_units([lot(300, 29)], daily_demand=10, today=TODAY) == 0
+
+
+def test_only_what_demand_cannot_reach_is_at_risk() -> None:
+    assert projected_expiring_units([lot(500, 29)], daily_demand=10, today=TODAY) == 200
+
+
+def test_fefo_first_lot_takes_demand_before_the_second() -> None:
+    # First lot (usable 10 days) takes 100 of the 100 the demand allows; the second lot
+    # (usable 20 days) gets the next 100 of its 300.
+    lots = [lot(300, 19), lot(100, 9)]
+    assert projected_expiring_units(lots, daily_demand=10, today=TODAY) == 200
+
+
+def test_lots_beyond_the_window_are_not_counted() -> None:
+    assert projected_expiring_units([lot(10_000, 200)], daily_demand=1, today=TODAY) == 0
+
+
+def test_no_demand_means_every_unit_in_the_window_is_at_risk() -> None:
+    assert projected_expiring_units([lot(40, 10)], daily_demand=0, today=TODAY) == 40
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 120)), max_size=8),
+    st.floats(0, 500, allow_nan=False),
+)
+def test_at_risk_units_are_between_zero_and_the_stock_in_the_window(lots, demand) -> None:  # type: ignore[no-untyped-def]
+    on_hand = [lot(quantity, days) for quantity, days in lots]
+    at_risk = projected_expiring_units(on_hand, daily_demand=demand, today=TODAY)
+    in_window = sum(item.quantity for item in on_hand if (item.expiry_date - TODAY).days < 90)
+    assert 0 <= at_risk <= in_window
+
+
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 89)), min_size=1, max_size=6),
+       st.floats(0, 50, allow_nan=False))
+def test_more_demand_never_means_more_waste(lots, demand) -> None:  # type: ignore[no-untyped-def]
+    on_hand = [lot(quantity, days) for quantity, days in lots]
+    assert projected_expiring_units(on_hand, daily_demand=demand + 5, today=TODAY) <= (
+        projected_expiring_units(on_hand, daily_demand=demand, today=TODAY)
+    )
+
+
+def test_days_of_cover_is_stock_over_daily_demand() -> None:
+    assert days_of_cover(120, 8) == 15
+    assert days_of_cover(120, 0) is None
+
+
+def figures(**overrides: object) -> dict:
+    base = {"on_hand": 100, "inventory_position": 100, "daily_demand": 5.0, "safety_stock": 50,
+            "expiring_units": 0, "cover_days": 20.0}
+    return {**base, **overrides}
+
+
+def test_status_stockout_when_nothing_on_hand_and_demand_exists() -> None:
+    assert stock_status(**figures(on_hand=0, inventory_position=300)) == "stockout"
+
+
+def test_status_below_safety_uses_the_inventory_position() -> None:
+    assert stock_status(**figures(inventory_position=49)) == "below_safety"
+
+
+def test_status_expiring_when_units_will_expire_unused() -> None:
+    assert stock_status(**figures(expiring_units=3)) == "expiring"
+
+
+def test_status_excess_beyond_180_days_of_cover() -> None:
+    assert stock_status(**figures(cover_days=181.0)) == "excess"
+
+
+def test_status_excess_when_stock_has_no_demand() -> None:
+    assert stock_status(**figures(daily_demand=0.0, cover_days=None)) == "excess"
+
+
+def test_status_ok_otherwise_and_without_policy() -> None:
+    assert stock_status(**figures(safety_stock=None)) == "ok"

@@ -1,4 +1,5 @@
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -7,6 +8,7 @@ from django.db.models import Sum
 
 from accounts.errors import ReasonRequired
 from accounts.models import AuditLogEntry
+from inventory import services
 from inventory.models import Lot, LotStatus, MovementKind, StockMovement, StockPosition
 from inventory.services import (
     InsufficientStock,
@@ -43,8 +45,15 @@ def ledger_total(lot: Lot) -> int:
 @pytest.mark.django_db
 class TestReceive:
     def test_creates_a_lot_in_quarantine_with_a_receipt_movement(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        lot = stock_receive(actor=None, sku=sku, site=site, lot_number="A1",
-                            expiry_date=date(2027, 6, 1), quantity=120, today=TODAY)
+        lot = stock_receive(
+            actor=None,
+            sku=sku,
+            site=site,
+            lot_number="A1",
+            expiry_date=date(2027, 6, 1),
+            quantity=120,
+            today=TODAY,
+        )
 
         assert (lot.quantity, lot.status) == (120, LotStatus.QUARANTINE)
         [movement] = StockMovement.objects.filter(lot=lot)
@@ -52,49 +61,97 @@ class TestReceive:
 
     def test_refuses_a_lot_below_the_minimum_remaining_shelf_life(self, sku, site) -> None:  # type: ignore[no-untyped-def]
         with pytest.raises(ShelfLifeTooShort, match="below the minimum of 180 days"):
-            stock_receive(actor=None, sku=sku, site=site, lot_number="A1",
-                          expiry_date=date(2026, 6, 1), quantity=120, today=TODAY)
+            stock_receive(
+                actor=None,
+                sku=sku,
+                site=site,
+                lot_number="A1",
+                expiry_date=date(2026, 6, 1),
+                quantity=120,
+                today=TODAY,
+            )
 
         assert not Lot.objects.exists()
         assert not StockMovement.objects.exists()
 
     def test_accepts_a_lot_exactly_at_the_minimum(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        lot = stock_receive(actor=None, sku=sku, site=site, lot_number="A1",
-                            expiry_date=date(2026, 6, 30), quantity=1, today=TODAY)
+        lot = stock_receive(
+            actor=None,
+            sku=sku,
+            site=site,
+            lot_number="A1",
+            expiry_date=date(2026, 6, 30),
+            quantity=1,
+            today=TODAY,
+        )
 
         assert lot.quantity == 1
 
     def test_refuses_the_same_lot_number_with_another_expiry(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        stock_receive(actor=None, sku=sku, site=site, lot_number="A1",
-                      expiry_date=date(2027, 6, 1), quantity=10, today=TODAY)
+        stock_receive(
+            actor=None,
+            sku=sku,
+            site=site,
+            lot_number="A1",
+            expiry_date=date(2027, 6, 1),
+            quantity=10,
+            today=TODAY,
+        )
 
         with pytest.raises(LotNotUsable, match="already exists with expiry"):
-            stock_receive(actor=None, sku=sku, site=site, lot_number="A1",
-                          expiry_date=date(2027, 7, 1), quantity=10, today=TODAY)
+            stock_receive(
+                actor=None,
+                sku=sku,
+                site=site,
+                lot_number="A1",
+                expiry_date=date(2027, 7, 1),
+                quantity=10,
+                today=TODAY,
+            )
 
     @pytest.mark.parametrize("quantity", [0, -5])
     def test_refuses_a_quantity_that_is_not_positive(self, sku, site, quantity) -> None:  # type: ignore[no-untyped-def]
         with pytest.raises(InvalidQuantity):
-            stock_receive(actor=None, sku=sku, site=site, lot_number="A1",
-                          expiry_date=date(2027, 6, 1), quantity=quantity, today=TODAY)
+            stock_receive(
+                actor=None,
+                sku=sku,
+                site=site,
+                lot_number="A1",
+                expiry_date=date(2027, 6, 1),
+                quantity=quantity,
+                today=TODAY,
+            )
 
 
 @pytest.mark.django_db
 class TestIssue:
     def test_takes_the_first_expiring_lot_first(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        late = LotFactory(sku=sku, site=site, lot_number="LATE", expiry_date=date(2027, 9, 1), quantity=50)
-        early = LotFactory(sku=sku, site=site, lot_number="EARLY", expiry_date=date(2027, 3, 1), quantity=30)
+        late = LotFactory(
+            sku=sku, site=site, lot_number="LATE", expiry_date=date(2027, 9, 1), quantity=50
+        )
+        early = LotFactory(
+            sku=sku, site=site, lot_number="EARLY", expiry_date=date(2027, 3, 1), quantity=30
+        )
 
         movements = stock_issue(actor=None, sku=sku, site=site, quantity=40, today=TODAY)
 
-        assert [(m.lot.lot_number, m.quantity) for m in movements] == [("EARLY", -30), ("LATE", -10)]
+        assert [(m.lot.lot_number, m.quantity) for m in movements] == [
+            ("EARLY", -30),
+            ("LATE", -10),
+        ]
         early.refresh_from_db()
         late.refresh_from_db()
         assert (early.quantity, late.quantity) == (0, 40)
 
     def test_skips_quarantined_and_expired_lots(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        LotFactory(sku=sku, site=site, lot_number="Q", expiry_date=date(2027, 1, 1), quantity=50,
-                   status="quarantine")
+        LotFactory(
+            sku=sku,
+            site=site,
+            lot_number="Q",
+            expiry_date=date(2027, 1, 1),
+            quantity=50,
+            status="quarantine",
+        )
         LotFactory(sku=sku, site=site, lot_number="OK", expiry_date=date(2027, 9, 1), quantity=5)
 
         with pytest.raises(InsufficientStock, match="Only 5 units"):
@@ -140,7 +197,9 @@ def test_database_refuses_a_movement_whose_sign_contradicts_its_kind(sku, site) 
     lot = LotFactory(sku=sku, site=site, expiry_date=date(2027, 9, 1), quantity=5)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        StockMovement.objects.create(kind=MovementKind.ISSUE, quantity=3, lot=lot, sku=sku, site=site)
+        StockMovement.objects.create(
+            kind=MovementKind.ISSUE, quantity=3, lot=lot, sku=sku, site=site
+        )
 
 
 @pytest.mark.django_db
@@ -149,17 +208,25 @@ class TestTransfer:
         destination = SiteFactory()
         LotFactory(sku=sku, site=site, lot_number="L1", expiry_date=date(2027, 3, 1), quantity=20)
 
-        stock_transfer(actor=None, sku=sku, from_site=site, to_site=destination, quantity=15, today=TODAY)
+        stock_transfer(
+            actor=None, sku=sku, from_site=site, to_site=destination, quantity=15, today=TODAY
+        )
 
         moved = Lot.objects.get(site=destination, lot_number="L1")
-        assert (moved.quantity, moved.expiry_date, moved.status) == (15, date(2027, 3, 1), LotStatus.RELEASED)
+        assert (moved.quantity, moved.expiry_date, moved.status) == (
+            15,
+            date(2027, 3, 1),
+            LotStatus.RELEASED,
+        )
         assert Lot.objects.get(site=site, lot_number="L1").quantity == 5
 
     def test_refuses_the_same_site(self, sku, site) -> None:  # type: ignore[no-untyped-def]
         from accounts.errors import DomainError
 
         with pytest.raises(DomainError, match="two different sites"):
-            stock_transfer(actor=None, sku=sku, from_site=site, to_site=site, quantity=1, today=TODAY)
+            stock_transfer(
+                actor=None, sku=sku, from_site=site, to_site=site, quantity=1, today=TODAY
+            )
 
 
 @pytest.mark.django_db
@@ -183,29 +250,43 @@ class TestAdjustAndStatus:
 
         stock_adjust(actor=admin_user, lot=lot, quantity=-2, reason="broken vials", today=TODAY)
 
-        entry = AuditLogEntry.objects.filter(content_type__model="lot", object_pk=str(lot.pk)).first()
-        assert (entry.actor, entry.reason, entry.changes["quantity"]) == (admin_user, "broken vials",
-                                                                         [5, 3])
+        entry = AuditLogEntry.objects.filter(
+            content_type__model="lot", object_pk=str(lot.pk)
+        ).first()
+        assert (entry.actor, entry.reason, entry.changes["quantity"]) == (
+            admin_user,
+            "broken vials",
+            [5, 3],
+        )
 
     def test_release_and_quarantine_need_a_reason(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        lot = LotFactory(sku=sku, site=site, expiry_date=date(2027, 9, 1), quantity=5, status="quarantine")
+        lot = LotFactory(
+            sku=sku, site=site, expiry_date=date(2027, 9, 1), quantity=5, status="quarantine"
+        )
 
         with pytest.raises(ReasonRequired):
             lot_set_status(actor=None, lot=lot, status=LotStatus.RELEASED, reason="")
 
-        released = lot_set_status(actor=None, lot=lot, status=LotStatus.RELEASED, reason="QC passed",
-                                  today=TODAY)
+        released = lot_set_status(
+            actor=None, lot=lot, status=LotStatus.RELEASED, reason="QC passed", today=TODAY
+        )
         assert released.status == LotStatus.RELEASED
 
     def test_rejected_lot_cannot_be_released(self, sku, site) -> None:  # type: ignore[no-untyped-def]
         lot = LotFactory(sku=sku, site=site, expiry_date=date(2027, 9, 1), quantity=5)
-        lot_set_status(actor=None, lot=lot, status=LotStatus.REJECTED, reason="failed QC", today=TODAY)
+        lot_set_status(
+            actor=None, lot=lot, status=LotStatus.REJECTED, reason="failed QC", today=TODAY
+        )
 
         with pytest.raises(LotNotUsable, match="cannot be released"):
-            lot_set_status(actor=None, lot=lot, status=LotStatus.RELEASED, reason="retry", today=TODAY)
+            lot_set_status(
+                actor=None, lot=lot, status=LotStatus.RELEASED, reason="retry", today=TODAY
+            )
 
     def test_expired_lots_are_written_off_and_marked_expired(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        lot = LotFactory(sku=sku, site=site, expiry_date=date(2026, 8, 1), quantity=7, today=date(2026, 1, 1))
+        lot = LotFactory(
+            sku=sku, site=site, expiry_date=date(2026, 8, 1), quantity=7, today=date(2026, 1, 1)
+        )
 
         assert lots_write_off_expired(actor=None, today=date(2026, 8, 2)) == 1
 
@@ -225,10 +306,23 @@ def test_bulk_refresh_builds_positions_with_on_order(sku, site) -> None:  # type
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_issues_never_make_stock_negative(require_postgres, sku, site) -> None:  # type: ignore[no-untyped-def]
+def test_two_concurrent_issues_never_make_stock_negative(
+    require_postgres, sku, site, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """Two transactions each ask for 70 of the 100 units at the same moment: exactly one
-    succeeds, the other is refused, and the lot ends at 30."""
+    succeeds, the other is refused, and the lot ends at 30.
+
+    Each transaction pauses right after reading the lots, so without row locks both would
+    read 100 and both would issue (the test fails if the locks are removed)."""
     lot = LotFactory(sku=sku, site=site, expiry_date=date(2027, 9, 1), quantity=100)
+    read_lots = services._usable_lots
+
+    def read_then_pause(*args, **kwargs):  # type: ignore[no-untyped-def]
+        lots = read_lots(*args, **kwargs)
+        time.sleep(0.5)
+        return lots
+
+    monkeypatch.setattr(services, "_usable_lots", read_then_pause)
     start = threading.Barrier(2)
     outcomes: list[str] = []
 

@@ -47,8 +47,10 @@ def test_at_risk_units_are_between_zero_and_the_stock_in_the_window(lots, demand
     assert 0 <= at_risk <= in_window
 
 
-@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 89)), min_size=1, max_size=6),
-       st.floats(0, 50, allow_nan=False))
+@given(
+    st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 89)), min_size=1, max_size=6),
+    st.floats(0, 50, allow_nan=False),
+)
 def test_more_demand_never_means_more_waste(lots, demand) -> None:  # type: ignore[no-untyped-def]
     on_hand = [lot(quantity, days) for quantity, days in lots]
     assert projected_expiring_units(on_hand, daily_demand=demand + 5, today=TODAY) <= (
@@ -62,8 +64,14 @@ def test_days_of_cover_is_stock_over_daily_demand() -> None:
 
 
 def figures(**overrides: object) -> dict:
-    base = {"on_hand": 100, "inventory_position": 100, "daily_demand": 5.0, "safety_stock": 50,
-            "expiring_units": 0, "cover_days": 20.0}
+    base = {
+        "on_hand": 100,
+        "inventory_position": 100,
+        "daily_demand": 5.0,
+        "safety_stock": 50,
+        "expiring_units": 0,
+        "cover_days": 20.0,
+    }
     return {**base, **overrides}
 
 

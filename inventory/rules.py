@@ -67,3 +67,43 @@ def stock_status(
     if on_hand > 0 and daily_demand <= 0:
         return "excess"
     return "ok"
+
+
+def abc_classes(
+    values: Sequence[float], *, a_share: float = 0.80, b_share: float = 0.95
+) -> list[str]:
+    """ABC class per item by consumption value: sorted descending, items whose cumulative
+    share of the total is within `a_share` are A, within `b_share` B, the rest C. The item that
+    crosses a threshold belongs to the class it enters (so the top item is always A)."""
+    if not 0 < a_share < b_share <= 1:
+        raise ValueError("Thresholds must satisfy 0 < A < B <= 1.")
+    total = float(sum(values))
+    classes = ["C"] * len(values)
+    if total <= 0:
+        return classes
+    cumulative_before = 0.0
+    for index in sorted(range(len(values)), key=lambda i: values[i], reverse=True):
+        share_before = cumulative_before / total
+        if values[index] <= 0:
+            break
+        classes[index] = "A" if share_before < a_share else "B" if share_before < b_share else "C"
+        cumulative_before += values[index]
+    return classes
+
+
+def coefficient_of_variation(weekly: Sequence[float]) -> float | None:
+    """Population CV of weekly demand; None when there is no demand at all."""
+    if not weekly:
+        return None
+    mean = sum(weekly) / len(weekly)
+    if mean <= 0:
+        return None
+    variance = sum((value - mean) ** 2 for value in weekly) / len(weekly)
+    return variance**0.5 / mean
+
+
+def xyz_class(cv: float | None, *, x_below: float = 0.5, y_below: float = 1.0) -> str:
+    """X steady (CV < 0.5), Y variable (CV < 1.0), Z erratic; no demand counts as Z."""
+    if cv is None:
+        return "Z"
+    return "X" if cv < x_below else "Y" if cv < y_below else "Z"

@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.audit import audit_context
@@ -486,3 +488,67 @@ def position_set_on_order(
         position.on_order = on_order
         position.save(update_fields=["on_order"])
         return position_recompute(sku_id=sku_id, site_id=site_id, today=today)
+
+
+# ---- ABC-XYZ classification ------------------------------------------------------------------
+
+CLASSIFICATION_WEEKS = 52
+
+
+def abc_xyz_classify(
+    *,
+    today: date | None = None,
+    a_share: float | None = None,
+    b_share: float | None = None,
+    x_below: float | None = None,
+    y_below: float | None = None,
+) -> int:
+    """Classify every SKU-site with demand in the last 52 weeks: ABC by consumption value
+    (units x unit cost), XYZ by the coefficient of variation of weekly demand. Thresholds
+    default to the INVENTORY_* settings. Returns the number of SKU-sites classified."""
+    today = _today(today)
+    a_share = settings.INVENTORY_ABC_A_SHARE if a_share is None else a_share
+    b_share = settings.INVENTORY_ABC_B_SHARE if b_share is None else b_share
+    x_below = settings.INVENTORY_XYZ_X_BELOW if x_below is None else x_below
+    y_below = settings.INVENTORY_XYZ_Y_BELOW if y_below is None else y_below
+    if not 0 < x_below < y_below:
+        raise DomainError("XYZ thresholds must satisfy 0 < X < Y.")
+    since = today - timedelta(weeks=CLASSIFICATION_WEEKS)
+    weekly_rows = (
+        DailyDemand.objects.filter(date__gte=since, date__lt=today)
+        .annotate(week=TruncWeek("date"))
+        .values("sku_id", "site_id", "week")
+        .annotate(units=Sum("quantity"))
+        .values_list("sku_id", "site_id", "units")
+    )
+    weekly: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for sku_id, site_id, units in weekly_rows.iterator(chunk_size=20000):
+        weekly[(sku_id, site_id)].append(float(units))
+    keys = list(weekly)
+    costs = dict(Sku.objects.values_list("pk", "unit_cost"))
+    values = [sum(weekly[key]) * float(costs[key[0]]) for key in keys]
+    abc = rules.abc_classes(values, a_share=a_share, b_share=b_share)
+    now = timezone.now()
+    positions = {
+        (p.sku_id, p.site_id): p
+        for p in StockPosition.objects.filter(sku_id__in={key[0] for key in keys}).iterator(
+            chunk_size=5000
+        )
+    }
+    to_create, to_update = [], []
+    for key, value, abc_class in zip(keys, values, abc, strict=True):
+        # Weeks without any demand row count as zero-demand weeks.
+        series = weekly[key] + [0.0] * max(CLASSIFICATION_WEEKS - len(weekly[key]), 0)
+        cv = rules.coefficient_of_variation(series)
+        position = positions.get(key) or StockPosition(sku_id=key[0], site_id=key[1])
+        position.abc_class = abc_class
+        position.xyz_class = rules.xyz_class(cv, x_below=x_below, y_below=y_below)
+        position.annual_consumption_value = Decimal(str(round(value, 2)))
+        position.demand_cv = None if cv is None else Decimal(str(round(min(cv, 9999), 3)))
+        position.classified_at = now
+        (to_update if position.pk else to_create).append(position)
+    fields = ["abc_class", "xyz_class", "annual_consumption_value", "demand_cv", "classified_at"]
+    with transaction.atomic():
+        StockPosition.objects.bulk_create(to_create, batch_size=2000)
+        StockPosition.objects.bulk_update(to_update, fields, batch_size=2000)
+    return len(keys)

@@ -4,7 +4,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_context
@@ -13,12 +12,12 @@ from inventory.models import Lot, LotStatus
 from inventory.services import InvalidQuantity, position_set_on_order, stock_receive
 
 from .models import (
-    OPEN_PO_STATUSES,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
     Receipt,
 )
+from .selectors import open_order_quantities
 
 RECEIVABLE_STATUSES = (
     PurchaseOrderStatus.SENT,
@@ -29,16 +28,6 @@ RECEIVABLE_STATUSES = (
 
 class ReceiptRefused(DomainError):
     code = "receipt_refused"
-
-
-def open_quantity_on_order(*, sku_id: int, site_id: int) -> int:
-    """Units still to come on open purchase orders for a SKU at a destination site."""
-    total = PurchaseOrderLine.objects.filter(
-        sku_id=sku_id,
-        purchase_order__destination_id=site_id,
-        purchase_order__status__in=OPEN_PO_STATUSES,
-    ).aggregate(open=Sum(F("quantity") - F("received_quantity")))["open"]
-    return int(total or 0)
 
 
 def purchase_order_line_receive(
@@ -118,7 +107,9 @@ def purchase_order_line_receive(
         position_set_on_order(
             sku_id=line.sku_id,
             site_id=order.destination_id,
-            on_order=open_quantity_on_order(sku_id=line.sku_id, site_id=order.destination_id),
+            on_order=open_order_quantities(sku_id=line.sku_id, site_id=order.destination_id).get(
+                (line.sku_id, order.destination_id), 0
+            ),
             today=today,
         )
     return receipt

@@ -200,6 +200,12 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # with no migrations for it, the unused table is never created (a swapped model is skipped).
 MIGRATION_MODULES = {"auditlog": None}
 
+# ABC by share of consumption value, XYZ by coefficient of variation of weekly demand.
+INVENTORY_ABC_A_SHARE = env.float("INVENTORY_ABC_A_SHARE", default=0.80)
+INVENTORY_ABC_B_SHARE = env.float("INVENTORY_ABC_B_SHARE", default=0.95)
+INVENTORY_XYZ_X_BELOW = env.float("INVENTORY_XYZ_X_BELOW", default=0.5)
+INVENTORY_XYZ_Y_BELOW = env.float("INVENTORY_XYZ_Y_BELOW", default=1.0)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -17,11 +17,22 @@ def line():  # type: ignore[no-untyped-def]
     return PurchaseOrderLineFactory(quantity=100, sku__min_remaining_shelf_life_days=180)
 
 
-def receive(line, quantity: int, accepted: int | None = None, lot_number: str = "B1",
-            expiry: date = date(2027, 6, 1)) -> Receipt:  # type: ignore[no-untyped-def]
-    return purchase_order_line_receive(actor=None, line=line, quantity_received=quantity,
-                                       quantity_accepted=accepted, lot_number=lot_number,
-                                       expiry_date=expiry, today=TODAY)
+def receive(
+    line,
+    quantity: int,
+    accepted: int | None = None,
+    lot_number: str = "B1",
+    expiry: date = date(2027, 6, 1),
+) -> Receipt:  # type: ignore[no-untyped-def]
+    return purchase_order_line_receive(
+        actor=None,
+        line=line,
+        quantity_received=quantity,
+        quantity_accepted=accepted,
+        lot_number=lot_number,
+        expiry_date=expiry,
+        today=TODAY,
+    )
 
 
 def test_full_receipt_creates_a_quarantined_lot_and_closes_the_order(line) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +53,11 @@ def test_partial_receipt_marks_the_order_partially_received(line) -> None:  # ty
 def test_rejected_units_are_not_put_into_stock(line) -> None:  # type: ignore[no-untyped-def]
     receipt = receive(line, 100, accepted=90)
 
-    assert (receipt.quantity_received, receipt.quantity_accepted, receipt.lot.quantity) == (100, 90, 90)
+    assert (receipt.quantity_received, receipt.quantity_accepted, receipt.lot.quantity) == (
+        100,
+        90,
+        90,
+    )
 
 
 def test_fully_rejected_receipt_keeps_a_traceable_lot_with_no_stock(line) -> None:  # type: ignore[no-untyped-def]

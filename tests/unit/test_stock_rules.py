@@ -1,9 +1,18 @@
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inventory.rules import LotOnHand, days_of_cover, projected_expiring_units, stock_status
+from inventory.rules import (
+    LotOnHand,
+    abc_classes,
+    coefficient_of_variation,
+    days_of_cover,
+    projected_expiring_units,
+    stock_status,
+    xyz_class,
+)
 
 TODAY = date(2026, 3, 1)
 
@@ -97,3 +106,42 @@ def test_status_excess_when_stock_has_no_demand() -> None:
 
 def test_status_ok_otherwise_and_without_policy() -> None:
     assert stock_status(**figures(safety_stock=None)) == "ok"
+
+
+def test_abc_textbook_example() -> None:
+    # Shares 50, 25, 10, 8, 4, 3 (%): cumulative before each: 0, 50, 75, 85, 93, 97.
+    values = [50, 25, 10, 8, 4, 3]
+    assert abc_classes(values) == ["A", "A", "A", "B", "B", "C"]
+
+
+def test_abc_ignores_input_order() -> None:
+    assert abc_classes([3, 50, 8, 25, 4, 10]) == ["C", "A", "B", "A", "B", "A"]
+
+
+def test_abc_items_without_consumption_are_c() -> None:
+    assert abc_classes([0, 0]) == ["C", "C"]
+
+
+def test_abc_refuses_thresholds_out_of_order() -> None:
+    with pytest.raises(ValueError, match="0 < A < B"):
+        abc_classes([1, 2], a_share=0.9, b_share=0.8)
+
+
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50))
+def test_abc_a_items_never_have_less_value_than_c_items(values) -> None:  # type: ignore[no-untyped-def]
+    classes = abc_classes(values)
+    a_values = [v for v, c in zip(values, classes, strict=True) if c == "A"]
+    c_values = [v for v, c in zip(values, classes, strict=True) if c == "C"]
+    if a_values and c_values:
+        assert min(a_values) >= max(c_values)
+
+
+def test_cv_of_steady_demand_is_zero_and_xyz_thresholds() -> None:
+    assert coefficient_of_variation([10, 10, 10]) == 0
+    assert coefficient_of_variation([0, 0]) is None
+    assert [xyz_class(cv) for cv in (0.49, 0.5, 0.99, 1.0, None)] == ["X", "Y", "Y", "Z", "Z"]
+
+
+def test_cv_known_value() -> None:
+    # mean 10, population std 5 -> CV 0.5
+    assert coefficient_of_variation([5, 15, 5, 15]) == pytest.approx(0.5)

@@ -1,0 +1,101 @@
+from django.contrib import admin
+
+from accounts.admin import AuditedModelAdmin, ReadOnlyAdmin
+
+from .models import DailyDemand, Lot, Site, Sku, StockMovement, StockPosition
+
+
+@admin.register(Sku)
+class SkuAdmin(AuditedModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "category",
+        "temperature_zone",
+        "shelf_life_days",
+        "unit_cost",
+        "criticality",
+        "controlled_substance",
+        "active",
+    ]
+    list_filter = ["category", "temperature_zone", "criticality", "controlled_substance", "active"]
+    search_fields = ["code", "name"]
+    list_per_page = 50
+
+
+@admin.register(Site)
+class SiteAdmin(AuditedModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "echelon",
+        "region",
+        "replenished_from",
+        "transit_days",
+        "active",
+    ]
+    list_filter = ["echelon", "region", "active"]
+    search_fields = ["code", "name", "region"]
+    autocomplete_fields = ["replenished_from"]
+
+
+class MovementInline(admin.TabularInline):
+    model = StockMovement
+    fields = ["occurred_at", "kind", "quantity", "reference", "reason", "user"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-occurred_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    """Lots change only through stock movements and quality decisions (inventory.services)."""
+
+    list_display = ["lot_number", "sku", "site", "expiry_date", "quantity", "status"]
+    list_filter = ["status", "site__echelon"]
+    search_fields = ["lot_number", "sku__code", "sku__name"]
+    date_hierarchy = "expiry_date"
+    list_select_related = ["sku", "site"]
+    inlines = [MovementInline]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "kind", "quantity", "lot", "site", "reference", "user"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "sku__code", "lot__lot_number"]
+    list_select_related = ["lot__sku", "lot__site", "site", "user"]
+    show_full_result_count = False
+
+
+@admin.register(DailyDemand)
+class DailyDemandAdmin(ReadOnlyAdmin):
+    """Derived demand history (loaded by imports and the demo generator)."""
+
+    list_display = ["date", "sku", "site", "quantity"]
+    search_fields = ["sku__code"]
+    list_select_related = ["sku", "site"]
+    show_full_result_count = False
+
+
+@admin.register(StockPosition)
+class StockPositionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "sku",
+        "site",
+        "on_hand",
+        "on_order",
+        "inventory_position",
+        "days_of_cover",
+        "status",
+        "abc_class",
+        "xyz_class",
+        "refreshed_at",
+    ]
+    list_filter = ["status", "abc_class", "xyz_class", "site__echelon"]
+    search_fields = ["sku__code", "sku__name", "site__code"]
+    list_select_related = ["sku", "site"]

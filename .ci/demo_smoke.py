@@ -12,12 +12,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+OPERATIONS = {"nav-inventorystock_list", "nav-inventorylot_list", "nav-inventorynetwork"}
 EXPECTED_NAV = {
-    "admin": {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex"},
-    "planner": {"nav-home", "nav-api_docs"},
-    "quality": {"nav-home", "nav-audit_trail", "nav-api_docs"},
+    "admin": {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex", *OPERATIONS},
+    "planner": {"nav-home", "nav-api_docs", *OPERATIONS},
+    "quality": {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     "supplier": {"nav-home", "nav-api_docs"},
-    "viewer": {"nav-home", "nav-api_docs"},
+    "viewer": {"nav-home", "nav-api_docs", *OPERATIONS},
 }
 
 

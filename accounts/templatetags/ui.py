@@ -20,3 +20,15 @@ def bootstrap(field: forms.BoundField) -> SafeString:
     if field.errors:
         attrs["aria-describedby"] = f"{field.id_for_label}-errors"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    """Look a key up in a dict from a template: {{ counts|get_item:status }}."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def timeuntil_days(day: object, today: object) -> int:
+    """Whole days from `today` to `day` (negative when past)."""
+    return (day - today).days  # type: ignore[operator]

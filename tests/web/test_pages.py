@@ -33,14 +33,37 @@ def test_wrong_password_is_refused_with_a_message(client, planner) -> None:  # t
     assert "_auth_user_id" not in client.session
 
 
+OPERATIONS = {"nav-inventorystock_list", "nav-inventorylot_list", "nav-inventorynetwork"}
+
+
 @pytest.mark.parametrize(
     ("role", "visible", "hidden"),
     [
-        (Role.ADMIN, {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex"}, set()),
-        (Role.PLANNER, {"nav-home", "nav-api_docs"}, {"nav-audit_trail", "nav-adminindex"}),
-        (Role.QUALITY, {"nav-home", "nav-audit_trail", "nav-api_docs"}, {"nav-adminindex"}),
-        (Role.SUPPLIER, {"nav-home", "nav-api_docs"}, {"nav-audit_trail", "nav-adminindex"}),
-        (Role.VIEWER, {"nav-home", "nav-api_docs"}, {"nav-audit_trail", "nav-adminindex"}),
+        (
+            Role.ADMIN,
+            {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex", *OPERATIONS},
+            set(),
+        ),
+        (
+            Role.PLANNER,
+            {"nav-home", "nav-api_docs", *OPERATIONS},
+            {"nav-audit_trail", "nav-adminindex"},
+        ),
+        (
+            Role.QUALITY,
+            {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
+            {"nav-adminindex"},
+        ),
+        (
+            Role.SUPPLIER,
+            {"nav-home", "nav-api_docs"},
+            {"nav-audit_trail", "nav-adminindex", *OPERATIONS},
+        ),
+        (
+            Role.VIEWER,
+            {"nav-home", "nav-api_docs", *OPERATIONS},
+            {"nav-audit_trail", "nav-adminindex"},
+        ),
     ],
 )
 def test_navigation_shows_what_the_role_may_open(client, make_user, role, visible, hidden) -> None:  # type: ignore[no-untyped-def]

@@ -121,6 +121,7 @@ SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
 # Non-admin URLs that take arguments: how to fill them.
 SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "user-detail": lambda ctx: {"pk": ctx["target"].pk},
+    "inventory:sku_detail": lambda ctx: {"pk": ctx["stock"]["lot"].sku_id},
 }
 
 # Admin models whose records are never added, changed or deleted through the admin.

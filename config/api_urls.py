@@ -21,4 +21,6 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("v1/", include("accounts.api_urls")),
+    path("v1/", include("inventory.api_urls")),
+    path("v1/", include("suppliers.api_urls")),
 ]

@@ -2,6 +2,8 @@
 (daily demand, stock positions) that pages and engines read. Words: ../shared/DOMAIN.md."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -49,11 +51,13 @@ class Sku(models.Model):
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=Category.choices)
     temperature_zone = models.CharField(max_length=20, choices=TemperatureZone.choices)
-    shelf_life_days = models.PositiveIntegerField()
+    shelf_life_days = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     min_remaining_shelf_life_days = models.PositiveIntegerField(
         default=0, help_text="Lots received with less remaining shelf life are refused."
     )
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     criticality = models.CharField(
         max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
     )
@@ -96,6 +100,20 @@ class Sku(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def clean(self) -> None:
+        if (
+            self.shelf_life_days
+            and self.min_remaining_shelf_life_days is not None
+            and self.min_remaining_shelf_life_days >= self.shelf_life_days
+        ):
+            raise ValidationError(
+                {
+                    "min_remaining_shelf_life_days": [
+                        f"Must be below the shelf life ({self.shelf_life_days} days)."
+                    ]
+                }
+            )
+
 
 class Echelon(models.TextChoices):
     PLANT = "plant", "Plant"
@@ -111,8 +129,20 @@ class Site(models.Model):
     name = models.CharField(max_length=200)
     echelon = models.CharField(max_length=20, choices=Echelon.choices)
     region = models.CharField(max_length=100, blank=True)
-    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    latitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     replenished_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replenishes"
     )
@@ -142,6 +172,21 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """The network has no loops: following replenished_from never comes back here."""
+        seen, upstream = {self.pk}, self.replenished_from
+        while upstream is not None:
+            if upstream.pk in seen:
+                raise ValidationError({"replenished_from": [NETWORK_LOOP_MESSAGE]})
+            seen.add(upstream.pk)
+            upstream = upstream.replenished_from
+
+
+NETWORK_LOOP_MESSAGE = (
+    "This would make the network loop: a site cannot be replenished, directly or through "
+    "others, from itself."
+)
 
 
 class LotStatus(models.TextChoices):

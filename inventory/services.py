@@ -552,3 +552,20 @@ def abc_xyz_classify(
         StockPosition.objects.bulk_create(to_create, batch_size=2000)
         StockPosition.objects.bulk_update(to_update, fields, batch_size=2000)
     return len(keys)
+
+
+# ---- master data ----------------------------------------------------------------------------
+
+
+def master_data_save(
+    *, actor: Any, record: Any, changes: Mapping[str, Any], reason: str = ""
+) -> Any:
+    """Create or change a master-data record (SKU, site, supplier, supplier terms): validate
+    every field and database rule first, then save in one audited transaction. Invalid input
+    raises ValidationError naming the fields and saves nothing."""
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.full_clean()
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        record.save()
+    return record

@@ -1,6 +1,9 @@
 """Suppliers, their terms per SKU, purchase orders and receipts."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -28,17 +31,27 @@ class SupplierItem(models.Model):
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="items")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="supplier_items")
-    lead_time_mean_days = models.DecimalField(max_digits=6, decimal_places=2)
-    lead_time_std_days = models.DecimalField(max_digits=6, decimal_places=2, default=0)
-    moq = models.PositiveIntegerField("minimum order quantity", default=1)
-    order_multiple = models.PositiveIntegerField(default=1)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    lead_time_mean_days = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    lead_time_std_days = models.DecimalField(
+        max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    moq = models.PositiveIntegerField(
+        "minimum order quantity", default=1, validators=[MinValueValidator(1)]
+    )
+    order_multiple = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     price_breaks = models.JSONField(
         default=list,
         blank=True,
         help_text='All-units breaks, e.g. [{"min_quantity": 500, "unit_price": "9.50"}].',
     )
-    cost_per_order = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    cost_per_order = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     is_primary = models.BooleanField(default=False)
 
     class Meta:

@@ -118,10 +118,25 @@ SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
     "suppliers.receipt": lambda ctx: ctx["stock"]["receipt"],
 }
 
+
+def sample_object(ctx: dict, label: str) -> Any:
+    """The sample record of a model, made once per test."""
+    if label not in ctx["samples"]:
+        ctx["samples"][label] = SAMPLE_OBJECTS[label](ctx)
+    return ctx["samples"][label]
+
+
 # Non-admin URLs that take arguments: how to fill them.
 SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "user-detail": lambda ctx: {"pk": ctx["target"].pk},
     "inventory:sku_detail": lambda ctx: {"pk": ctx["stock"]["lot"].sku_id},
+    "sku-detail": lambda ctx: {"pk": ctx["stock"]["lot"].sku_id},
+    "site-detail": lambda ctx: {"pk": ctx["stock"]["lot"].site_id},
+    "lot-detail": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
+    "stock-level-detail": lambda ctx: {"pk": ctx["stock"]["lot"].sku.positions.first().pk},
+    "supplier-detail": lambda ctx: {"pk": ctx["stock"]["receipt"].line.purchase_order.supplier_id},
+    "supplier-item-detail": lambda ctx: {"pk": sample_object(ctx, "suppliers.supplieritem").pk},
+    "purchase-order-detail": lambda ctx: {"pk": ctx["stock"]["receipt"].line.purchase_order_id},
 }
 
 # Admin models whose records are never added, changed or deleted through the admin.
@@ -251,9 +266,7 @@ def admin_kwargs(endpoint: Endpoint, ctx: dict) -> dict[str, Any]:
         pytest.fail(
             f"{endpoint.route}: add a sample object for admin model '{label}' to SAMPLE_OBJECTS"
         )
-    if label not in ctx["samples"]:
-        ctx["samples"][label] = SAMPLE_OBJECTS[label](ctx)
-    sample = ctx["samples"][label]
+    sample = sample_object(ctx, label)
     key = "id" if "<id>" in endpoint.route else "object_id"
     return {key: sample.pk}
 

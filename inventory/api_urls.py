@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("inventory/sku", api.SkuViewSet, basename="sku")
+router.register("inventory/sites", api.SiteViewSet, basename="site")
+router.register("inventory/lots", api.LotViewSet, basename="lot")
+router.register("inventory/stock-levels", api.StockLevelViewSet, basename="stock-level")
+
+urlpatterns = router.urls

@@ -61,6 +61,18 @@ def roles_field() -> forms.MultipleChoiceField:
     )
 
 
+class ImportLinkMixin:
+    """Adds an 'Import from CSV/XLSX' button to the change list, leading to the import page
+    (check, then commit all rows or none) for `import_kind`."""
+
+    import_kind = ""
+    change_list_template = "admin/import/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        extra = {**(extra_context or {}), "import_kind": self.import_kind}
+        return super().changelist_view(request, extra_context=extra)  # type: ignore[misc]
+
+
 class UserChangeWithReasonForm(UserChangeForm):
     roles = roles_field()
     change_reason = reason_field()

@@ -26,6 +26,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Inventory", "inventory:stock_list", Capability.VIEW_OPERATIONS, "box-seam"),
     NavItem("Lots", "inventory:lot_list", Capability.VIEW_OPERATIONS, "upc-scan"),
     NavItem("Network", "inventory:network", Capability.VIEW_OPERATIONS, "diagram-3"),
+    NavItem("Imports", "inventory:imports", Capability.MANAGE_MASTER_DATA, "upload"),
     NavItem("Audit trail", "audit_trail", Capability.VIEW_AUDIT_TRAIL, "journal-check"),
     NavItem("API", "api_docs", Capability.ANY_ROLE, "braces"),
     NavItem("Administration", "admin:index", Capability.MANAGE_MASTER_DATA, "gear"),

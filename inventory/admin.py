@@ -1,12 +1,13 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedModelAdmin, ReadOnlyAdmin
+from accounts.admin import AuditedModelAdmin, ImportLinkMixin, ReadOnlyAdmin
 
-from .models import DailyDemand, Lot, Site, Sku, StockMovement, StockPosition
+from .models import DailyDemand, ImportBatch, Lot, Site, Sku, StockMovement, StockPosition
 
 
 @admin.register(Sku)
-class SkuAdmin(AuditedModelAdmin):
+class SkuAdmin(ImportLinkMixin, AuditedModelAdmin):
+    import_kind = "skus"
     list_display = [
         "code",
         "name",
@@ -24,7 +25,8 @@ class SkuAdmin(AuditedModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(AuditedModelAdmin):
+class SiteAdmin(ImportLinkMixin, AuditedModelAdmin):
+    import_kind = "sites"
     list_display = [
         "code",
         "name",
@@ -73,7 +75,8 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DailyDemand)
-class DailyDemandAdmin(ReadOnlyAdmin):
+class DailyDemandAdmin(ImportLinkMixin, ReadOnlyAdmin):
+    import_kind = "demand"
     """Derived demand history (loaded by imports and the demo generator)."""
 
     list_display = ["date", "sku", "site", "quantity"]
@@ -99,3 +102,21 @@ class StockPositionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "abc_class", "xyz_class", "site__echelon"]
     search_fields = ["sku__code", "sku__name", "site__code"]
     list_select_related = ["sku", "site"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    """The raw layer: every uploaded file with its row results (read-only)."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "original_name",
+        "status",
+        "rows_total",
+        "rows_invalid",
+        "created_by",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["original_name", "sha256"]
+    date_hierarchy = "created_at"

@@ -374,3 +374,47 @@ class StockPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku_id}@{self.site_id}: {self.on_hand} on hand"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Checked, waiting for commit"
+    REFUSED = "refused", "Refused (errors)"
+    COMMITTED = "committed", "Committed"
+
+
+class ImportBatch(models.Model):
+    """The raw layer of an import: the file as uploaded, who sent it, and the result of every
+    row. A batch is committed all at once or not at all."""
+
+    kind = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices)
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text='[{"row": 3, "column": "unit_cost", "message": "..."}]'
+    )
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "import batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.original_name} ({self.get_status_display()})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "inventory"
 
@@ -9,4 +9,13 @@ urlpatterns = [
     path("sku/<int:pk>/", views.SkuDetailView.as_view(), name="sku_detail"),
     path("lots/", views.LotListView.as_view(), name="lot_list"),
     path("network/", views.NetworkView.as_view(), name="network"),
+    path("imports/", import_views.ImportListView.as_view(), name="imports"),
+    path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/commit/", import_views.ImportCommitView.as_view(), name="import_commit"),
+    path("imports/<int:pk>/file/", import_views.ImportFileView.as_view(), name="import_file"),
+    path(
+        "imports/template/<slug:kind>/",
+        import_views.ImportTemplateView.as_view(),
+        name="import_template",
+    ),
 ]

@@ -10,6 +10,7 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
 
 from . import selectors
+from .exports import EXPORT_FORMATS, export_response
 from .forms import LotFilterForm, PositionFilterForm
 from .models import Sku, StockStatus
 
@@ -49,10 +50,67 @@ def _query_without(request: Any, *names: str) -> str:
     return query.urlencode()
 
 
-class InventoryListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
+class ExportMixin:
+    """`?export=csv` or `?export=xlsx` downloads every row of the current filter; the view
+    defines export_rows() -> (headers, rows)."""
+
+    export_name = "export"
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        fmt = request.GET.get("export")
+        if fmt in EXPORT_FORMATS:
+            headers, rows = self.export_rows()  # type: ignore[attr-defined]
+            stamp = timezone.now().strftime("%Y%m%d-%H%M")
+            return export_response(f"{self.export_name}-{stamp}", headers, rows, fmt)
+        return super().get(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class InventoryListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, TemplateView):
     required_capability = Capability.VIEW_OPERATIONS
     template_name = "inventory/stock_list.html"
     partial_name = "results"
+    export_name = "inventory"
+
+    def export_rows(self) -> tuple[list[str], Any]:
+        positions = selectors.stock_positions(
+            PositionFilterForm(self.request.GET or None).filters()
+        )
+        headers = [
+            "sku_code",
+            "sku_name",
+            "category",
+            "temperature_zone",
+            "site_code",
+            "on_hand",
+            "quarantine",
+            "on_order",
+            "inventory_position",
+            "days_of_cover",
+            "stock_value",
+            "abc",
+            "xyz",
+            "status",
+        ]
+        rows = (
+            [
+                p.sku.code,
+                p.sku.name,
+                p.sku.category,
+                p.sku.temperature_zone,
+                p.site.code,
+                p.on_hand,
+                p.quarantine,
+                p.on_order,
+                p.inventory_position,
+                p.days_of_cover,
+                p.stock_value,
+                p.abc_class,
+                p.xyz_class,
+                p.status,
+            ]
+            for p in positions.iterator(chunk_size=2000)
+        )
+        return headers, rows
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -109,10 +167,38 @@ class SkuDetailView(CapabilityRequiredMixin, TemplateView):
         return context
 
 
-class LotListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
+class LotListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, TemplateView):
     required_capability = Capability.VIEW_OPERATIONS
     template_name = "inventory/lot_list.html"
     partial_name = "results"
+    export_name = "lots"
+
+    def export_rows(self) -> tuple[list[str], Any]:
+        lots = selectors.lots(
+            LotFilterForm(self.request.GET or None).filters(), today=timezone.localdate()
+        )
+        headers = [
+            "lot_number",
+            "sku_code",
+            "sku_name",
+            "site_code",
+            "expiry_date",
+            "quantity",
+            "status",
+        ]
+        rows = (
+            [
+                lot.lot_number,
+                lot.sku.code,
+                lot.sku.name,
+                lot.site.code,
+                lot.expiry_date,
+                lot.quantity,
+                lot.status,
+            ]
+            for lot in lots.iterator(chunk_size=2000)
+        )
+        return headers, rows
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

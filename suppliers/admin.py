@@ -1,19 +1,21 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedModelAdmin, ReadOnlyAdmin
+from accounts.admin import AuditedModelAdmin, ImportLinkMixin, ReadOnlyAdmin
 
 from .models import PurchaseOrder, PurchaseOrderLine, Receipt, Supplier, SupplierItem
 
 
 @admin.register(Supplier)
-class SupplierAdmin(AuditedModelAdmin):
+class SupplierAdmin(ImportLinkMixin, AuditedModelAdmin):
+    import_kind = "suppliers"
     list_display = ["code", "name", "contact_name", "email", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(AuditedModelAdmin):
+class SupplierItemAdmin(ImportLinkMixin, AuditedModelAdmin):
+    import_kind = "supplier_items"
     list_display = [
         "supplier",
         "sku",

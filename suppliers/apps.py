@@ -14,3 +14,7 @@ class SuppliersConfig(AppConfig):
 
         for model in (Supplier, SupplierItem, PurchaseOrder, PurchaseOrderLine, Receipt):
             auditlog.register(model, include_fields=audited_fields(model))
+
+        from .imports import register
+
+        register()

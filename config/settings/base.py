@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_celery_beat",
     "django_celery_results",
+    "import_export",
     # ours, in dependency order (ARCHITECTURE.md)
     "accounts",
     "inventory",
@@ -199,6 +200,11 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # auditlog's own migrations create its default table even when the entry model is swapped;
 # with no migrations for it, the unused table is never created (a swapped model is skipped).
 MIGRATION_MODULES = {"auditlog": None}
+
+# Imports: the largest file accepted, and where raw files are kept (MEDIA_ROOT/imports/).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the audit trail records every imported change
 
 # ABC by share of consumption value, XYZ by coefficient of variation of weekly demand.
 INVENTORY_ABC_A_SHARE = env.float("INVENTORY_ABC_A_SHARE", default=0.80)

@@ -56,3 +56,34 @@ def test_delay_on_commit_enqueues_only_after_the_transaction_commits(
         ping.delay_on_commit("after commit")
 
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_every_beat_schedule_names_a_registered_task() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    current_app.loader.import_default_modules()
+    scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
+
+    assert {
+        "inventory.write_off_expired_lots",
+        "suppliers.refresh_stock_positions",
+        "inventory.classify_abc_xyz",
+    } <= scheduled
+    assert scheduled <= set(current_app.tasks)
+
+
+@pytest.mark.django_db
+def test_nightly_refresh_task_rebuilds_positions_with_on_order() -> None:
+    from datetime import date
+
+    from inventory.models import StockPosition
+    from suppliers.tasks import refresh_stock_positions
+    from tests.factories import PurchaseOrderLineFactory
+
+    line = PurchaseOrderLineFactory(quantity=40, purchase_order__status="sent")
+
+    assert refresh_stock_positions.delay().get() == 1
+    position = StockPosition.objects.get(sku=line.sku, site=line.purchase_order.destination)
+    assert (position.on_order, position.inventory_position) == (40, 40)
+    assert date.today() >= position.refreshed_at.date()

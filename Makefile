@@ -7,6 +7,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+DEMO_SKUS ?= 300
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev demo run test test-fast e2e lint format worker beat migrate
@@ -36,6 +37,7 @@ migrate: install ## Apply database migrations
 demo: install ## Set up the demo (SQLite, in-process jobs, one login per role) and serve it
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py create_demo_users
+	DEBUG=1 $(PY) manage.py generate_demo_data --if-empty --skus $(DEMO_SKUS) --days 730 --sites 12 --suppliers 8 --seed 42
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

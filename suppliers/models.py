@@ -153,7 +153,6 @@ class PurchaseOrderLine(models.Model):
 
     class Meta:
         ordering = ["purchase_order", "pk"]
-        indexes = [models.Index(fields=["sku"], name="po_line_sku_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
             models.CheckConstraint(

@@ -206,6 +206,9 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the audit trail records every imported change
 
+# manage.py generate_demo_data may run (never in production: it can delete all inventory).
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
+
 # ABC by share of consumption value, XYZ by coefficient of variation of weekly demand.
 INVENTORY_ABC_A_SHARE = env.float("INVENTORY_ABC_A_SHARE", default=0.80)
 INVENTORY_ABC_B_SHARE = env.float("INVENTORY_ABC_B_SHARE", default=0.95)

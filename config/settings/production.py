@@ -16,6 +16,7 @@ if not env.str("DATABASE_URL", default=""):
 if not env.str("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+DEMO_DATA_ALLOWED = False
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1862,6 +1862,15 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
     return counts, site0, sku0
 
 
+def _analyze(say: Callable[[str], None], timings: dict[str, float]) -> None:
+    """Fresh planner statistics for the tables just loaded, or the pages would run with plans
+    made for empty tables until autovacuum catches up."""
+    clock = time.perf_counter()
+    say("Updating the query planner's statistics ...")
+    services.analyze_tables(*demo_models())
+    timings["analyze"] = time.perf_counter() - clock
+
+
 def generate_demo_data(
     config: DemoConfig,
     *,
@@ -1933,6 +1942,7 @@ def generate_demo_data(
         loader.cursor.close()
         clock = time.perf_counter()
     timings["commit"] = time.perf_counter() - clock
+    _analyze(say, timings)
     return LoadReport(
         counts=counts,
         timings=timings,

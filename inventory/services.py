@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -341,6 +341,16 @@ def lot_set_status(
     return lot
 
 
+def analyze_tables(*models: Any) -> None:
+    """Refresh PostgreSQL's statistics of tables just written in bulk, so the next queries get
+    plans for the data as it now is (autovacuum would, but only minutes later)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 # ---- derived stock positions ---------------------------------------------------------------
 
 
@@ -474,6 +484,7 @@ def stock_positions_refresh(
         StockPosition.objects.bulk_update(
             to_update, [*POSITION_FIGURE_FIELDS, "on_order"], batch_size=2000
         )
+    analyze_tables(StockPosition)
     return len(to_create) + len(to_update)
 
 
@@ -551,6 +562,7 @@ def abc_xyz_classify(
     with transaction.atomic():
         StockPosition.objects.bulk_create(to_create, batch_size=2000)
         StockPosition.objects.bulk_update(to_update, fields, batch_size=2000)
+    analyze_tables(StockPosition)
     return len(keys)
 
 

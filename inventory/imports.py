@@ -217,18 +217,7 @@ class SkuResource(CleanedModelResource):
     class Meta(CleanedModelResource.Meta):
         model = Sku
         import_id_fields = ["code"]
-        fields = [
-            "code",
-            "name",
-            "category",
-            "temperature_zone",
-            "shelf_life_days",
-            "min_remaining_shelf_life_days",
-            "unit_cost",
-            "criticality",
-            "controlled_substance",
-            "active",
-        ]
+        fields = Sku.MASTER_FIELDS
 
 
 class SiteResource(CleanedModelResource):
@@ -241,17 +230,7 @@ class SiteResource(CleanedModelResource):
     class Meta(CleanedModelResource.Meta):
         model = Site
         import_id_fields = ["code"]
-        fields = [
-            "code",
-            "name",
-            "echelon",
-            "region",
-            "latitude",
-            "longitude",
-            "replenished_from",
-            "transit_days",
-            "active",
-        ]
+        fields = Site.MASTER_FIELDS
 
 
 SKU_COLUMNS = (

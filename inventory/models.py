@@ -47,6 +47,20 @@ def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
 class Sku(models.Model):
     """A product at one strength and pack."""
 
+    # The fields people maintain (forms, imports, API); the rest is kept by the system.
+    MASTER_FIELDS = (
+        "code",
+        "name",
+        "category",
+        "temperature_zone",
+        "shelf_life_days",
+        "min_remaining_shelf_life_days",
+        "unit_cost",
+        "criticality",
+        "controlled_substance",
+        "active",
+    )
+
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=Category.choices)
@@ -124,6 +138,18 @@ class Echelon(models.TextChoices):
 
 class Site(models.Model):
     """A node of the network, replenished from another site (a tree or a DAG)."""
+
+    MASTER_FIELDS = (
+        "code",
+        "name",
+        "echelon",
+        "region",
+        "latitude",
+        "longitude",
+        "replenished_from",
+        "transit_days",
+        "active",
+    )
 
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)

@@ -6,39 +6,14 @@ from .models import Lot, Site, Sku, StockPosition
 class SkuSerializer(serializers.ModelSerializer):
     class Meta:
         model = Sku
-        fields = [
-            "id",
-            "code",
-            "name",
-            "category",
-            "temperature_zone",
-            "shelf_life_days",
-            "min_remaining_shelf_life_days",
-            "unit_cost",
-            "criticality",
-            "controlled_substance",
-            "active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *Sku.MASTER_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
 class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = [
-            "id",
-            "code",
-            "name",
-            "echelon",
-            "region",
-            "latitude",
-            "longitude",
-            "replenished_from",
-            "transit_days",
-            "active",
-        ]
+        fields = ["id", *Site.MASTER_FIELDS]
         read_only_fields = ["id"]
 
 

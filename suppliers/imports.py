@@ -38,7 +38,7 @@ class SupplierResource(CleanedModelResource):
     class Meta(CleanedModelResource.Meta):
         model = Supplier
         import_id_fields = ["code"]
-        fields = ["code", "name", "contact_name", "email", "phone", "active"]
+        fields = Supplier.MASTER_FIELDS
 
 
 class SupplierItemResource(CleanedModelResource):
@@ -57,18 +57,7 @@ class SupplierItemResource(CleanedModelResource):
     class Meta(CleanedModelResource.Meta):
         model = SupplierItem
         import_id_fields = ["supplier", "sku"]
-        fields = [
-            "supplier",
-            "sku",
-            "lead_time_mean_days",
-            "lead_time_std_days",
-            "moq",
-            "order_multiple",
-            "unit_price",
-            "price_breaks",
-            "cost_per_order",
-            "is_primary",
-        ]
+        fields = SupplierItem.MASTER_FIELDS
 
 
 def register() -> None:

@@ -12,6 +12,8 @@ from inventory.models import Lot, Site, Sku
 
 
 class Supplier(models.Model):
+    MASTER_FIELDS = ("code", "name", "contact_name", "email", "phone", "active")
+
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     contact_name = models.CharField(max_length=150, blank=True)
@@ -28,6 +30,19 @@ class Supplier(models.Model):
 
 class SupplierItem(models.Model):
     """A supplier's terms for one SKU: lead time, lot sizing and price."""
+
+    MASTER_FIELDS = (
+        "supplier",
+        "sku",
+        "lead_time_mean_days",
+        "lead_time_std_days",
+        "moq",
+        "order_multiple",
+        "unit_price",
+        "price_breaks",
+        "cost_per_order",
+        "is_primary",
+    )
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="items")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="supplier_items")

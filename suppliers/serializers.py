@@ -8,26 +8,14 @@ from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
-        fields = ["id", "code", "name", "contact_name", "email", "phone", "active"]
+        fields = ["id", *Supplier.MASTER_FIELDS]
         read_only_fields = ["id"]
 
 
 class SupplierItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = SupplierItem
-        fields = [
-            "id",
-            "supplier",
-            "sku",
-            "lead_time_mean_days",
-            "lead_time_std_days",
-            "moq",
-            "order_multiple",
-            "unit_price",
-            "price_breaks",
-            "cost_per_order",
-            "is_primary",
-        ]
+        fields = ["id", *SupplierItem.MASTER_FIELDS]
         read_only_fields = ["id"]
 
     def validate_price_breaks(self, breaks: object) -> list[dict]:

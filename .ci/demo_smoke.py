@@ -14,7 +14,14 @@ import urllib.request
 
 OPERATIONS = {"nav-inventorystock_list", "nav-inventorylot_list", "nav-inventorynetwork"}
 EXPECTED_NAV = {
-    "admin": {"nav-home", "nav-audit_trail", "nav-api_docs", "nav-adminindex", *OPERATIONS},
+    "admin": {
+        "nav-home",
+        "nav-audit_trail",
+        "nav-api_docs",
+        "nav-adminindex",
+        "nav-inventoryimports",
+        *OPERATIONS,
+    },
     "planner": {"nav-home", "nav-api_docs", *OPERATIONS},
     "quality": {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     "supplier": {"nav-home", "nav-api_docs"},

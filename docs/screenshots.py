@@ -4,12 +4,13 @@ The pictures are taken with Playwright driving Debian's Chromium (no browser dow
 is no network), signing in through the real login form as each demo user.
 
 Reproduce them from the repository root (SQLite demo: no PostgreSQL or Redis needed). A
-separate SQLite file keeps the screenshot data apart from your own demo database::
+separate SQLite file and media folder keep the screenshot data apart from your own demo::
 
-    export DEBUG=1 DATABASE_URL=sqlite:////tmp/pharmastock-screenshots.sqlite3
-    .venv/bin/python docs/screenshots.py --setup-only      # migrate, demo users, sample changes
+    export DEBUG=1 REDIS_URL= DATABASE_URL=sqlite:////tmp/pharmastock-screenshots.sqlite3
+    export MEDIA_ROOT=/tmp/pharmastock-screenshots-media
+    .venv/bin/python docs/screenshots.py --setup-only      # prints the SKU to picture
     .venv/bin/python manage.py runserver 127.0.0.1:8011 --noreload &
-    .venv/bin/python docs/screenshots.py --base-url http://127.0.0.1:8011
+    .venv/bin/python docs/screenshots.py --base-url http://127.0.0.1:8011 --sku <code>
     kill %1
 
 `--setup-only` (or `--setup`, which then goes on to take the screenshots) is idempotent and
@@ -24,9 +25,21 @@ runs, in this process, against the database of the current settings:
       user_set_roles(actor=admin, user=viewer, roles={Role.VIEWER, Role.QUALITY},
                      reason="Covers QA during audit week")
 
-* a user without any role: ``newhire`` ("New Hire"), password ``NO_ROLE_PASSWORD`` below.
+* a user without any role: ``newhire`` ("New Hire"), password ``NO_ROLE_PASSWORD`` below;
+* the demo inventory, when there is none yet (it ends yesterday, so the pictures follow the
+  day they are taken)::
 
-Taking the screenshots only needs the server: it does not touch the database itself.
+      manage.py generate_demo_data --if-empty --skus 300 --days 730 --sites 12 \\
+          --suppliers 8 --seed 42
+
+* one checked SKU import by the admin, ``new-skus.csv`` (``IMPORT_CSV`` below: two good rows
+  and one with a negative unit cost), so the import page has row errors to show;
+* it prints the code of the SKU with the highest average daily demand (over all its sites),
+  the one the SKU detail picture shows.
+
+Taking the screenshots only needs the server: it does not touch the database itself. The SKU
+detail page pictured is the one given by ``--sku`` (``--setup`` passes the SKU it found);
+without it, the SKU of the most valuable stock position (``/inventory/?sort=value&desc=on``).
 """
 
 import argparse
@@ -53,6 +66,17 @@ VIEWPORT = {"width": 1400, "height": 900}
 NO_ROLE_USERNAME = "newhire"
 NO_ROLE_PASSWORD = "first-day-at-the-warehouse-2025"  # noqa: S105 - demo account only
 
+DEMO_DATA_OPTIONS = {"skus": 300, "days": 730, "sites": 12, "suppliers": 8, "seed": 42}
+
+IMPORT_FILENAME = "new-skus.csv"
+IMPORT_CSV = (
+    "code,name,category,temperature_zone,shelf_life_days,min_remaining_shelf_life_days,"
+    "unit_cost\n"
+    "NEW-VAC-001,Influenza vaccine 0.5 mL syringe,vaccine,refrigerated,365,180,12.40\n"
+    "NEW-ONC-002,Paclitaxel 300 mg/50 mL vial,oncology,room,730,365,48.90\n"
+    "NEW-BIO-003,Adalimumab 40 mg pen,biologic,refrigerated,540,270,-15.00\n"
+)
+
 
 def demo_password(username: str) -> str:
     return f"pharma-demo-{username}"
@@ -61,8 +85,9 @@ def demo_password(username: str) -> str:
 # --------------------------------------------------------------------------- set-up (Django)
 
 
-def setup_demo_data() -> None:
-    """Migrate, create the demo users and the sample changes. Safe to run again."""
+def setup_demo_data() -> str:
+    """Migrate, create the demo users, the sample changes, the demo inventory and the checked
+    import. Safe to run again. Returns the code of the SKU to picture."""
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     sys.path.insert(0, str(ROOT))
@@ -102,7 +127,28 @@ def setup_demo_data() -> None:
             password=NO_ROLE_PASSWORD,
             roles=set(),
         )
+
+    from django.db.models import Sum
+
+    from inventory.imports import import_check
+    from inventory.models import ImportBatch, StockPosition
+
+    call_command("generate_demo_data", if_empty=True, **DEMO_DATA_OPTIONS)
+    if not ImportBatch.objects.filter(original_name=IMPORT_FILENAME).exists():
+        batch = import_check(
+            actor=admin, kind="skus", filename=IMPORT_FILENAME, content=IMPORT_CSV.encode()
+        )
+        print(f"Checked {IMPORT_FILENAME}: {batch.get_status_display()}")
+    busiest = (
+        StockPosition.objects.values("sku__code")
+        .annotate(demand=Sum("avg_daily_demand"))
+        .order_by("-demand", "sku__code")
+        .first()
+    )
+    sku_code = busiest["sku__code"] if busiest else ""
     print(f"Set-up done; no-role login: {NO_ROLE_USERNAME} / {NO_ROLE_PASSWORD}")
+    print(f"SKU with the highest average daily demand: {sku_code} (pass --sku {sku_code})")
+    return sku_code
 
 
 # ------------------------------------------------------------------------ screenshots (HTTP)
@@ -138,7 +184,37 @@ class Shooter:
         print(f"saved {path}")
 
 
-def take_screenshots(base_url: str, out_dir: Path) -> list[Path]:
+def shoot_inventory(s: Shooter, page: Any, sku_code: str) -> None:
+    """The inventory pages of a signed-in planner: list, SKU detail, lots and network."""
+    from playwright.sync_api import expect
+
+    # 7. Inventory list, 8. SKU detail, 9. lots and 10. the network.
+    page.goto("/inventory/?category=vaccine")
+    expect(page.get_by_test_id("stock-table").locator("tbody tr").first).to_be_visible()
+    s.shot(page, "inventory-list.png")
+    if sku_code:
+        page.goto(f"/inventory/?q={sku_code}")
+    else:
+        page.goto("/inventory/?sort=value&desc=on")
+    link = page.get_by_test_id("stock-table").locator("tbody tr td a").first
+    page.goto(link.get_attribute("href"))  # /inventory/sku/<id>/
+    expect(page.get_by_test_id("sku-title")).to_be_visible()
+    for canvas in ("#demand-chart", "#expiry-chart"):
+        if page.locator(canvas).count():
+            # Chart.js keeps the chart it drew on the canvas; without it the canvas is blank.
+            page.wait_for_function(
+                f"window.Chart && Chart.getChart(document.querySelector({canvas!r}))"
+            )
+    s.shot(page, "sku-detail.png")
+    page.goto("/inventory/lots/?expires=90")
+    expect(page.get_by_test_id("lot-table").locator("tbody tr").first).to_be_visible()
+    s.shot(page, "lots.png")
+    page.goto("/inventory/network/")
+    expect(page.get_by_test_id("network-table")).to_be_visible()
+    s.shot(page, "network.png", full_page=True)
+
+
+def take_screenshots(base_url: str, out_dir: Path, sku_code: str = "") -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,11 +231,12 @@ def take_screenshots(base_url: str, out_dir: Path) -> list[Path]:
         s.shot(page, "login.png")
         page.context.close()
 
-        # 2. Planner's dashboard, then 4. the API docs as the planner.
+        # 2. Planner's dashboard, the inventory pages (7-10), then 4. the API docs.
         page = s.new_page("planner", demo_password("planner"))
         page.goto("/")
         expect(page.get_by_test_id("main-nav")).to_be_visible()
         s.shot(page, "dashboard-planner.png", full_page=True)
+        shoot_inventory(s, page, sku_code)
         page.goto("/api/docs/")
         page.locator(".swagger-ui .opblock").first.wait_for(state="visible")
         # Expand the first operation so the picture shows what a call looks like.
@@ -180,6 +257,11 @@ def take_screenshots(base_url: str, out_dir: Path) -> list[Path]:
         expect(page.locator("#id_roles")).to_be_visible()
         expect(page.locator("#id_change_reason")).to_be_visible()
         s.shot(page, "admin-user.png", full_page=True)
+        # 11. The check of an import with a bad row (made by --setup).
+        page.goto("/inventory/imports/")
+        page.get_by_test_id("import-history").get_by_role("link", name="new-skus.csv").first.click()
+        expect(page.get_by_test_id("import-errors")).to_be_visible()
+        s.shot(page, "import-check.png", full_page=True)
         page.context.close()
 
         # 6. What a signed-in user without a role sees.
@@ -200,11 +282,19 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--setup", action="store_true", help="set up the demo data first")
     group.add_argument("--setup-only", action="store_true", help="only set up the demo data")
+    parser.add_argument(
+        "--sku",
+        default="",
+        help="code of the SKU whose detail page to picture (default: the one --setup finds, "
+        "else the SKU of the most valuable stock position)",
+    )
     args = parser.parse_args()
+    sku_code = args.sku
     if args.setup or args.setup_only:
-        setup_demo_data()
+        found = setup_demo_data()
+        sku_code = sku_code or found
     if not args.setup_only:
-        take_screenshots(args.base_url.rstrip("/"), args.out_dir)
+        take_screenshots(args.base_url.rstrip("/"), args.out_dir, sku_code)
 
 
 if __name__ == "__main__":

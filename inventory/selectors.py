@@ -96,10 +96,12 @@ def sku_recent_movements(sku: Sku, limit: int = 50) -> list[StockMovement]:
 
 
 def sku_weekly_demand(sku: Sku, *, today: date, weeks: int = 104) -> list[tuple[date, int]]:
-    """Weekly demand of a SKU over all its sites for the demand-history chart."""
-    since = today - timedelta(weeks=weeks)
+    """Weekly demand of a SKU over all its sites for the demand-history chart: whole weeks
+    (Monday to Sunday) only, so the week in progress does not show as a false drop."""
+    this_monday = today - timedelta(days=today.weekday())
+    since = this_monday - timedelta(weeks=weeks)
     rows = (
-        DailyDemand.objects.filter(sku=sku, date__gte=since, date__lt=today)
+        DailyDemand.objects.filter(sku=sku, date__gte=since, date__lt=this_monday)
         .annotate(week=TruncWeek("date"))
         .values("week")
         .annotate(units=Sum("quantity"))

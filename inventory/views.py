@@ -236,10 +236,10 @@ def network_map(nodes: list[selectors.NetworkNode], width: int = 640, height: in
         return {"points": [], "links": [], "width": width, "height": height}
     lats = [float(n.site.latitude) for n in located]
     lons = [float(n.site.longitude) for n in located]
-    pad = 30
+    pad, label_room = 30, 70  # labels are drawn to the right of each dot
     span_lat = max(max(lats) - min(lats), 1e-6)
     span_lon = max(max(lons) - min(lons), 1e-6)
-    scale = min((width - 2 * pad) / span_lon, (height - 2 * pad) / span_lat)
+    scale = min((width - 2 * pad - label_room) / span_lon, (height - 2 * pad) / span_lat)
 
     def xy(node: selectors.NetworkNode) -> tuple[float, float]:
         x = pad + (float(node.site.longitude) - min(lons)) * scale

@@ -134,3 +134,22 @@ def test_suppliers_cannot_see_inventory(client, make_user, stock) -> None:  # ty
     client.force_login(make_user(Role.SUPPLIER))
 
     assert client.get("/inventory/").status_code == 403
+
+
+def test_demand_chart_shows_whole_weeks_only(stock) -> None:  # type: ignore[no-untyped-def]
+    from inventory.selectors import sku_weekly_demand
+
+    today = timezone.localdate()
+    weeks = sku_weekly_demand(stock["vaccine"], today=today)
+
+    this_monday = today - timedelta(days=today.weekday())
+    assert weeks and all(week < this_monday for week, _ in weeks)
+
+
+def test_network_map_leaves_room_for_labels_right_of_the_dots(stock) -> None:  # type: ignore[no-untyped-def]
+    from inventory.selectors import flatten, network
+    from inventory.views import network_map
+
+    drawn = network_map(flatten(network()))
+
+    assert max(point["x"] for point in drawn["points"]) <= drawn["width"] - 70

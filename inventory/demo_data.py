@@ -1333,6 +1333,15 @@ def _assemble_orders(config: DemoConfig, sim: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def demand_matrix(config: DemoConfig) -> np.ndarray:
+    """The demo demand alone, (SKUs x days) units per day, the same as `generate` makes for
+    the same config, without the stock simulation: for engine benchmarks."""
+    config.validate()
+    sites = _generate_sites(config)
+    skus = _generate_skus(config)
+    return _generate_demand(config, skus, len(sites["hospitals"]))["demand"]
+
+
 def generate(config: DemoConfig) -> DemoData:
     """Build the whole data set in memory (numpy), without touching the database."""
     config.validate()

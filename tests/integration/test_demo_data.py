@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, timedelta
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -367,3 +368,9 @@ def test_positions_are_classified_abc_xyz() -> None:
     classes = set(StockPosition.objects.exclude(abc_class="").values_list("abc_class", flat=True))
     assert classes == {"A", "B", "C"}
     assert not StockPosition.objects.filter(avg_daily_demand__gt=0, xyz_class="").exists()
+
+
+def test_demand_matrix_is_the_generated_demand() -> None:
+    config = demo_data.DemoConfig(skus=20, days=60, sites=5, seed=9, today=date(2026, 3, 1))
+
+    assert np.array_equal(demo_data.demand_matrix(config), demo_data.generate(config).demand)

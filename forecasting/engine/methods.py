@@ -1,0 +1,570 @@
+"""Forecasting methods for every series at once, as numpy recursions over days.
+
+Conventions. `y` has shape (n_series, n_days), units per day, oldest day first. Days are
+indexed t = 0 .. n-1; `fitted[:, t]` = f[t], the one-step-ahead forecast of y[t] made from
+y[0] .. y[t-1] only (NaN where the method cannot forecast yet), and `forecast[:, h-1]` is
+the forecast of day n-1+h (h = 1 .. horizon). Every recursion loops over days in Python and
+works on all series (and, during a parameter search, all candidate parameters) as one array:
+there is never a loop over series. Forecasts and fitted values are clipped at 0; the states
+inside a recursion are not. Levels and sizes are in units per day, trends in units per day
+per day, intervals in days, probabilities in [0, 1]. Every function takes `y` and `horizon`
+positionally and its options by keyword.
+
+Baselines
+---------
+seasonal_naive (period m = 7): f[t] = y[t-m] for t >= m (NaN before); the forecast of day
+    n-1+h is y[n-m + (h-1) mod m], the last m days repeated. A series shorter than m days
+    forecasts the mean of its days, flat.
+moving_average (window w = 28): f[t] = mean(y[max(0, t-w)] .. y[t-1]) for t >= 1 (NaN at
+    t = 0; in the first w days, the mean of the days there are); forecast = mean of the
+    last min(w, n) days, flat.
+
+Exponential smoothing: one recursion; states after day t: level l[t], trend b[t], season s[t]
+-------------------------------------------------------------------------------------------
+statsmodels' additive Holt-Winters (Hyndman & Athanasopoulos' component form; the seasonal
+update uses the previous level and trend), with smoothing parameters alpha, beta, gamma,
+damping phi in (0, 1] and period m:
+
+    f[t] = l[t-1] + phi*b[t-1] + s[t-m]
+    l[t] = alpha*(y[t] - s[t-m]) + (1 - alpha)*(l[t-1] + phi*b[t-1])
+    b[t] = beta*(l[t] - l[t-1]) + (1 - beta)*phi*b[t-1]
+    s[t] = gamma*(y[t] - l[t-1] - phi*b[t-1]) + (1 - gamma)*s[t-m]
+    forecast of day n-1+h = l[n-1] + (phi + phi^2 + ... + phi^h)*b[n-1] + s[n-1+h-m*ceil(h/m)]
+
+computed in the equivalent error-correction form, with e[t] = y[t] - f[t]:
+l[t] = l[t-1] + phi*b[t-1] + alpha*e[t], b[t] = phi*b[t-1] + alpha*beta*e[t],
+s[t] = s[t-m] + gamma*e[t]. Holt is the same without seasonal terms (phi = 1; phi < 1 for
+damped_holt) and SES without trend or seasonal terms (f[t] = l[t-1], l[t] = l[t-1] +
+alpha*e[t]).
+
+`holt_winters_recursion` runs it from given ("known") initial states l[-1], b[-1] and
+s[-m] .. s[-1] (initial_seasonal[j] is the seasonal term of day j) as statsmodels'
+`ExponentialSmoothing(trend="add", seasonal="add", initialization_method="known", ...)
+.fit(optimized=False, ...)` does: the fitted values agree to rounding, and so does the
+forecast except at horizons h = m, 2m, ..., where statsmodels (0.15 and before) adds
+s[n-1-m], the seasonal term before its last update (statsmodels issue #9538, fixed upstream
+by PR #10230); this module adds the updated s[n-1], as the formula above says.
+
+Initial states and parameter choice (ses, holt, damped_holt, holt_winters). The first k days
+are a warm-up: they give the initial states and their fitted values are NaN, so that every
+fitted value is a genuine one-step forecast. SES and Holt: k = min(init_days, n) (default 7),
+l = mean of the k days, b = 0 (a slope from a week of noisy daily demand is mostly noise; the
+recursion learns the trend). Holt-Winters: k = m * min(init_days // m, n // m), whole cycles
+(default init_days 14: two weeks), l = mean of the k days, b = 0, s for phase j = mean of
+the warm-up days in phase j minus l (the seasonal terms sum to 0); a series shorter than one
+cycle starts from its mean without seasonality (k = n). The recursion then runs on days
+k .. n-1. Per series, the parameters are the combination of the grids (module constants,
+overridable by keyword) with the least sum of squared one-step errors over those days. All
+combinations are evaluated for all series at once (a grid axis in front of the series
+axis), in single precision, on each series divided by its maximum (so the choice does not
+depend on units); the chosen parameters are then rerun in double precision on the demand
+itself. Ties (a flat series, or no day after the warm-up) go to the first combination in
+grid order (the first alpha, then the first beta, ...).
+
+Intermittent demand (Croston family; a demand day is a day with y[t] > 0)
+-----------------------------------------------------------------------
+croston (alpha = 0.1): on demand days only, with q[t] the days since the previous demand
+    day, z <- z + alpha*(y[t] - z) (size, units) and p <- p + alpha*(q[t] - p) (interval,
+    days); forecast z / p. Initialised on the first demand day t1: z = y[t1], p = t1 + 1
+    (the days up to and including it, as if there had been a demand on day -1).
+sba (alpha = 0.1): Croston * (1 - alpha/2), the Syntetos-Boylan bias correction.
+tsb (alpha = 0.1, beta = 0.1): every day d <- d + beta*(1[y[t] > 0] - d) (probability of
+    a demand day), on demand days z <- z + alpha*(y[t] - z); forecast d * z. Initialised on
+    the first demand day t1: z = y[t1], d = 1 / (t1 + 1); updated from the next day on.
+For all three f[0] is NaN and the forecast is 0 until a demand day has been seen (a series
+without demand forecasts 0); forecasts are flat over the horizon.
+
+`METHODS` maps the names the backtest iterates over to these functions with default options.
+"""
+
+from collections.abc import Callable, Sequence
+from functools import partial
+
+import numpy as np
+
+from .types import EngineInputError, Fit, check_demand
+
+SES_ALPHAS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+HOLT_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
+HOLT_BETAS = (0.01, 0.05, 0.1, 0.2)
+HOLT_PHIS = (0.8, 0.9, 0.95, 0.98)
+HW_ALPHAS = (0.05, 0.1, 0.2, 0.4)
+HW_BETAS = (0.01, 0.05)
+HW_GAMMAS = (0.05, 0.1, 0.2)
+HW_PHIS = (0.9, 0.98)
+
+# A parameter search works in single precision on blocks of grid combinations holding about
+# this many (combination, series) cells, so that one day's state arrays stay in the cache.
+_BLOCK_CELLS = 65_536
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _whole(value: object, name: str) -> int:
+    if not isinstance(value, int | np.integer) or value < 1:
+        raise EngineInputError(f"{name} must be a whole number >= 1, not {value}.")
+    return int(value)
+
+
+def _grid(values: Sequence[float] | np.ndarray, name: str, low: float, high: float) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).ravel()
+    if array.size == 0 or not np.all((array > low) & (array <= high)):
+        raise EngineInputError(f"{name} must be a non-empty list of values in ({low}, {high}].")
+    return array
+
+
+def _per_series(value: object, n_series: int, name: str) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float64)
+    try:
+        out = np.broadcast_to(array, (n_series,)).copy()
+    except ValueError as error:
+        raise EngineInputError(f"{name} must be a number or one value per series.") from error
+    if not np.isfinite(out).all():
+        raise EngineInputError(f"{name} must be finite.")
+    return out
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _row_mean(block: np.ndarray) -> np.ndarray:
+    """Mean of each row, summed left to right (the same bits whatever the batch)."""
+    return np.cumsum(block, axis=1)[:, -1] / block.shape[1]
+
+
+def _nonneg(array: np.ndarray) -> np.ndarray:
+    """Clip at 0, keeping NaN."""
+    return np.maximum(array, 0.0)
+
+
+def _window_sums(padded: np.ndarray, window: int, count: int) -> np.ndarray:
+    """sums[:, t] = padded[:, t] + ... + padded[:, t + window - 1] for t < count, from sums of
+    1, 2, 4, ... consecutive days (log2(window) passes instead of window, elementwise only)."""
+    sums = np.zeros((padded.shape[0], count))
+    blocks, size, offset, remaining = padded, 1, 0, window
+    while remaining:
+        if remaining & 1:
+            sums += blocks[:, offset : offset + count]
+            offset += size
+        remaining >>= 1
+        if remaining:
+            blocks = blocks[:, :-size] + blocks[:, size:]
+            size *= 2
+    return sums
+
+
+def _flat(values: np.ndarray, horizon: int) -> np.ndarray:
+    return np.repeat(_nonneg(values)[:, None], horizon, axis=1)
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+def seasonal_naive(y: np.ndarray, horizon: int, *, period: int = 7) -> Fit:
+    """Repeat the last `period` days (see the module docstring)."""
+    demand = check_demand(y, horizon)
+    period = _whole(period, "period")
+    n_series, n_days = demand.shape
+    fitted = np.full(demand.shape, np.nan)
+    if n_days > period:
+        fitted[:, period:] = demand[:, :-period]
+    if n_days >= period:
+        phase = n_days - period + np.arange(horizon) % period
+        forecast = demand[:, phase].copy()
+    else:
+        forecast = _flat(_row_mean(demand), horizon)
+    return Fit("seasonal_naive", fitted, forecast, {"period": np.full(n_series, period)})
+
+
+def moving_average(y: np.ndarray, horizon: int, *, window: int = 28) -> Fit:
+    """Mean of the last `window` days (see the module docstring)."""
+    demand = check_demand(y, horizon)
+    window = _whole(window, "window")
+    n_series, n_days = demand.shape
+    padded = np.hstack([np.zeros((n_series, window)), demand])
+    sums = _window_sums(padded, window, n_days + 1)  # sums[:, t] = y[t - window] + ... + y[t - 1]
+    counts = np.minimum(np.arange(n_days + 1), window).astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        means = sums / counts  # 0 / 0 = NaN at t = 0
+    return Fit(
+        "moving_average",
+        _nonneg(means[:, :n_days]),
+        _flat(means[:, n_days], horizon),
+        {"window": np.full(n_series, window)},
+    )
+
+
+# --- exponential smoothing -------------------------------------------------------------------
+
+
+def _recurse(
+    y_days: np.ndarray,
+    params: dict[str, np.ndarray | None],
+    level: np.ndarray,
+    trend: np.ndarray | None,
+    season: np.ndarray | None,
+    *,
+    fitted: np.ndarray | None = None,
+    sse: np.ndarray | None = None,
+) -> None:
+    """Run the smoothing recursion over `y_days` (days, n_series), updating the states in place.
+
+    `level` and `trend` have the state shape (n_series,) or (grid, n_series), `season` is
+    (period, *state shape) and holds s for the phase t mod period (a ring). Parameters
+    broadcast against the state shape; `phi` None means no damping, `trend`/`season` None means
+    no such component. Writes f[t] into `fitted[t]` and adds e[t]**2 into `sse` when given.
+    """
+    alpha, phi, gamma = params["alpha"], params.get("phi"), params.get("gamma")
+    alpha_beta = alpha * params["beta"] if trend is not None else None
+    period = season.shape[0] if season is not None else 1
+    base = np.empty_like(level) if trend is not None else level
+    guess = np.empty_like(level) if season is not None else base
+    error = np.empty_like(level)
+    scratch = np.empty_like(level)
+    for t in range(y_days.shape[0]):
+        if trend is not None:
+            if phi is not None:
+                np.multiply(trend, phi, out=trend)  # trend holds phi*b[t-1] from here on
+            np.add(level, trend, out=base)
+        if season is not None:
+            seasonal = season[t % period]
+            np.add(base, seasonal, out=guess)
+        if fitted is not None:
+            fitted[t] = guess
+        np.subtract(y_days[t], guess, out=error)
+        if sse is not None:
+            np.multiply(error, error, out=scratch)
+            np.add(sse, scratch, out=sse)
+        np.multiply(error, alpha, out=scratch)
+        np.add(base, scratch, out=level)
+        if trend is not None:
+            np.multiply(error, alpha_beta, out=scratch)
+            np.add(trend, scratch, out=trend)
+        if season is not None:
+            np.multiply(error, gamma, out=scratch)
+            np.add(seasonal, scratch, out=seasonal)
+
+
+def _smoothing_forecast(
+    params: dict[str, np.ndarray | None],
+    level: np.ndarray,
+    trend: np.ndarray | None,
+    season: np.ndarray | None,
+    *,
+    days_run: int,
+    horizon: int,
+) -> np.ndarray:
+    """Forecast (n_series, horizon) from the states after `days_run` days of the recursion."""
+    forecast = np.repeat(level[:, None], horizon, axis=1)
+    if trend is not None:
+        phi = params.get("phi")
+        if phi is None:
+            forecast += np.arange(1, horizon + 1, dtype=np.float64) * trend[:, None]
+        else:
+            power = np.ones_like(level)
+            factor = np.zeros_like(level)
+            for step in range(horizon):
+                power = power * phi
+                factor = factor + power
+                forecast[:, step] += factor * trend
+    if season is not None:
+        phase = (days_run + np.arange(horizon)) % season.shape[0]
+        forecast += season[phase].T
+    return _nonneg(forecast)
+
+
+def _warmup_states(
+    warm: np.ndarray, has_trend: bool, period: int | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Initial level, trend and seasonal ring (period, n_series) from the warm-up days."""
+    level = _row_mean(warm)
+    trend = np.zeros_like(level) if has_trend else None
+    season = None
+    if period is not None:
+        if warm.shape[1] >= period:
+            cycles = warm.reshape(warm.shape[0], -1, period)
+            phase_means = np.cumsum(cycles, axis=1)[:, -1, :] / cycles.shape[1]
+            season = np.ascontiguousarray((phase_means - level[:, None]).T)
+        else:
+            season = np.zeros((period, warm.shape[0]))
+    return level, trend, season
+
+
+def _copy_states(
+    level: np.ndarray, trend: np.ndarray | None, season: np.ndarray | None, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The states broadcast to `shape` (grid, n_series), as fresh arrays."""
+    return (
+        np.broadcast_to(level, shape).copy(),
+        None if trend is None else np.broadcast_to(trend, shape).copy(),
+        None
+        if season is None
+        else np.broadcast_to(season[:, None, :], (season.shape[0], *shape)).copy(),
+    )
+
+
+def _search(
+    demand: np.ndarray, warmup: int, grids: dict[str, np.ndarray], period: int | None
+) -> dict[str, np.ndarray]:
+    """Per series, the grid combination with the least one-step SSE after the warm-up."""
+    names = list(grids)
+    mesh = np.meshgrid(*(grids[name] for name in names), indexing="ij")
+    combos = {name: axis.ravel() for name, axis in zip(names, mesh, strict=True)}
+    n_combos = next(iter(combos.values())).size
+    n_series = demand.shape[0]
+    if n_combos == 1 or demand.shape[1] == warmup:
+        return {name: np.full(n_series, values[0]) for name, values in combos.items()}
+    scale = demand.max(axis=1)
+    scaled = demand / np.where(scale > 0, scale, 1.0)[:, None]
+    states = _warmup_states(scaled[:, :warmup], "beta" in grids, period)
+    states = tuple(None if s is None else s.astype(np.float32) for s in states)
+    y_days = np.ascontiguousarray(scaled[:, warmup:].T, dtype=np.float32)
+    sse = np.empty((n_combos, n_series))
+    block = max(1, _BLOCK_CELLS // n_series)
+    for start in range(0, n_combos, block):
+        chosen = slice(start, min(start + block, n_combos))
+        shape = (chosen.stop - chosen.start, n_series)
+        level, trend, season = _copy_states(*states, shape)
+        params = {name: values[chosen, None].astype(np.float32) for name, values in combos.items()}
+        total = np.zeros(shape, dtype=np.float32)
+        _recurse(y_days, params, level, trend, season, sse=total)
+        sse[chosen] = total
+    # A combination whose recursion diverged (possible only with custom grids) never wins.
+    best = np.argmin(np.where(np.isnan(sse), np.inf, sse), axis=0)
+    return {name: values[best] for name, values in combos.items()}
+
+
+def _smoothing_fit(
+    method: str,
+    demand: np.ndarray,
+    horizon: int,
+    *,
+    warmup: int,
+    grids: dict[str, np.ndarray],
+    period: int | None,
+) -> Fit:
+    chosen = _search(demand, warmup, grids, period)
+    level, trend, season = _warmup_states(demand[:, :warmup], "beta" in grids, period)
+    initial_level = level.copy()
+    params: dict[str, np.ndarray | None] = {
+        "alpha": chosen["alpha"],
+        "beta": chosen.get("beta"),
+        "gamma": chosen.get("gamma"),
+        "phi": chosen.get("phi"),
+    }
+    y_days = np.ascontiguousarray(demand[:, warmup:].T)
+    fitted = np.full((demand.shape[1], demand.shape[0]), np.nan)
+    _recurse(y_days, params, level, trend, season, fitted=fitted[warmup:])
+    forecast = _smoothing_forecast(
+        params, level, trend, season, days_run=y_days.shape[0], horizon=horizon
+    )
+    reported = dict(chosen)
+    if "beta" in grids:
+        reported.setdefault("phi", np.ones(demand.shape[0]))
+    reported["initial_level"] = initial_level
+    return Fit(method, _nonneg(np.ascontiguousarray(fitted.T)), forecast, reported)
+
+
+def ses(
+    y: np.ndarray, horizon: int, *, alphas: Sequence[float] = SES_ALPHAS, init_days: int = 7
+) -> Fit:
+    """Simple exponential smoothing, alpha per series from `alphas` (see the module docstring)."""
+    demand = check_demand(y, horizon)
+    warmup = min(_whole(init_days, "init_days"), demand.shape[1])
+    grids = {"alpha": _grid(alphas, "alphas", 0.0, 1.0)}
+    return _smoothing_fit("ses", demand, horizon, warmup=warmup, grids=grids, period=None)
+
+
+def holt(
+    y: np.ndarray,
+    horizon: int,
+    *,
+    damped: bool = False,
+    alphas: Sequence[float] = HOLT_ALPHAS,
+    betas: Sequence[float] = HOLT_BETAS,
+    phis: Sequence[float] = HOLT_PHIS,
+    init_days: int = 7,
+) -> Fit:
+    """Holt's additive trend, damped if asked; alpha, beta (and phi) per series by grid search."""
+    demand = check_demand(y, horizon)
+    warmup = min(_whole(init_days, "init_days"), demand.shape[1])
+    grids = {"alpha": _grid(alphas, "alphas", 0.0, 1.0), "beta": _grid(betas, "betas", 0.0, 1.0)}
+    if damped:
+        grids["phi"] = _grid(phis, "phis", 0.0, 1.0)
+    name = "damped_holt" if damped else "holt"
+    return _smoothing_fit(name, demand, horizon, warmup=warmup, grids=grids, period=None)
+
+
+def holt_winters(
+    y: np.ndarray,
+    horizon: int,
+    *,
+    period: int = 7,
+    damped: bool = False,
+    alphas: Sequence[float] = HW_ALPHAS,
+    betas: Sequence[float] = HW_BETAS,
+    gammas: Sequence[float] = HW_GAMMAS,
+    phis: Sequence[float] = HW_PHIS,
+    init_days: int = 14,
+) -> Fit:
+    """Additive Holt-Winters (additive trend, optionally damped, additive seasonality),
+    parameters per series by grid search; the recursion of `holt_winters_recursion`."""
+    demand = check_demand(y, horizon)
+    period = _whole(period, "period")
+    cycles = max(1, _whole(init_days, "init_days") // period)
+    n_days = demand.shape[1]
+    warmup = period * min(cycles, n_days // period) if n_days >= period else n_days
+    grids = {
+        "alpha": _grid(alphas, "alphas", 0.0, 1.0),
+        "beta": _grid(betas, "betas", 0.0, 1.0),
+        "gamma": _grid(gammas, "gammas", 0.0, 1.0),
+    }
+    if damped:
+        grids["phi"] = _grid(phis, "phis", 0.0, 1.0)
+    name = "damped_holt_winters" if damped else "holt_winters"
+    return _smoothing_fit(name, demand, horizon, warmup=warmup, grids=grids, period=period)
+
+
+def holt_winters_recursion(
+    y: np.ndarray,
+    horizon: int,
+    *,
+    alpha: float | np.ndarray,
+    beta: float | np.ndarray,
+    gamma: float | np.ndarray,
+    initial_level: float | np.ndarray,
+    initial_trend: float | np.ndarray,
+    initial_seasonal: Sequence[float] | np.ndarray,
+    period: int = 7,
+    phi: float | np.ndarray = 1.0,
+) -> Fit:
+    """Additive Holt-Winters from known initial states and given parameters (numbers or one
+    per series; `initial_seasonal` is (period,) or (n_series, period), entry j for day j).
+
+    The recursion of statsmodels' ExponentialSmoothing(trend="add", seasonal="add",
+    initialization_method="known", damped_trend=phi != 1) fitted with optimized=False; see
+    the module docstring for the formulas and the one known difference in the forecast.
+    """
+    demand = check_demand(y, horizon)
+    period = _whole(period, "period")
+    n_series = demand.shape[0]
+    params: dict[str, np.ndarray | None] = {
+        "alpha": _per_series(alpha, n_series, "alpha"),
+        "beta": _per_series(beta, n_series, "beta"),
+        "gamma": _per_series(gamma, n_series, "gamma"),
+        "phi": _per_series(phi, n_series, "phi"),
+    }
+    level = _per_series(initial_level, n_series, "initial_level")
+    trend = _per_series(initial_trend, n_series, "initial_trend")
+    try:
+        seasonal = np.broadcast_to(np.asarray(initial_seasonal, np.float64), (n_series, period))
+    except ValueError as error:
+        raise EngineInputError(
+            f"initial_seasonal must have {period} values, or {period} per series."
+        ) from error
+    reported = {name: values.copy() for name, values in params.items() if values is not None}
+    reported |= {"initial_level": level.copy(), "initial_trend": trend.copy()}
+    season = np.ascontiguousarray(seasonal.T)
+    y_days = np.ascontiguousarray(demand.T)
+    fitted = np.empty_like(y_days)
+    _recurse(y_days, params, level, trend, season, fitted=fitted)
+    forecast = _smoothing_forecast(
+        params, level, trend, season, days_run=y_days.shape[0], horizon=horizon
+    )
+    return Fit("holt_winters", _nonneg(np.ascontiguousarray(fitted.T)), forecast, reported)
+
+
+# --- intermittent demand ---------------------------------------------------------------------
+
+
+def _croston_rate(demand: np.ndarray, alpha: float, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Croston's z / p as fitted (n_series, n_days) and the flat forecast (n_series, horizon)."""
+    n_series, n_days = demand.shape
+    y_days = np.ascontiguousarray(demand.T)
+    size = np.zeros(n_series)
+    interval = np.ones(n_series)
+    since = np.zeros(n_series)  # days since the previous demand day, this day included
+    seen = np.zeros(n_series, dtype=bool)
+    fitted = np.full((n_days, n_series), np.nan)
+    for t in range(n_days):
+        if t > 0:
+            fitted[t] = np.where(seen, size / interval, 0.0)
+        today = y_days[t]
+        since += 1.0
+        demand_day = today > 0
+        update = demand_day & seen
+        first = demand_day & ~seen
+        size = np.where(update, size + alpha * (today - size), np.where(first, today, size))
+        interval = np.where(
+            update, interval + alpha * (since - interval), np.where(first, since, interval)
+        )
+        since = np.where(demand_day, 0.0, since)
+        seen |= demand_day
+    rate = np.where(seen, size / interval, 0.0)
+    return np.ascontiguousarray(fitted.T), np.repeat(rate[:, None], horizon, axis=1)
+
+
+def _alpha(value: float, name: str = "alpha") -> float:
+    if not 0.0 < float(value) <= 1.0:
+        raise EngineInputError(f"{name} must be in (0, 1], not {value}.")
+    return float(value)
+
+
+def croston(y: np.ndarray, horizon: int, *, alpha: float = 0.1) -> Fit:
+    """Croston's method: smoothed demand size / smoothed interval (see the module docstring)."""
+    demand = check_demand(y, horizon)
+    alpha = _alpha(alpha)
+    fitted, forecast = _croston_rate(demand, alpha, horizon)
+    return Fit(
+        "croston", _nonneg(fitted), _nonneg(forecast), {"alpha": np.full(len(demand), alpha)}
+    )
+
+
+def sba(y: np.ndarray, horizon: int, *, alpha: float = 0.1) -> Fit:
+    """Syntetos-Boylan approximation: Croston * (1 - alpha/2)."""
+    demand = check_demand(y, horizon)
+    alpha = _alpha(alpha)
+    fitted, forecast = _croston_rate(demand, alpha, horizon)
+    factor = 1.0 - alpha / 2.0
+    params = {"alpha": np.full(len(demand), alpha)}
+    return Fit("sba", _nonneg(fitted * factor), _nonneg(forecast * factor), params)
+
+
+def tsb(y: np.ndarray, horizon: int, *, alpha: float = 0.1, beta: float = 0.1) -> Fit:
+    """Teunter-Syntetos-Babai: smoothed demand probability * smoothed size."""
+    demand = check_demand(y, horizon)
+    alpha, beta = _alpha(alpha), _alpha(beta, "beta")
+    n_series, n_days = demand.shape
+    y_days = np.ascontiguousarray(demand.T)
+    size = np.zeros(n_series)
+    probability = np.zeros(n_series)
+    seen = np.zeros(n_series, dtype=bool)
+    fitted = np.full((n_days, n_series), np.nan)
+    for t in range(n_days):
+        if t > 0:
+            fitted[t] = probability * size  # 0 until the first demand day
+        today = y_days[t]
+        demand_day = today > 0
+        first = demand_day & ~seen
+        probability = np.where(seen, probability + beta * (demand_day - probability), probability)
+        size = np.where(seen & demand_day, size + alpha * (today - size), size)
+        probability = np.where(first, 1.0 / (t + 1), probability)
+        size = np.where(first, today, size)
+        seen |= demand_day
+    params = {"alpha": np.full(n_series, alpha), "beta": np.full(n_series, beta)}
+    forecast = np.repeat((probability * size)[:, None], horizon, axis=1)
+    return Fit("tsb", _nonneg(np.ascontiguousarray(fitted.T)), _nonneg(forecast), params)
+
+
+METHODS: dict[str, Callable[[np.ndarray, int], Fit]] = {
+    "seasonal_naive": seasonal_naive,
+    "moving_average": moving_average,
+    "ses": ses,
+    "holt": holt,
+    "damped_holt": partial(holt, damped=True),
+    "holt_winters": holt_winters,
+    "croston": croston,
+    "sba": sba,
+    "tsb": tsb,
+}

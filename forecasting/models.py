@@ -1,0 +1,92 @@
+"""Forecast runs and their results: one row per SKU-site per run, published by a pointer."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.models import Site, Sku
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ForecastRun(models.Model):
+    """One computation of the statistical forecast for every SKU-site with demand. Its results
+    become current only when every chunk succeeded (ForecastPublication)."""
+
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.PENDING)
+    as_of = models.DateField(help_text="Demand up to the day before is used; forecasts start here.")
+    parameters = models.JSONField(default=dict)
+    engine_version = models.CharField(max_length=40)
+    series_total = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    timings = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True, help_text="Accuracy and champions.")
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="forecast_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Forecast run {self.pk} as of {self.as_of} ({self.get_status_display()})"
+
+    @property
+    def series_done(self) -> int:
+        """Series with a stored result: a re-run chunk replaces its rows, so this never counts
+        a series twice."""
+        return self.series.count()
+
+
+class SeriesForecast(models.Model):
+    """A run's result for one SKU-site: the champion method, the daily forecast from the run's
+    as_of date, the 80/95 % intervals, backtest accuracy and the daily error deviation."""
+
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="series")
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+", db_index=False)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    pattern = models.CharField(max_length=20)
+    method = models.CharField(max_length=40)
+    values = models.JSONField(help_text="Units per day, from as_of, one per horizon day.")
+    lower_80 = models.JSONField()
+    upper_80 = models.JSONField()
+    lower_95 = models.JSONField()
+    upper_95 = models.JSONField()
+    mase = models.FloatField(null=True)
+    wape = models.FloatField(null=True)
+    bias = models.FloatField(null=True)
+    error_std = models.FloatField(help_text="Daily forecast-error standard deviation.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "site", "run"], name="series_forecast_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.site_id} run {self.run_id}: {self.method}"
+
+
+class ForecastPublication(models.Model):
+    """The pointer to the current forecast run: one row, switched in one transaction."""
+
+    name = models.CharField(max_length=20, unique=True, default="current")
+    run = models.ForeignKey(ForecastRun, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name}: run {self.run_id}"

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-OPERATIONS = {"nav-inventorystock_list", "nav-inventorylot_list", "nav-inventorynetwork"}
+OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns"}
 EXPECTED_NAV = {
     "admin": {
         "nav-home",

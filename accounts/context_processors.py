@@ -11,4 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles": []}
     roles = sorted(user_roles(user))
-    return {"nav_items": navigation_for(user), "user_roles": [role.label for role in roles]}
+    return {
+        "nav_items": navigation_for(user, request.path),
+        "user_roles": [role.label for role in roles],
+    }

@@ -24,8 +24,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Dashboard", "home", Capability.ANY_ROLE, "speedometer2"),
     NavItem("Inventory", "inventory:stock_list", Capability.VIEW_OPERATIONS, "box-seam"),
-    NavItem("Lots", "inventory:lot_list", Capability.VIEW_OPERATIONS, "upc-scan"),
-    NavItem("Network", "inventory:network", Capability.VIEW_OPERATIONS, "diagram-3"),
+    NavItem("Forecasts", "forecasting:runs", Capability.VIEW_OPERATIONS, "graph-up-arrow"),
     NavItem("Imports", "inventory:imports", Capability.MANAGE_MASTER_DATA, "upload"),
     NavItem("Audit trail", "audit_trail", Capability.VIEW_AUDIT_TRAIL, "journal-check"),
     NavItem("API", "api_docs", Capability.ANY_ROLE, "braces"),
@@ -33,5 +32,30 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
-def navigation_for(user: Any) -> list[NavItem]:
-    return [item for item in NAVIGATION if user_can(user, item.capability)]
+@dataclass(frozen=True)
+class ShownItem:
+    item: NavItem
+    url: str
+    active: bool
+
+    @property
+    def label(self) -> str:
+        return self.item.label
+
+    @property
+    def icon(self) -> str:
+        return self.item.icon
+
+    @property
+    def url_name(self) -> str:
+        return self.item.url_name
+
+
+def navigation_for(user: Any, path: str = "") -> list[ShownItem]:
+    """The entries `user` may open. The active one is the entry whose address is the longest
+    prefix of the current path, so Inventory stays lit on the lot list and the network, and
+    Imports (under /inventory/imports/) lights alone on its own pages."""
+    allowed = [(item, item.url) for item in NAVIGATION if user_can(user, item.capability)]
+    matches = [url for _, url in allowed if path == url or (url != "/" and path.startswith(url))]
+    active = max(matches, key=len, default=None)
+    return [ShownItem(item=item, url=url, active=url == active) for item, url in allowed]

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.urls")),
     path("inventory/", include("inventory.urls")),
+    path("forecasting/", include("forecasting.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,3 +37,14 @@ def forecast_chunk(run_id: int, index: int) -> int:
 @shared_task(name="forecasting.tasks.forecast_publish")
 def forecast_publish(run_id: int) -> str:
     return services.forecast_run_publish(run_id=run_id).status
+
+
+@shared_task(name="forecasting.tasks.nightly_forecast_run")
+def nightly_forecast_run() -> int | None:
+    """The scheduled run: skipped (None) while another run is under way."""
+    try:
+        run = services.forecast_run_create(actor=None)
+    except services.ForecastRunRefused:
+        return None
+    forecast_run.delay(run.pk)
+    return run.pk

@@ -69,6 +69,7 @@ def test_every_beat_schedule_names_a_registered_task() -> None:
         "inventory.write_off_expired_lots",
         "suppliers.refresh_stock_positions",
         "inventory.classify_abc_xyz",
+        "forecasting.tasks.nightly_forecast_run",
     } <= scheduled
     assert scheduled <= set(current_app.tasks)
 

@@ -128,3 +128,12 @@ def test_demand_matrix_places_each_day_in_its_column(demand) -> None:  # type: i
         .values_list("quantity", flat=True)
     )
     assert matrix[0].tolist() == expected
+
+
+def test_nightly_run_is_skipped_while_another_is_under_way(demand) -> None:  # type: ignore[no-untyped-def]
+    from forecasting.tasks import nightly_forecast_run
+
+    services.forecast_run_create(actor=None, as_of=AS_OF, history_days=120)
+
+    assert nightly_forecast_run.delay().get() is None
+    assert ForecastRun.objects.count() == 1

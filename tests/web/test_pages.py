@@ -35,7 +35,7 @@ def test_wrong_password_is_refused_with_a_message(client, planner) -> None:  # t
     assert "_auth_user_id" not in client.session
 
 
-OPERATIONS = {"nav-inventorystock_list", "nav-inventorylot_list", "nav-inventorynetwork"}
+OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns"}
 NAVIGATION_BY_ROLE = {
     Role.ADMIN: {
         "nav-home",
@@ -235,3 +235,17 @@ def test_htmx_request_without_a_session_redirects_the_whole_page_to_login(client
 
 def test_role_groups_cannot_be_edited_in_the_admin(admin_client) -> None:  # type: ignore[no-untyped-def]
     assert admin_client.get("/admin/auth/group/").status_code == 404
+
+
+def test_the_section_entry_stays_active_below_it_and_the_longest_match_wins(make_user) -> None:  # type: ignore[no-untyped-def]
+    from accounts.navigation import navigation_for
+
+    admin = make_user(Role.ADMIN)
+
+    def active(path: str) -> list[str]:
+        return [item.label for item in navigation_for(admin, path) if item.active]
+
+    assert active("/inventory/lots/") == ["Inventory"]
+    assert active("/inventory/imports/3/") == ["Imports"]
+    assert active("/") == ["Dashboard"]
+    assert active("/nowhere/") == []

@@ -145,6 +145,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "inventory:import_commit": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_file": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_template": lambda ctx: {"kind": "skus"},
+    "forecasting:run_progress": lambda ctx: {
+        "pk": _model("forecasting.ForecastRun")
+        .objects.create(as_of=date(2026, 1, 1), engine_version="sample")
+        .pk
+    },
 }
 
 # Admin models whose records are never added, changed or deleted through the admin.
@@ -164,6 +169,7 @@ READ_ONLY_ADMIN_MODELS = {
 # Pages whose allowed answer to a GET is not 200.
 ALLOWED_STATUS = {
     "inventory:import_commit": 405,  # commits on POST only
+    "forecasting:run_start": 405,  # starts on POST only
 }
 
 

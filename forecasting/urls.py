@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "forecasting"
+
+urlpatterns = [
+    path("runs/", views.RunListView.as_view(), name="runs"),
+    path("runs/start/", views.RunStartView.as_view(), name="run_start"),
+    path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
+]

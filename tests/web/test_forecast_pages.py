@@ -1,0 +1,67 @@
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from accounts.roles import Role
+from forecasting.models import ForecastRun, RunStatus
+from inventory import demo_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demand() -> None:
+    demo_data.generate_demo_data(
+        demo_data.DemoConfig(skus=8, days=150, sites=5, seed=2, today=timezone.localdate())
+    )
+
+
+def test_planner_starts_a_run_and_sees_it_current(
+    client, planner, demand, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/forecasting/runs/start/")
+
+    run = ForecastRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED
+    page = client.get("/forecasting/runs/").content.decode()
+    assert f"Forecast run {run.pk} started for 8 series." in page
+    assert f'{run.pk} <span class="badge text-bg-success">current</span>' in page
+
+
+def test_viewers_see_runs_but_cannot_start_one(client, make_user, demand) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(Role.VIEWER))
+
+    assert 'data-testid="start-run"' not in client.get("/forecasting/runs/").content.decode()
+    assert client.post("/forecasting/runs/start/").status_code == 403
+    assert not ForecastRun.objects.exists()
+
+
+def test_a_second_run_while_one_is_under_way_is_refused_with_a_message(client, planner) -> None:  # type: ignore[no-untyped-def]
+    running = ForecastRun.objects.create(
+        as_of=date(2026, 1, 1), engine_version="x", status=RunStatus.RUNNING
+    )
+    client.force_login(planner)
+
+    page = client.post("/forecasting/runs/start/", follow=True).content.decode()
+
+    assert f"Forecast run {running.pk} is still under way." in page
+
+
+def test_progress_fragment_polls_until_the_run_ends(client, planner) -> None:  # type: ignore[no-untyped-def]
+    run = ForecastRun.objects.create(
+        as_of=date(2026, 1, 1), engine_version="x", status=RunStatus.RUNNING, series_total=10
+    )
+    client.force_login(planner)
+    url = f"/forecasting/runs/{run.pk}/progress/"
+
+    running = client.get(url, headers={"HX-Request": "true"})
+    run.status = RunStatus.SUCCEEDED
+    run.save()
+    finished = client.get(url, headers={"HX-Request": "true"})
+
+    assert running.status_code == 200 and 'hx-trigger="every 2s"' in running.content.decode()
+    assert finished.status_code == 286

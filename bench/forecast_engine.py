@@ -26,10 +26,10 @@ import django
 django.setup()
 
 import numpy as np  # noqa: E402
-from forecasting.engine.methods import METHODS  # noqa: E402
 
 from forecasting.engine.accuracy import mase, naive_scale  # noqa: E402
 from forecasting.engine.backtest import BacktestConfig  # noqa: E402
+from forecasting.engine.methods import METHODS  # noqa: E402
 from forecasting.engine.pipeline import EngineConfig, run  # noqa: E402
 from inventory.demo_data import DemoConfig, demand_matrix  # noqa: E402
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("v1/", include("accounts.api_urls")),
     path("v1/", include("inventory.api_urls")),
     path("v1/", include("suppliers.api_urls")),
+    path("v1/", include("forecasting.api_urls")),
 ]

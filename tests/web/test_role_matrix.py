@@ -123,6 +123,15 @@ SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
 }
 
 
+def published_forecast(ctx: dict) -> int:
+    """Publish a (small) forecast run so the forecast API has something to answer with."""
+    from forecasting.services import forecast_run_create, forecast_run_publish
+
+    run = forecast_run_create(actor=None, as_of=date(2026, 1, 1), history_days=120)
+    forecast_run_publish(run_id=run.pk)
+    return ctx["stock"]["lot"].sku_id
+
+
 def sample_object(ctx: dict, label: str) -> Any:
     """The sample record of a model, made once per test."""
     if label not in ctx["samples"]:
@@ -145,9 +154,10 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "inventory:import_commit": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_file": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_template": lambda ctx: {"kind": "skus"},
+    "forecast-demand": lambda ctx: {"sku_id": published_forecast(ctx)},
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
-        .objects.create(as_of=date(2026, 1, 1), engine_version="sample")
+        .objects.create(as_of=date(2026, 1, 1), engine_version="sample", status="succeeded")
         .pk
     },
 }

@@ -71,6 +71,9 @@ class SeriesForecast(models.Model):
     wape = models.FloatField(null=True)
     bias = models.FloatField(null=True)
     error_std = models.FloatField(help_text="Daily forecast-error standard deviation.")
+    candidates = models.JSONField(
+        default=dict, help_text="Backtest MASE of every method this series could choose from."
+    )
 
     class Meta:
         constraints = [

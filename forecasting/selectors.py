@@ -1,10 +1,13 @@
 """Read queries of the forecasting app: the demand matrix the engine reads."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
 from inventory.models import DailyDemand
+
+from .models import ForecastPublication, SeriesForecast
 
 
 def series_keys(*, as_of: date, history_days: int) -> list[tuple[int, int]]:
@@ -37,3 +40,15 @@ def demand_matrix(keys: list[tuple[int, int]], *, as_of: date, history_days: int
         if row is not None:
             matrix[row, (day - since).days] = quantity
     return matrix
+
+
+def current_series(sku_id: int, site_id: int) -> Any:
+    """The current run's forecast of one SKU-site, or None."""
+    publication = ForecastPublication.objects.filter(name="current").first()
+    if publication is None:
+        return None
+    return (
+        SeriesForecast.objects.select_related("run", "sku", "site")
+        .filter(run_id=publication.run_id, sku_id=sku_id, site_id=site_id)
+        .first()
+    )

@@ -21,7 +21,7 @@ from accounts.errors import DomainError
 from . import selectors
 from .engine.backtest import BacktestConfig
 from .engine.methods import METHODS
-from .engine.pipeline import EngineConfig, run
+from .engine.pipeline import EngineConfig, allowed_methods, run
 from .models import ForecastPublication, ForecastRun, RunStatus, SeriesForecast
 
 ENGINE_VERSION = "vectorised-1"
@@ -150,6 +150,11 @@ def _series_row(
         wape=_finite(result.wape[row]),
         bias=_finite(result.bias[row]),
         error_std=float(result.error_std[row]),
+        candidates={
+            name: _finite(score.mase[row])
+            for name, score in result.scores.items()
+            if name in allowed_methods(str(result.pattern[row]))
+        },
     )
 
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("runs/", views.RunListView.as_view(), name="runs"),
     path("runs/start/", views.RunStartView.as_view(), name="run_start"),
     path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
+    path("sku/<int:sku_id>/site/<int:site_id>/", views.SeriesForecastView.as_view(), name="series"),
 ]

@@ -109,6 +109,12 @@ def run(y: np.ndarray, config: EngineConfig, methods: Mapping[str, Method]) -> E
     )
 
 
+def allowed_methods(pattern: str) -> tuple[str, ...]:
+    """The methods a series of this demand pattern may choose from."""
+    family = INTERMITTENT_METHODS if pattern in ("intermittent", "lumpy") else CONTINUOUS_METHODS
+    return BASELINES + family
+
+
 def _extend(quantiles: np.ndarray, horizon: int, *, widen: np.ufunc) -> np.ndarray:
     """Quantiles (levels, calibrated_days) stretched to `horizon` days: made monotone (an
     interval never narrows further out), then grown with sqrt(k) past the last calibrated day."""

@@ -65,3 +65,63 @@ def test_progress_fragment_polls_until_the_run_ends(client, planner) -> None:  #
 
     assert running.status_code == 200 and 'hx-trigger="every 2s"' in running.content.decode()
     assert finished.status_code == 286
+
+
+@pytest.fixture
+def published(demand):  # type: ignore[no-untyped-def]
+    from forecasting.models import SeriesForecast
+    from forecasting.services import (
+        forecast_chunk_compute,
+        forecast_run_create,
+        forecast_run_publish,
+    )
+
+    run = forecast_run_create(actor=None, history_days=120, horizon=30)
+    forecast_chunk_compute(run_id=run.pk, index=0)
+    forecast_run_publish(run_id=run.pk)
+    return SeriesForecast.objects.filter(run=run).select_related("sku", "site").first()
+
+
+def test_series_page_shows_chart_method_and_every_candidate_score(
+    client, planner, published
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get(
+        f"/forecasting/sku/{published.sku_id}/site/{published.site_id}/"
+    ).content.decode()
+
+    assert 'id="forecast-chart"' in page and 'id="forecast-data"' in page
+    assert f"chosen method <strong>{published.method}</strong>" in page
+    assert set(published.candidates) <= {
+        "seasonal_naive",
+        "moving_average",
+        "ses",
+        "holt",
+        "damped_holt",
+        "holt_winters",
+        "croston",
+        "sba",
+        "tsb",
+    }
+    assert len(published.candidates) >= 4
+    assert all(f"<td>{name}</td>" in page for name in published.candidates)
+
+
+def test_series_page_without_a_forecast_says_so(client, planner, demand) -> None:  # type: ignore[no-untyped-def]
+    from inventory.models import Site, Sku
+
+    client.force_login(planner)
+    sku, site = Sku.objects.first(), Site.objects.first()
+
+    page = client.get(f"/forecasting/sku/{sku.pk}/site/{site.pk}/").content.decode()
+
+    assert "No published forecast for this SKU at this site yet" in page
+
+
+def test_sku_detail_links_to_the_forecast_of_each_site(client, planner, published) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get(f"/inventory/sku/{published.sku_id}/").content.decode()
+
+    assert f"/forecasting/sku/{published.sku_id}/site/{published.site_id}/" in page

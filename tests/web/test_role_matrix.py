@@ -155,6 +155,10 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "inventory:import_file": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_template": lambda ctx: {"kind": "skus"},
     "forecast-demand": lambda ctx: {"sku_id": published_forecast(ctx)},
+    "forecasting:series": lambda ctx: {
+        "sku_id": ctx["stock"]["lot"].sku_id,
+        "site_id": ctx["stock"]["lot"].site_id,
+    },
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
         .objects.create(as_of=date(2026, 1, 1), engine_version="sample", status="succeeded")

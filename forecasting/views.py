@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
-from inventory.models import Site, Sku
+from inventory.models import Category, Site, Sku
 
 from . import selectors
 from .models import ForecastRun, RunStatus
@@ -111,4 +111,24 @@ class SeriesForecastView(CapabilityRequiredMixin, TemplateView):
         context.update(
             chart=json.dumps(chart), ranked=ranked, next_28=round(sum(series.values[:28]))
         )
+        return context
+
+
+class AccuracyView(CapabilityRequiredMixin, TemplateView):
+    """How good the current forecast is: backtest accuracy of the champions, where it is weak."""
+
+    required_capability = Capability.VIEW_OPERATIONS
+    template_name = "forecasting/accuracy.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        run = current_run()
+        context["run"] = run
+        if run is not None:
+            overview = selectors.accuracy_overview(run)
+            context.update(
+                overview=overview,
+                histogram=json.dumps(overview["histogram"]),
+                categories=dict(Category.choices),
+            )
         return context

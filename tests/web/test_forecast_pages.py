@@ -125,3 +125,40 @@ def test_sku_detail_links_to_the_forecast_of_each_site(client, planner, publishe
     page = client.get(f"/inventory/sku/{published.sku_id}/").content.decode()
 
     assert f"/forecasting/sku/{published.sku_id}/site/{published.site_id}/" in page
+
+
+def test_accuracy_page_summarises_the_current_run(client, make_user, published) -> None:  # type: ignore[no-untyped-def]
+    from forecasting.models import SeriesForecast
+
+    client.force_login(make_user(Role.VIEWER))
+    worst = (
+        SeriesForecast.objects.filter(run=published.run)
+        .exclude(mase=None)
+        .order_by("-mase")
+        .first()
+    )
+
+    page = client.get("/forecasting/accuracy/").content.decode()
+
+    assert 'id="mase-histogram"' in page and 'data-testid="by-pattern"' in page
+    assert f"/forecasting/sku/{worst.sku_id}/site/{worst.site_id}/" in page
+
+
+def test_accuracy_histogram_counts_every_series_once(published) -> None:  # type: ignore[no-untyped-def]
+    from forecasting.models import SeriesForecast
+    from forecasting.selectors import accuracy_overview
+
+    overview = accuracy_overview(published.run)
+
+    with_mase = SeriesForecast.objects.filter(run=published.run).exclude(mase=None).count()
+    assert sum(overview["histogram"]["counts"]) == with_mase
+    assert sum(row["n"] for row in overview["by_pattern"]) == overview["totals"]["n"]
+
+
+def test_accuracy_page_without_a_run_says_so(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    assert (
+        "No forecast has been published yet"
+        in client.get("/forecasting/accuracy/").content.decode()
+    )

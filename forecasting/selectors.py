@@ -5,6 +5,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.db.models import Avg, Count, F, Q
 
 from inventory.models import DailyDemand
@@ -12,35 +13,65 @@ from inventory.models import DailyDemand
 from .models import ForecastPublication, SeriesForecast
 
 
-def series_keys(*, as_of: date, history_days: int) -> list[tuple[int, int]]:
+def series_keys(
+    *,
+    as_of: date,
+    history_days: int,
+    first: tuple[int, int] | None = None,
+    last: tuple[int, int] | None = None,
+) -> list[tuple[int, int]]:
     """Every (sku_id, site_id) with demand in the history window, in a fixed order (the
-    order chunks are cut from)."""
+    order chunks are cut from); with `first` and `last`, only the keys between them."""
     since = as_of - timedelta(days=history_days)
-    rows = (
-        DailyDemand.objects.filter(date__gte=since, date__lt=as_of)
-        .values_list("sku_id", "site_id")
-        .distinct()
-        .order_by("sku_id", "site_id")
-    )
-    return [(sku_id, site_id) for sku_id, site_id in rows]
+    demand = DailyDemand.objects.filter(date__gte=since, date__lt=as_of)
+    if first is not None and last is not None:
+        demand = demand.filter(sku_id__gte=first[0], sku_id__lte=last[0])
+    rows = demand.values_list("sku_id", "site_id").distinct().order_by("sku_id", "site_id")
+    keys = [(sku_id, site_id) for sku_id, site_id in rows]
+    if first is not None and last is not None:
+        keys = [key for key in keys if first <= key <= last]
+    return keys
+
+
+# Whole days from a given date to DailyDemand.date, as an integer, per database.
+DAY_OFFSET_SQL = {
+    "postgresql": "date - %s::date",
+    "sqlite": "CAST(julianday(date) - julianday(%s) AS INTEGER)",
+}
 
 
 def demand_matrix(keys: list[tuple[int, int]], *, as_of: date, history_days: int) -> np.ndarray:
-    """Demand of `keys` as (len(keys), history_days) units per day, oldest first, ending the
-    day before `as_of`; days without a row are 0. One query."""
+    """Demand of `keys` (sorted by sku then site) as (len(keys), history_days) units per day,
+    oldest first, ending the day before `as_of`; days without a row are 0.
+
+    One query that returns only integers (the database computes each row's day offset), placed
+    with numpy: keys are encoded as sku * width + site and found by searchsorted. Building
+    date objects per row cost about 4 s per 2,000 series x 730 days; this way it does not."""
     since = as_of - timedelta(days=history_days)
-    index = {key: row for row, key in enumerate(keys)}
     matrix = np.zeros((len(keys), history_days))
-    rows = DailyDemand.objects.filter(
-        sku_id__in={sku for sku, _ in keys},
-        site_id__in={site for _, site in keys},
-        date__gte=since,
-        date__lt=as_of,
-    ).values_list("sku_id", "site_id", "date", "quantity")
-    for sku_id, site_id, day, quantity in rows.iterator(chunk_size=20000):
-        row = index.get((sku_id, site_id))
-        if row is not None:
-            matrix[row, (day - since).days] = quantity
+    if not keys:
+        return matrix
+    skus = sorted({sku for sku, _ in keys})
+    sites = sorted({site for _, site in keys})
+    table = DailyDemand._meta.db_table
+    # Only the table name, a constant expression and placeholder counts are interpolated;
+    # every value is a bound parameter.
+    sql = (
+        f"SELECT sku_id, site_id, {DAY_OFFSET_SQL[connection.vendor]}, quantity FROM {table} "  # noqa: S608
+        f"WHERE sku_id IN ({', '.join(['%s'] * len(skus))}) "
+        f"AND site_id IN ({', '.join(['%s'] * len(sites))}) AND date >= %s AND date < %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [since, *skus, *sites, since, as_of])
+        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
+    if not len(rows):
+        return matrix
+    width = max(int(rows[:, 1].max()), *sites) + 1
+    wanted = np.array([sku * width + site for sku, site in keys], dtype=np.int64)
+    codes = rows[:, 0] * width + rows[:, 1]
+    position = np.minimum(np.searchsorted(wanted, codes), len(wanted) - 1)
+    found = wanted[position] == codes
+    matrix[position[found], rows[found, 2]] = rows[found, 3]
     return matrix
 
 

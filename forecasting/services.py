@@ -7,7 +7,6 @@ rows, so a run never holds duplicates.
 """
 
 from datetime import date
-from math import ceil
 from typing import Any
 
 import numpy as np
@@ -60,6 +59,7 @@ def forecast_run_create(
         if busy.exists():
             raise ForecastRunRefused(f"Forecast run {busy.first().pk} is still under way.")
         keys = selectors.series_keys(as_of=as_of, history_days=history_days)
+        chunks = [keys[start : start + chunk_size] for start in range(0, len(keys), chunk_size)]
         return ForecastRun.objects.create(
             as_of=as_of,
             engine_version=ENGINE_VERSION,
@@ -67,11 +67,13 @@ def forecast_run_create(
                 "horizon": horizon,
                 "history_days": history_days,
                 "chunk_size": chunk_size,
+                # first and last key of each chunk, so a chunk reads only its own keys
+                "chunk_bounds": [[*chunk[0], *chunk[-1]] for chunk in chunks],
                 "backtest": {"origins": 4, "step": 7, "horizon": 28},
                 "levels": [0.8, 0.95],
             },
             series_total=len(keys),
-            chunks_total=ceil(len(keys) / chunk_size),
+            chunks_total=len(chunks),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
 
@@ -99,9 +101,15 @@ def forecast_chunk_compute(*, run_id: int, index: int) -> int:
     if forecast_run.status == RunStatus.FAILED:
         return 0
     params = forecast_run.parameters
-    size = params["chunk_size"]
-    keys = selectors.series_keys(as_of=forecast_run.as_of, history_days=params["history_days"])
-    keys = keys[index * size : (index + 1) * size]
+    if index >= len(params["chunk_bounds"]):
+        return 0
+    sku_lo, site_lo, sku_hi, site_hi = params["chunk_bounds"][index]
+    keys = selectors.series_keys(
+        as_of=forecast_run.as_of,
+        history_days=params["history_days"],
+        first=(sku_lo, site_lo),
+        last=(sku_hi, site_hi),
+    )
     if not keys:
         return 0
     demand = selectors.demand_matrix(

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.roles import Capability
 from inventory.models import Sku
 
+from . import selectors
 from .models import SeriesForecast
 from .services import current_run
 
@@ -31,8 +32,9 @@ class DemandQuerySerializer(serializers.Serializer):
 
 class ForecastDemandView(APIView):
     """The current published daily demand forecast of one SKU, per site, from the run's as-of
-    date, with the 80 % and 95 % prediction intervals, the method chosen and its backtest
-    accuracy."""
+    date: `forecast` with the planners' overrides applied (what plans use), `statistical`
+    without them, the 80 % and 95 % prediction intervals of the statistical forecast, the
+    method chosen and its backtest accuracy."""
 
     required_capability = Capability.VIEW_OPERATIONS
 
@@ -56,6 +58,8 @@ class ForecastDemandView(APIView):
         horizon = query.validated_data.get("horizon", run.parameters["horizon"])
         with_intervals = query.validated_data["intervals"]
         dates = [(run.as_of + timedelta(days=day)).isoformat() for day in range(horizon)]
+        series = list(series)
+        effective = selectors.effective_forecasts(run, [(sku.pk, row.site_id) for row in series])
         return Response(
             {
                 "sku": sku.pk,
@@ -65,12 +69,21 @@ class ForecastDemandView(APIView):
                     "as_of": run.as_of.isoformat(),
                     "engine_version": run.engine_version,
                 },
-                "series": [_series(row, dates, horizon, with_intervals) for row in series],
+                "series": [
+                    _series(row, effective[sku.pk, row.site_id], dates, horizon, with_intervals)
+                    for row in series
+                ],
             }
         )
 
 
-def _series(row: SeriesForecast, dates: list[str], horizon: int, with_intervals: bool) -> dict:
+def _series(
+    row: SeriesForecast,
+    effective: list[float],
+    dates: list[str],
+    horizon: int,
+    with_intervals: bool,
+) -> dict:
     data = {
         "site": row.site_id,
         "site_code": row.site.code,
@@ -81,7 +94,8 @@ def _series(row: SeriesForecast, dates: list[str], horizon: int, with_intervals:
         "bias": row.bias,
         "error_std": row.error_std,
         "dates": dates[: len(row.values[:horizon])],
-        "forecast": row.values[:horizon],
+        "forecast": [round(value, 3) for value in effective[:horizon]],
+        "statistical": row.values[:horizon],
     }
     if with_intervals:
         data.update(

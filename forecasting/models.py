@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.models import Site, Sku
@@ -93,3 +93,75 @@ class ForecastPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: run {self.run_id}"
+
+
+class OverrideKind(models.TextChoices):
+    PERCENT = "percent", "Change by %"
+    UNITS = "units", "Set units per day"
+
+
+class ForecastOverride(models.Model):
+    """A planner's adjustment of one SKU-site's forecast over a date range, with the reason.
+
+    It applies by calendar date to whichever run is current (a new run keeps the adjustment).
+    `statistical` keeps the statistical forecast of the range as it was when the override was
+    made, so that once the days have passed the override's error can be compared with the
+    statistical forecast's (forecast value added)."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    kind = models.CharField(max_length=10, choices=OverrideKind.choices)
+    value = models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        help_text="Percent change (e.g. 20 or -15), or units per day.",
+    )
+    reason = models.TextField()
+    run = models.ForeignKey(
+        ForecastRun,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The run whose forecast was adjusted.",
+    )
+    statistical = models.JSONField(
+        help_text="The statistical forecast per day of the range when the override was made."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdraw_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["sku", "site", "start_date"], name="override_series_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="override_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=OverrideKind.values), name="override_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=OverrideKind.PERCENT, value__gte=-100) | Q(value__gte=0),
+                name="override_value_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.site_id} {self.start_date}..{self.end_date}: {self.describe()}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+    def describe(self) -> str:
+        if self.kind == OverrideKind.PERCENT:
+            return f"{self.value:+g} %"
+        return f"{self.value:g} units/day"

@@ -1,4 +1,5 @@
-"""Read queries of the forecasting app: the demand matrix the engine reads."""
+"""Read queries of the forecasting app: the demand matrix the engine reads, the forecasts with
+the planners' overrides applied, and the overrides' value added."""
 
 from datetime import date, timedelta
 from itertools import pairwise
@@ -7,10 +8,12 @@ from typing import Any
 import numpy as np
 from django.db import connection
 from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
 
 from inventory.models import DailyDemand
 
-from .models import ForecastPublication, SeriesForecast
+from . import rules
+from .models import ForecastOverride, ForecastPublication, SeriesForecast
 
 
 def series_keys(
@@ -131,4 +134,111 @@ def accuracy_overview(run: Any, *, worst: int = 20) -> dict[str, Any]:
         "by_pattern": grouped["pattern"],
         "by_category": grouped["category"],
         "worst": worst_rows,
+    }
+
+
+# ---- overrides -----------------------------------------------------------------------------
+
+
+def effective_forecasts(run: Any, keys: list[tuple[int, int]] | None = None) -> dict:
+    """The forecast plans read: per (sku_id, site_id) of `run` (all, or only `keys`), the daily
+    values from run.as_of with the active planner overrides applied."""
+    series = SeriesForecast.objects.filter(run=run)
+    overrides = ForecastOverride.objects.filter(
+        withdrawn_at__isnull=True,
+        end_date__gte=run.as_of,
+        start_date__lte=run.as_of + timedelta(days=run.parameters["horizon"]),
+    )
+    if keys is not None:
+        skus = {sku for sku, _ in keys}
+        series = series.filter(sku_id__in=skus)
+        overrides = overrides.filter(sku_id__in=skus)
+    by_key: dict[tuple[int, int], list] = {}
+    for override in overrides:
+        by_key.setdefault((override.sku_id, override.site_id), []).append(override)
+    wanted = set(keys) if keys is not None else None
+    result = {}
+    for sku_id, site_id, values in series.values_list("sku_id", "site_id", "values"):
+        key = (sku_id, site_id)
+        if wanted is not None and key not in wanted:
+            continue
+        result[key] = rules.apply_overrides(values, run.as_of, by_key.get(key, ()))
+    return result
+
+
+def _actuals(overrides: list, today: date) -> dict[tuple[int, int], dict[date, float]]:
+    """Daily demand on the passed days of the overrides' ranges, one query."""
+    passed = [o for o in overrides if o.start_date < today]
+    if not passed:
+        return {}
+    demand = DailyDemand.objects.filter(
+        sku_id__in={o.sku_id for o in passed},
+        site_id__in={o.site_id for o in passed},
+        date__gte=min(o.start_date for o in passed),
+        date__lte=min(max(o.end_date for o in passed), today - timedelta(days=1)),
+    ).values_list("sku_id", "site_id", "date", "quantity")
+    actuals: dict[tuple[int, int], dict[date, float]] = {}
+    for sku_id, site_id, day, quantity in demand:
+        actuals.setdefault((sku_id, site_id), {})[day] = float(quantity)
+    return actuals
+
+
+def _value_added(override: Any, actuals: dict, today: date) -> rules.ValueAdded | None:
+    days = (min(override.end_date, today - timedelta(days=1)) - override.start_date).days + 1
+    if days <= 0:
+        return None
+    series_actuals = actuals.get((override.sku_id, override.site_id), {})
+    actual = [
+        series_actuals.get(override.start_date + timedelta(days=day), 0.0) for day in range(days)
+    ]
+    statistical = override.statistical[:days]
+    adjusted = [rules.adjusted_value(override.kind, override.value, v) for v in statistical]
+    return rules.value_added(actual, statistical, adjusted)
+
+
+def series_overrides(sku_id: int, site_id: int, *, today: date | None = None) -> list:
+    """Every override of one SKU-site, newest first, each with `value_added` (None until one of
+    its days has passed)."""
+    today = today or timezone.localdate()
+    overrides = list(
+        ForecastOverride.objects.filter(sku_id=sku_id, site_id=site_id).select_related(
+            "created_by", "withdrawn_by"
+        )
+    )
+    actuals = _actuals(overrides, today)
+    for override in overrides:
+        override.value_added = _value_added(override, actuals, today)
+    return overrides
+
+
+def override_value_added_summary(*, today: date | None = None, since_days: int = 365) -> dict:
+    """Forecast value added of the overrides whose days have (partly) passed in the last
+    `since_days`: how many helped, and the error of the statistical forecast and of the
+    overrides, pooled over all their days. Withdrawn overrides are left out."""
+    today = today or timezone.localdate()
+    overrides = list(
+        ForecastOverride.objects.filter(
+            withdrawn_at__isnull=True,
+            start_date__lt=today,
+            end_date__gte=today - timedelta(days=since_days),
+        )
+    )
+    actuals = _actuals(overrides, today)
+    measured = [va for o in overrides if (va := _value_added(o, actuals, today)) is not None]
+    days = sum(va.days for va in measured)
+    if not days:
+        return {"overrides": 0}
+    statistical_mae = sum(va.statistical_mae * va.days for va in measured) / days
+    override_mae = sum(va.override_mae * va.days for va in measured) / days
+    added_percent = (
+        100 * (statistical_mae - override_mae) / statistical_mae if statistical_mae else None
+    )
+    return {
+        "overrides": len(measured),
+        "helped": sum(1 for va in measured if va.added > 0),
+        "days": days,
+        "statistical_mae": statistical_mae,
+        "override_mae": override_mae,
+        "added_percent": added_percent,
+        "added_percent_abs": None if added_percent is None else abs(added_percent),
     }

@@ -6,7 +6,8 @@ failed run leaves the previous one current. A chunk computed twice (a retry) rep
 rows, so a run never holds duplicates.
 """
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -15,13 +16,21 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 
 from accounts.audit import audit_context
-from accounts.errors import DomainError
+from accounts.errors import DomainError, ReasonRequired
+from inventory.models import Site, Sku
 
 from . import selectors
 from .engine.backtest import BacktestConfig
 from .engine.methods import METHODS
 from .engine.pipeline import EngineConfig, allowed_methods, run
-from .models import ForecastPublication, ForecastRun, RunStatus, SeriesForecast
+from .models import (
+    ForecastOverride,
+    ForecastPublication,
+    ForecastRun,
+    OverrideKind,
+    RunStatus,
+    SeriesForecast,
+)
 
 ENGINE_VERSION = "vectorised-1"
 DEFAULT_HISTORY_DAYS = 730
@@ -216,3 +225,114 @@ def forecast_run_fail(*, run_id: int, error: str) -> ForecastRun:
 def current_run() -> ForecastRun | None:
     publication = ForecastPublication.objects.select_related("run").filter(name="current").first()
     return publication.run if publication else None
+
+
+# ---- planner overrides ---------------------------------------------------------------------
+
+MAX_PERCENT_CHANGE = Decimal("1000")
+MAX_UNITS_PER_DAY = Decimal("1000000")
+
+
+class OverrideRefused(DomainError):
+    code = "override_refused"
+
+
+def forecast_override_create(
+    *,
+    actor: Any,
+    sku: Sku,
+    site: Site,
+    start_date: date,
+    end_date: date,
+    kind: str,
+    value: Decimal,
+    reason: str,
+    today: date | None = None,
+) -> ForecastOverride:
+    """Adjust the current forecast of one SKU-site over a date range (percent change or units
+    per day), with a mandatory reason. Refused, with nothing written, for past days, days the
+    current forecast does not cover, a range that overlaps an active override, or a value out
+    of bounds."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(
+            "Give a reason for overriding the forecast.", fields={"reason": ["Required."]}
+        )
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if kind not in OverrideKind.values:
+        errors["kind"] = ["Choose a percentage change or units per day."]
+    elif kind == OverrideKind.PERCENT and not -100 <= value <= MAX_PERCENT_CHANGE:
+        errors["value"] = [f"A change between -100 % and +{MAX_PERCENT_CHANGE} %."]
+    elif kind == OverrideKind.UNITS and not 0 <= value <= MAX_UNITS_PER_DAY:
+        errors["value"] = [f"Between 0 and {MAX_UNITS_PER_DAY:,} units per day."]
+    if end_date < start_date:
+        errors["end_date"] = ["The range ends before it starts."]
+    if start_date < today:
+        errors["start_date"] = [f"Past days cannot be changed; start on {today} or later."]
+    if errors:
+        raise OverrideRefused("The override is not valid.", fields=errors)
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        series = (
+            SeriesForecast.objects.select_related("run")
+            .filter(run=current_run(), sku=sku, site=site)
+            .first()
+        )
+        if series is None:
+            raise OverrideRefused(f"{sku.code} at {site.code} has no published forecast to adjust.")
+        first_day = series.run.as_of
+        last_day = first_day + timedelta(days=len(series.values) - 1)
+        if start_date < first_day or end_date > last_day:
+            raise OverrideRefused(
+                "The range must lie within the forecast.",
+                fields={"end_date": [f"The current forecast covers {first_day} to {last_day}."]},
+            )
+        # Lock the series' overrides so two planners cannot add overlapping ones at once.
+        existing = list(
+            ForecastOverride.objects.select_for_update().filter(
+                sku=sku, site=site, withdrawn_at__isnull=True
+            )
+        )
+        clash = next(
+            (o for o in existing if o.start_date <= end_date and start_date <= o.end_date), None
+        )
+        if clash is not None:
+            raise OverrideRefused(
+                f"An override from {clash.start_date} to {clash.end_date} ({clash.describe()}) "
+                "already covers some of these days; withdraw it first.",
+                fields={"start_date": ["Overlaps an active override."]},
+            )
+        offset = (start_date - first_day).days
+        statistical = series.values[offset : offset + (end_date - start_date).days + 1]
+        return ForecastOverride.objects.create(
+            sku=sku,
+            site=site,
+            start_date=start_date,
+            end_date=end_date,
+            kind=kind,
+            value=value,
+            reason=reason,
+            run=series.run,
+            statistical=statistical,
+            created_by=actor,
+        )
+
+
+def forecast_override_withdraw(
+    *, actor: Any, override: ForecastOverride, reason: str
+) -> ForecastOverride:
+    """Stop applying an override (it stays on record, with who withdrew it and why)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(
+            "Give a reason for withdrawing the override.", fields={"reason": ["Required."]}
+        )
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        override = ForecastOverride.objects.select_for_update().get(pk=override.pk)
+        if override.withdrawn_at is not None:
+            raise OverrideRefused("This override has already been withdrawn.")
+        override.withdrawn_at = timezone.now()
+        override.withdrawn_by = actor
+        override.withdraw_reason = reason
+        override.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    return override

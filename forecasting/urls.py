@@ -10,4 +10,14 @@ urlpatterns = [
     path("runs/start/", views.RunStartView.as_view(), name="run_start"),
     path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
     path("sku/<int:sku_id>/site/<int:site_id>/", views.SeriesForecastView.as_view(), name="series"),
+    path(
+        "sku/<int:sku_id>/site/<int:site_id>/overrides/",
+        views.OverrideCreateView.as_view(),
+        name="override_create",
+    ),
+    path(
+        "overrides/<int:pk>/withdraw/",
+        views.OverrideWithdrawView.as_view(),
+        name="override_withdraw",
+    ),
 ]

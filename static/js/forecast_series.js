@@ -16,6 +16,8 @@
         band("80 % band", data.lower_80, 2, "rgba(11,110,105,0.25)"),
         { label: "Demand", data: data.history, borderColor: "#495057", borderWidth: 1.2, pointRadius: 0 },
         { label: "Forecast", data: data.forecast, borderColor: "#0b6e69", borderWidth: 2, pointRadius: 0 },
+        ...(data.adjusted ? [{ label: "With overrides", data: data.adjusted, borderColor: "#d9480f",
+          borderWidth: 2, borderDash: [6, 3], pointRadius: 0 }] : []),
       ],
     },
     options: {

@@ -84,3 +84,30 @@ def test_suppliers_cannot_read_forecasts(make_user, published) -> None:  # type:
     client.force_authenticate(make_user(Role.SUPPLIER))
 
     assert client.get(f"/api/v1/forecast/demand/{published.sku_id}").status_code == 403
+
+
+def test_the_forecast_includes_planner_overrides_and_the_statistical_values(
+    api, published, planner
+) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from forecasting.services import forecast_override_create
+
+    forecast_override_create(
+        actor=planner,
+        sku=published.sku,
+        site=published.site,
+        start_date=AS_OF,
+        end_date=AS_OF,
+        kind="units",
+        value=Decimal("42"),
+        reason="Clinic opening day",
+        today=AS_OF,
+    )
+
+    body = api.get(f"/api/v1/forecast/demand/{published.sku_id}?site={published.site_id}").json()
+
+    [series] = body["series"]
+    assert series["forecast"][0] == 42
+    assert series["forecast"][1:] == published.values[1:]
+    assert series["statistical"] == published.values

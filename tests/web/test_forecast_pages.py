@@ -1,10 +1,10 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
-from forecasting.models import ForecastRun, RunStatus
+from forecasting.models import ForecastOverride, ForecastRun, RunStatus
 from inventory import demo_data
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,95 @@ def test_accuracy_page_without_a_run_says_so(client, planner) -> None:  # type: 
         "No forecast has been published yet"
         in client.get("/forecasting/accuracy/").content.decode()
     )
+
+
+@pytest.fixture
+def overridable(db):  # type: ignore[no-untyped-def]
+    from tests.factories import SiteFactory, SkuFactory, published_series
+
+    sku, site = SkuFactory(), SiteFactory()
+    published_series(sku, site, [10.0] * 30, as_of=timezone.localdate())
+    return sku, site
+
+
+def override_post(sku, site, **changes):  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    data = {
+        "start_date": today.isoformat(),
+        "end_date": (today + timedelta(days=6)).isoformat(),
+        "kind": "percent",
+        "value": "20",
+        "reason": "Flu season starts early this year",
+    } | changes
+    return f"/forecasting/sku/{sku.pk}/site/{site.pk}/overrides/", data
+
+
+def test_planner_saves_an_override_and_the_page_refreshes(client, planner, overridable) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+    url, data = override_post(*overridable)
+
+    response = client.post(url, data, HTTP_HX_REQUEST="true")
+
+    assert response.headers["HX-Refresh"] == "true"
+    saved = ForecastOverride.objects.get()
+    assert (saved.kind, saved.value, saved.created_by) == ("percent", 20, planner)
+    page = client.get(f"/forecasting/sku/{overridable[0].pk}/site/{overridable[1].pk}/").content
+    assert b"Override saved: +20 %" in page
+    assert b"Flu season starts early this year" in page
+    assert b'data-testid="next-28-adjusted">294 units' in page  # 7 days at 12, 21 at 10
+
+
+def test_an_override_without_a_reason_comes_back_with_the_message_and_saves_nothing(
+    client, planner, overridable
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+    url, data = override_post(*overridable, reason="")
+
+    response = client.post(url, data, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert 'id="override-card"' in response.content.decode()
+    assert "This field is required." in response.content.decode()
+    assert not ForecastOverride.objects.exists()
+
+
+def test_a_refused_override_without_htmx_shows_the_page_with_the_field_message(
+    client, planner, overridable
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    url, data = override_post(*overridable, start_date=yesterday.isoformat())
+
+    response = client.post(url, data)
+
+    assert response.status_code == 400
+    assert "Past days cannot be changed" in response.content.decode()
+    assert not ForecastOverride.objects.exists()
+
+
+def test_viewers_see_overrides_but_cannot_make_one(client, make_user, overridable) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(Role.VIEWER))
+    sku, site = overridable
+    url, data = override_post(sku, site)
+
+    page = client.get(f"/forecasting/sku/{sku.pk}/site/{site.pk}/").content.decode()
+
+    assert 'data-testid="override-form"' not in page
+    assert "No overrides for this SKU at this site." in page
+    assert client.post(url, data).status_code == 403
+    assert not ForecastOverride.objects.exists()
+
+
+def test_planner_withdraws_an_override_with_a_reason(client, planner, overridable) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+    url, data = override_post(*overridable)
+    client.post(url, data)
+    saved = ForecastOverride.objects.get()
+
+    page = client.post(
+        f"/forecasting/overrides/{saved.pk}/withdraw/", {"reason": "Tender cancelled"}, follow=True
+    ).content.decode()
+
+    saved.refresh_from_db()
+    assert not saved.active and saved.withdraw_reason == "Tender cancelled"
+    assert "Override withdrawn" in page

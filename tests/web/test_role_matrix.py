@@ -132,6 +132,26 @@ def published_forecast(ctx: dict) -> int:
     return ctx["stock"]["lot"].sku_id
 
 
+def sample_override(ctx: dict) -> Any:
+    """An override on a (bare) succeeded run, as the withdraw URL needs one."""
+    lot = ctx["stock"]["lot"]
+    run = _model("forecasting.ForecastRun").objects.create(
+        as_of=date(2026, 1, 1), engine_version="sample", status="succeeded"
+    )
+    return _model("forecasting.ForecastOverride").objects.create(
+        sku_id=lot.sku_id,
+        site_id=lot.site_id,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 1, 7),
+        kind="percent",
+        value=10,
+        reason="sample",
+        run=run,
+        statistical=[1.0] * 7,
+        created_by=ctx["target"],
+    )
+
+
 def sample_object(ctx: dict, label: str) -> Any:
     """The sample record of a model, made once per test."""
     if label not in ctx["samples"]:
@@ -159,6 +179,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
         "sku_id": ctx["stock"]["lot"].sku_id,
         "site_id": ctx["stock"]["lot"].site_id,
     },
+    "forecasting:override_create": lambda ctx: {
+        "sku_id": ctx["stock"]["lot"].sku_id,
+        "site_id": ctx["stock"]["lot"].site_id,
+    },
+    "forecasting:override_withdraw": lambda ctx: {"pk": sample_override(ctx).pk},
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
         .objects.create(as_of=date(2026, 1, 1), engine_version="sample", status="succeeded")
@@ -184,6 +209,8 @@ READ_ONLY_ADMIN_MODELS = {
 ALLOWED_STATUS = {
     "inventory:import_commit": 405,  # commits on POST only
     "forecasting:run_start": 405,  # starts on POST only
+    "forecasting:override_create": 405,  # saves on POST only
+    "forecasting:override_withdraw": 405,  # withdraws on POST only
 }
 
 

@@ -1,0 +1,46 @@
+from datetime import date, timedelta
+
+from django import forms
+
+from accounts.errors import DomainError
+
+from .models import OverrideKind
+
+
+class OverrideForm(forms.Form):
+    start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(label="Adjustment", choices=OverrideKind.choices)
+    value = forms.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        help_text="A percentage such as 20 or -15, or units per day.",
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "e.g. tender won at the county hospital from 1 Dec"}
+        ),
+        help_text="Required: it goes on the audit trail.",
+    )
+
+    @classmethod
+    def proposing_week(cls, first_day: date) -> "OverrideForm":
+        """An empty form proposing a week from `first_day`."""
+        return cls(
+            initial={
+                "start_date": first_day,
+                "end_date": first_day + timedelta(days=6),
+                "kind": OverrideKind.PERCENT,
+            }
+        )
+
+    def add_refusal(self, refused: DomainError) -> None:
+        """Show a service's refusal on the form: field messages by their fields, the rest on top."""
+        for field, messages in refused.fields.items():
+            self.add_error(field if field in self.fields else None, messages)
+        if not refused.fields:
+            self.add_error(None, refused.message)

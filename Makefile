@@ -38,6 +38,8 @@ demo: install ## Set up the demo (SQLite, in-process jobs, one login per role) a
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py create_demo_users
 	DEBUG=1 $(PY) manage.py generate_demo_data --if-empty --skus $(DEMO_SKUS) --days 730 --sites 12 --suppliers 8 --seed 42
+	DEBUG=1 $(PY) manage.py refresh_lead_times
+	DEBUG=1 $(PY) manage.py run_forecast --if-none-published
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

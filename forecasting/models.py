@@ -165,3 +165,35 @@ class ForecastOverride(models.Model):
         if self.kind == OverrideKind.PERCENT:
             return f"{self.value:+g} %"
         return f"{self.value:g} units/day"
+
+
+class LeadTimeSource(models.TextChoices):
+    HISTORY = "history", "Receipt history"
+    TERMS = "terms", "Supplier terms (history too thin)"
+
+
+class LeadTimeEstimate(models.Model):
+    """The lead time to plan with for one supplier-SKU: from the receipts when there are
+    enough, otherwise the supplier's quoted terms (forecasting.engine.lead_time)."""
+
+    supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+")
+    observations = models.PositiveIntegerField(help_text="Receipts in the history window.")
+    mean_days = models.FloatField()
+    std_days = models.FloatField()
+    trend_days_per_year = models.FloatField(
+        help_text="Change of the lead time per year of orders; positive: getting slower."
+    )
+    projected_mean_days = models.FloatField(help_text="The mean moved along the trend to today.")
+    source = models.CharField(max_length=10, choices=LeadTimeSource.choices)
+    terms_mean_days = models.FloatField()
+    terms_std_days = models.FloatField()
+    computed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "sku"], name="lead_time_estimate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}/{self.sku_id}: {self.mean_days:.1f} ± {self.std_days:.1f} d"

@@ -1,4 +1,5 @@
-"""Forecast runs: create, compute chunk by chunk, publish all at once or fail.
+"""Forecast runs (create, compute chunk by chunk, publish all at once or fail), planner
+overrides, and the lead-time estimates per supplier-SKU.
 
 A run's results become current only when every series has its result: publishing switches the
 ForecastPublication pointer in one transaction, so planners always see one complete run, and a
@@ -12,21 +13,24 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.errors import DomainError, ReasonRequired
 from inventory.models import Site, Sku
+from suppliers.models import Receipt, SupplierItem
 
 from . import selectors
 from .engine.backtest import BacktestConfig
+from .engine.lead_time import lead_time_model
 from .engine.methods import METHODS
 from .engine.pipeline import EngineConfig, allowed_methods, run
 from .models import (
     ForecastOverride,
     ForecastPublication,
     ForecastRun,
+    LeadTimeEstimate,
     OverrideKind,
     RunStatus,
     SeriesForecast,
@@ -336,3 +340,74 @@ def forecast_override_withdraw(
         override.withdraw_reason = reason
         override.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
     return override
+
+
+# ---- lead times ----------------------------------------------------------------------------
+
+LEAD_TIME_HISTORY_DAYS = 730
+LEAD_TIME_MIN_OBSERVATIONS = 5
+
+
+def lead_time_estimates_refresh(
+    *,
+    today: date | None = None,
+    history_days: int = LEAD_TIME_HISTORY_DAYS,
+    min_observations: int = LEAD_TIME_MIN_OBSERVATIONS,
+) -> int:
+    """Recompute the lead-time estimate of every supplier-SKU with terms from the receipts of
+    orders placed in the last `history_days`; all rows are replaced in one transaction.
+    Returns the number of estimates."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=history_days)
+    items = list(
+        SupplierItem.objects.order_by("supplier_id", "sku_id").values_list(
+            "supplier_id", "sku_id", "lead_time_mean_days", "lead_time_std_days"
+        )
+    )
+    number = {(supplier, sku): index for index, (supplier, sku, _, _) in enumerate(items)}
+    receipts = Receipt.objects.filter(
+        line__purchase_order__ordered_on__gte=since,
+        line__purchase_order__ordered_on__lte=today,
+        received_on__gte=F("line__purchase_order__ordered_on"),
+    ).values_list(
+        "line__purchase_order__supplier_id",
+        "line__sku_id",
+        "line__purchase_order__ordered_on",
+        "received_on",
+    )
+    groups, ordered, lead = [], [], []
+    for supplier, sku, ordered_on, received_on in receipts.iterator(chunk_size=5000):
+        index = number.get((supplier, sku))
+        if index is not None:
+            groups.append(index)
+            ordered.append((ordered_on - since).days)
+            lead.append((received_on - ordered_on).days)
+    model = lead_time_model(
+        np.array(groups, dtype=np.int64),
+        np.array(ordered, dtype=np.float64),
+        np.array(lead, dtype=np.float64),
+        terms_mean=np.array([float(mean) for _, _, mean, _ in items]),
+        terms_std=np.array([float(std) for _, _, _, std in items]),
+        today=(today - since).days,
+        min_observations=min_observations,
+    )
+    rows = [
+        LeadTimeEstimate(
+            supplier_id=supplier,
+            sku_id=sku,
+            observations=int(model.n[i]),
+            mean_days=round(float(model.mean[i]), 2),
+            std_days=round(float(model.std[i]), 2),
+            trend_days_per_year=round(float(model.trend_per_year[i]), 2),
+            projected_mean_days=round(float(model.projected_mean[i]), 2),
+            source=str(model.source[i]),
+            terms_mean_days=float(terms_mean),
+            terms_std_days=float(terms_std),
+            computed_on=today,
+        )
+        for i, (supplier, sku, terms_mean, terms_std) in enumerate(items)
+    ]
+    with transaction.atomic():
+        LeadTimeEstimate.objects.all().delete()
+        LeadTimeEstimate.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

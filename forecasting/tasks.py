@@ -48,3 +48,9 @@ def nightly_forecast_run() -> int | None:
         return None
     forecast_run.delay(run.pk)
     return run.pk
+
+
+@shared_task(name="forecasting.tasks.refresh_lead_time_estimates")
+def refresh_lead_time_estimates() -> int:
+    """Nightly: lead time per supplier-SKU from the receipts (terms where history is thin)."""
+    return services.lead_time_estimates_refresh()

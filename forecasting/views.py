@@ -18,7 +18,7 @@ from inventory.models import Category, Site, Sku
 
 from . import rules, selectors
 from .forms import OverrideForm
-from .models import ForecastOverride, ForecastRun, RunStatus
+from .models import ForecastOverride, ForecastRun, LeadTimeEstimate, RunStatus
 from .services import (
     ForecastRunRefused,
     current_run,
@@ -91,7 +91,14 @@ def series_page_context(request: Any, sku: Sku, site: Site, form: Any = None) ->
     today = timezone.localdate()
     overrides = selectors.series_overrides(sku.pk, site.pk, today=today)
     can_override = user_can(request.user, Capability.PLAN)
-    context = {"sku": sku, "site": site, "series": series, "overrides": overrides}
+    lead_times = LeadTimeEstimate.objects.filter(sku=sku).select_related("supplier")
+    context = {
+        "sku": sku,
+        "site": site,
+        "series": series,
+        "overrides": overrides,
+        "lead_times": lead_times.order_by("supplier__code"),
+    }
     context["can_override"] = can_override and series is not None
     if series is None:
         return context

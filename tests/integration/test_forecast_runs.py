@@ -137,3 +137,22 @@ def test_nightly_run_is_skipped_while_another_is_under_way(demand) -> None:  # t
 
     assert nightly_forecast_run.delay().get() is None
     assert ForecastRun.objects.count() == 1
+
+
+def test_the_run_forecast_command_publishes_a_run_once_with_if_none_published() -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    demo_data.generate_demo_data(
+        demo_data.DemoConfig(skus=5, days=150, sites=3, seed=4, today=timezone.localdate())
+    )
+    out = StringIO()
+
+    call_command("run_forecast", "--if-none-published", "--horizon", "14", stdout=out)
+    call_command("run_forecast", "--if-none-published", stdout=out)
+
+    run = ForecastRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED and current_run() == run
+    assert "A forecast is already published; nothing to do." in out.getvalue()

@@ -254,3 +254,31 @@ def test_planner_withdraws_an_override_with_a_reason(client, planner, overridabl
     saved.refresh_from_db()
     assert not saved.active and saved.withdraw_reason == "Tender cancelled"
     assert "Override withdrawn" in page
+
+
+def test_the_forecast_page_lists_the_lead_time_of_each_supplier(
+    client, planner, overridable
+) -> None:  # type: ignore[no-untyped-def]
+    from forecasting.models import LeadTimeEstimate
+    from tests.factories import SupplierFactory
+
+    sku, site = overridable
+    LeadTimeEstimate.objects.create(
+        supplier=SupplierFactory(code="SUP-LT"),
+        sku=sku,
+        observations=9,
+        mean_days=21.5,
+        std_days=3.2,
+        trend_days_per_year=4.0,
+        projected_mean_days=23.0,
+        source="history",
+        terms_mean_days=14,
+        terms_std_days=2,
+        computed_on=timezone.localdate(),
+    )
+    client.force_login(planner)
+
+    page = client.get(f"/forecasting/sku/{sku.pk}/site/{site.pk}/").content.decode()
+
+    assert 'data-testid="lead-times"' in page
+    assert "SUP-LT" in page and "21.5" in page and "14.0 ± 2.0" in page

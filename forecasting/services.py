@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.errors import DomainError, ReasonRequired
+from accounts.locks import advisory_xact_lock
 from inventory.models import Site, Sku
 from suppliers.models import Receipt, SupplierItem
 
@@ -37,6 +38,7 @@ from .models import (
 )
 
 ENGINE_VERSION = "vectorised-1"
+RUN_LOCK = "forecasting.forecast_run_create"
 DEFAULT_HISTORY_DAYS = 730
 MAX_HORIZON = 365
 
@@ -66,6 +68,9 @@ def forecast_run_create(
         raise ForecastRunRefused("The run parameters are not valid.", fields=errors)
     as_of = as_of or timezone.localdate()
     with transaction.atomic(), audit_context(actor=actor):
+        # Two starts at the same moment would both find no run under way; the lock makes the
+        # second wait until the first has committed its run, then see it.
+        advisory_xact_lock(RUN_LOCK)
         busy = ForecastRun.objects.select_for_update().filter(
             status__in=[RunStatus.PENDING, RunStatus.RUNNING]
         )

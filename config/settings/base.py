@@ -155,8 +155,8 @@ CELERY_LONGEST_TASK_LIMIT = env.int("CELERY_LONGEST_TASK_LIMIT", default=2 * 60 
 # longer than any task can run, or a long job would start twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_LONGEST_TASK_LIMIT + 60 * 60}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_HEAVY_QUEUE = "heavy"
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="default")
+CELERY_HEAVY_QUEUE = env.str("CELERY_HEAVY_QUEUE", default="heavy")
 CELERY_TASK_ROUTES = {
     "forecasting.tasks.*": {"queue": CELERY_HEAVY_QUEUE},
     "optimization.tasks.*": {"queue": CELERY_HEAVY_QUEUE},

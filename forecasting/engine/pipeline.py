@@ -4,16 +4,27 @@
 2. backtest the candidate methods (rolling origin), where intermittent and lumpy series may
    only choose Croston-family methods and the others only continuous ones (the naive
    baselines are open to all);
-3. per series, the champion is the allowed method with the lowest backtest MASE;
+3. per series, the champion is the allowed method with the lowest backtest MASE (a tie goes
+   to the method listed first, so a rich method never wins a tie);
 4. each champion is refitted on the full history and forecasts the horizon;
 5. prediction intervals come from the champions' backtest errors (backtest.calibrate_intervals)
    and the daily error standard deviation (for safety stock) from the same errors.
+
+Rich methods (rich.py: per-series statsmodels and Prophet models, slow) are optional extra
+candidates for a selection of series (`rich_rows`, e.g. A-class items). They are backtested
+with the same BacktestConfig on the selected series whose pattern is smooth or erratic (the
+only ones they may win: they model continuous demand; the others are not computed), enter the
+same champion selection, and a series they win is refitted with its winner on its full
+history. Their scores are NaN (and their errors NaN) on every other series. If that final
+refit falls back to the seasonal naive (rich.py), the series takes the champion it would have
+had without rich methods instead. With no rich methods the result is exactly that of the
+vectorised candidates alone.
 
 Intervals beyond the backtest horizon grow with the square root of the horizon from the last
 calibrated day, and intervals never narrow as the horizon grows.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,11 +39,12 @@ from .backtest import (
     select_champions,
 )
 from .patterns import classify
-from .types import check_demand
+from .types import EngineInputError, check_demand
 
 BASELINES = ("seasonal_naive", "moving_average")
 INTERMITTENT_METHODS = ("croston", "sba", "tsb")
 CONTINUOUS_METHODS = ("ses", "holt", "damped_holt", "holt_winters")
+RICH_PATTERNS = ("smooth", "erratic")
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,19 @@ class EngineResult:
     scores: dict[str, MethodScore]  # every candidate's backtest, for the accuracy pages
 
 
-def run(y: np.ndarray, config: EngineConfig, methods: Mapping[str, Method]) -> EngineResult:
+def run(
+    y: np.ndarray,
+    config: EngineConfig,
+    methods: Mapping[str, Method],
+    *,
+    rich_methods: Mapping[str, Method] | None = None,
+    rich_rows: np.ndarray | None = None,
+) -> EngineResult:
+    """Forecast every series of `y` (n_series, n_days) with its champion method.
+
+    `rich_methods` (name -> Method, e.g. rich.rich_methods(...)) are extra per-series
+    candidates for the series where `rich_rows` (boolean, (n_series,); None = every series) is
+    True and the pattern is smooth or erratic; see the module docstring."""
     demand = check_demand(y, config.horizon)
     n_series = demand.shape[0]
     patterns = classify(demand)
@@ -73,9 +97,27 @@ def run(y: np.ndarray, config: EngineConfig, methods: Mapping[str, Method]) -> E
     champions = select_champions(scores, allowed)
 
     forecast = np.empty((n_series, config.horizon))
-    pick = {name: champions == name for name in candidates}
+    if rich_methods:
+        rich = dict(rich_methods)
+        eligible = _rich_rows(rich_rows, n_series) & np.isin(patterns.pattern, RICH_PATTERNS)
+        clash = sorted(set(rich) & set(candidates))
+        if clash:
+            raise EngineInputError(f"Rich method names clash with methods: {', '.join(clash)}.")
+        base_champions = champions
+        scores = {**scores, **_rich_backtest(demand, rich, eligible, config.backtest)}
+        allowed.update(dict.fromkeys(rich, eligible))
+        champions = select_champions(scores, allowed)
+        for name, method in rich.items():
+            rows = np.flatnonzero(champions == name)
+            if rows.size:
+                fit = method(demand[rows], config.horizon)
+                fell_back = np.asarray(fit.params.get("fallback", np.zeros(rows.size, bool)))
+                forecast[rows] = fit.forecast
+                # A refit that fell back to the seasonal naive has not earned the rich score.
+                champions[rows[fell_back]] = base_champions[rows[fell_back]]
+    pick = {name: champions == name for name in scores}
     for name, rows in pick.items():
-        if rows.any():
+        if name in candidates and rows.any():
             forecast[rows] = candidates[name](demand[rows], config.horizon).forecast
     champion_errors = np.empty_like(next(iter(scores.values())).errors)
     for name, rows in pick.items():
@@ -109,10 +151,42 @@ def run(y: np.ndarray, config: EngineConfig, methods: Mapping[str, Method]) -> E
     )
 
 
-def allowed_methods(pattern: str) -> tuple[str, ...]:
-    """The methods a series of this demand pattern may choose from."""
+def _rich_rows(rich_rows: np.ndarray | None, n_series: int) -> np.ndarray:
+    if rich_rows is None:
+        return np.ones(n_series, dtype=bool)
+    mask = np.asarray(rich_rows)
+    if mask.dtype != np.bool_ or mask.shape != (n_series,):
+        raise EngineInputError(
+            f"rich_rows must be a boolean mask of shape ({n_series},), "
+            f"not {mask.dtype} of shape {mask.shape}."
+        )
+    return mask
+
+
+def _rich_backtest(
+    demand: np.ndarray, rich: Mapping[str, Method], rows: np.ndarray, config: BacktestConfig
+) -> dict[str, MethodScore]:
+    """The rich methods' backtest on `rows` only, as scores over every series (NaN elsewhere)."""
+    n_series = demand.shape[0]
+    subset = backtest(demand[rows], rich, config) if rows.any() else {}
+    expanded = {}
+    for name in rich:
+        measures = {key: np.full(n_series, np.nan) for key in ("wape", "mase", "bias")}
+        errors = np.full((n_series, config.origins, config.horizon), np.nan)
+        if name in subset:
+            for key, values in measures.items():
+                values[rows] = getattr(subset[name], key)
+            errors[rows] = subset[name].errors
+        expanded[name] = MethodScore(errors=errors, **measures)
+    return expanded
+
+
+def allowed_methods(pattern: str, *, rich: Iterable[str] = ()) -> tuple[str, ...]:
+    """The methods a series of this demand pattern may choose from; with `rich` (the names of
+    the rich methods run for this series), those too where the pattern allows them."""
     family = INTERMITTENT_METHODS if pattern in ("intermittent", "lumpy") else CONTINUOUS_METHODS
-    return BASELINES + family
+    extra = tuple(rich) if pattern in RICH_PATTERNS else ()
+    return BASELINES + family + extra
 
 
 def _extend(quantiles: np.ndarray, horizon: int, *, widen: np.ufunc) -> np.ndarray:

@@ -5,6 +5,7 @@ from django import forms
 from accounts.errors import DomainError
 
 from .models import OverrideKind
+from .services import RICH_METHOD_LABELS
 
 
 class OverrideForm(forms.Form):
@@ -44,3 +45,27 @@ class OverrideForm(forms.Form):
             self.add_error(field if field in self.fields else None, messages)
         if not refused.fields:
             self.add_error(None, refused.message)
+
+
+class RunStartForm(forms.Form):
+    rich_methods = forms.MultipleChoiceField(
+        label="Also try per-series models",
+        required=False,
+        choices=list(RICH_METHOD_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="About a second per series and model; each must beat the fast methods in "
+        "the same backtest to be chosen.",
+    )
+    rich_classes = forms.MultipleChoiceField(
+        label="for SKU-sites of ABC class",
+        required=False,
+        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+        initial=["A"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("rich_methods") and not data.get("rich_classes"):
+            self.add_error("rich_classes", "Choose the ABC classes to try them on.")
+        return data

@@ -7,11 +7,13 @@ failed run leaves the previous one current. A chunk computed twice (a retry) rep
 rows, so a run never holds duplicates.
 """
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, F
 from django.utils import timezone
@@ -19,7 +21,7 @@ from django.utils import timezone
 from accounts.audit import audit_context
 from accounts.errors import DomainError, ReasonRequired
 from accounts.locks import advisory_xact_lock
-from inventory.models import Site, Sku
+from inventory.models import Site, Sku, StockPosition
 from suppliers.models import Receipt, SupplierItem
 
 from . import selectors
@@ -27,6 +29,7 @@ from .engine.backtest import BacktestConfig
 from .engine.lead_time import lead_time_model
 from .engine.methods import METHODS
 from .engine.pipeline import EngineConfig, allowed_methods, run
+from .engine.rich import rich_methods as rich_method_set
 from .models import (
     ForecastOverride,
     ForecastPublication,
@@ -38,6 +41,13 @@ from .models import (
 )
 
 ENGINE_VERSION = "vectorised-1"
+DEFAULT_CHUNK_SIZE = 2000
+RICH_CHUNK_SIZE = 200
+RICH_METHOD_LABELS = {
+    "statsmodels_ets": "statsmodels ETS (damped trend, weekly season)",
+    "sarimax": "SARIMAX (1,0,1)(0,1,1)7",
+    "prophet": "Prophet (weekly and yearly seasonality, holidays)",
+}
 RUN_LOCK = "forecasting.forecast_run_create"
 DEFAULT_HISTORY_DAYS = 730
 MAX_HORIZON = 365
@@ -53,11 +63,29 @@ def forecast_run_create(
     as_of: date | None = None,
     horizon: int = 90,
     history_days: int = DEFAULT_HISTORY_DAYS,
-    chunk_size: int = 2000,
+    chunk_size: int | None = None,
+    rich_methods: Sequence[str] | None = None,
+    rich_classes: Sequence[str] | None = None,
 ) -> ForecastRun:
     """Record a new run and cut its series into chunks. Refused while another run is under way
-    (one run at a time) or when the parameters are impossible."""
+    (one run at a time) or when the parameters are impossible.
+
+    `rich_methods` (names from RICH_METHOD_LABELS; settings.FORECAST_RICH_METHODS when None)
+    are tried, besides the vectorised methods, on the series of SKU-sites whose ABC class is in
+    `rich_classes` (settings.FORECAST_RICH_ABC_CLASSES when None). They cost about a second per
+    series and method, so runs that use them are cut into smaller chunks."""
+    rich_methods = list(settings.FORECAST_RICH_METHODS if rich_methods is None else rich_methods)
+    rich_classes = sorted(
+        settings.FORECAST_RICH_ABC_CLASSES if rich_classes is None else rich_classes
+    )
+    if chunk_size is None:
+        chunk_size = RICH_CHUNK_SIZE if rich_methods else DEFAULT_CHUNK_SIZE
     errors = {}
+    unknown = [name for name in rich_methods if name not in RICH_METHOD_LABELS]
+    if unknown:
+        errors["rich_methods"] = [f"Unknown: {', '.join(unknown)}."]
+    if rich_methods and (not rich_classes or not set(rich_classes) <= {"A", "B", "C"}):
+        errors["rich_classes"] = ["Choose one or more of the ABC classes A, B and C."]
     if not 1 <= horizon <= MAX_HORIZON:
         errors["horizon"] = [f"Between 1 and {MAX_HORIZON} days."]
     if history_days < 60:
@@ -89,6 +117,11 @@ def forecast_run_create(
                 "chunk_bounds": [[*chunk[0], *chunk[-1]] for chunk in chunks],
                 "backtest": {"origins": 4, "step": 7, "horizon": 28},
                 "levels": [0.8, 0.95],
+                "rich": {
+                    "methods": rich_methods,
+                    "abc_classes": rich_classes if rich_methods else [],
+                    "holidays": settings.FORECAST_HOLIDAY_COUNTRY,
+                },
             },
             series_total=len(keys),
             chunks_total=len(chunks),
@@ -138,8 +171,21 @@ def forecast_chunk_compute(*, run_id: int, index: int) -> int:
         backtest=BacktestConfig(**params["backtest"]),
         levels=tuple(params["levels"]),
     )
-    result = run(demand, config, METHODS)
-    rows = [_series_row(forecast_run, key, row, result) for row, key in enumerate(keys)]
+    rich = params.get("rich") or {}
+    rich_rows = _rich_rows(keys, rich.get("abc_classes") or [])
+    if rich.get("methods") and rich_rows.any():
+        start = forecast_run.as_of - timedelta(days=params["history_days"])
+        candidates = rich_method_set(
+            start, names=rich["methods"], country_holidays=rich.get("holidays") or None
+        )
+        result = run(demand, config, METHODS, rich_methods=candidates, rich_rows=rich_rows)
+    else:
+        result = run(demand, config, METHODS)
+    rich_names = [name for name in result.scores if name in RICH_METHOD_LABELS]
+    rows = [
+        _series_row(forecast_run, key, row, result, rich_names if rich_rows[row] else [])
+        for row, key in enumerate(keys)
+    ]
     with transaction.atomic():
         SeriesForecast.objects.filter(
             run=forecast_run,
@@ -148,6 +194,19 @@ def forecast_chunk_compute(*, run_id: int, index: int) -> int:
         ).delete()
         SeriesForecast.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _rich_rows(keys: list[tuple[int, int]], classes: Sequence[str]) -> np.ndarray:
+    """Which of `keys` get the rich candidates: those whose stock position has an ABC class in
+    `classes`."""
+    if not classes or not keys:
+        return np.zeros(len(keys), dtype=bool)
+    chosen = set(
+        StockPosition.objects.filter(
+            sku_id__gte=keys[0][0], sku_id__lte=keys[-1][0], abc_class__in=classes
+        ).values_list("sku_id", "site_id")
+    )
+    return np.array([key in chosen for key in keys], dtype=bool)
 
 
 def _rounded(values: np.ndarray) -> list[float]:
@@ -159,7 +218,7 @@ def _finite(value: float) -> float | None:
 
 
 def _series_row(
-    forecast_run: ForecastRun, key: tuple[int, int], row: int, result: Any
+    forecast_run: ForecastRun, key: tuple[int, int], row: int, result: Any, rich: list[str]
 ) -> SeriesForecast:
     return SeriesForecast(
         run=forecast_run,
@@ -179,7 +238,7 @@ def _series_row(
         candidates={
             name: _finite(score.mase[row])
             for name, score in result.scores.items()
-            if name in allowed_methods(str(result.pattern[row]))
+            if name in allowed_methods(str(result.pattern[row]), rich=rich)
         },
     )
 

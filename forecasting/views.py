@@ -17,7 +17,7 @@ from accounts.roles import Capability, user_can
 from inventory.models import Category, Site, Sku
 
 from . import rules, selectors
-from .forms import OverrideForm
+from .forms import OverrideForm, RunStartForm
 from .models import ForecastOverride, ForecastRun, LeadTimeEstimate, RunStatus
 from .services import (
     ForecastRunRefused,
@@ -46,6 +46,7 @@ class RunListView(CapabilityRequiredMixin, TemplateView):
             runs=page.object_list,
             current=current_run(),
             can_start=user_can(self.request.user, Capability.PLAN),
+            start_form=RunStartForm(),
         )
         return context
 
@@ -55,8 +56,19 @@ class RunStartView(CapabilityRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: Any) -> HttpResponse:
+        form = RunStartForm(request.POST)
+        if not form.is_valid():
+            problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+            messages.error(request, f"The run was not started: {problems}")
+            return redirect("forecasting:runs")
+        options = {}
+        if form.cleaned_data["rich_methods"]:
+            options = {
+                "rich_methods": form.cleaned_data["rich_methods"],
+                "rich_classes": form.cleaned_data["rich_classes"],
+            }
         try:
-            run = forecast_run_start(actor=request.user)
+            run = forecast_run_start(actor=request.user, **options)
         except ForecastRunRefused as refused:
             messages.error(request, refused.message)
         else:

@@ -210,6 +210,12 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the audit trail records every imported ch
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 
 # ABC by share of consumption value, XYZ by coefficient of variation of weekly demand.
+# Forecasting: per-series statsmodels/Prophet candidates in scheduled runs (slow: about a
+# second per series and method), for SKU-sites of these ABC classes; holidays for Prophet.
+FORECAST_RICH_METHODS = env.list("FORECAST_RICH_METHODS", default=[])
+FORECAST_RICH_ABC_CLASSES = env.list("FORECAST_RICH_ABC_CLASSES", default=["A"])
+FORECAST_HOLIDAY_COUNTRY = env.str("FORECAST_HOLIDAY_COUNTRY", default="")
+
 INVENTORY_ABC_A_SHARE = env.float("INVENTORY_ABC_A_SHARE", default=0.80)
 INVENTORY_ABC_B_SHARE = env.float("INVENTORY_ABC_B_SHARE", default=0.95)
 INVENTORY_XYZ_X_BELOW = env.float("INVENTORY_XYZ_X_BELOW", default=0.5)

@@ -156,3 +156,39 @@ def test_the_run_forecast_command_publishes_a_run_once_with_if_none_published() 
     run = ForecastRun.objects.get()
     assert run.status == RunStatus.SUCCEEDED and current_run() == run
     assert "A forecast is already published; nothing to do." in out.getvalue()
+
+
+def test_rich_models_compete_only_for_the_chosen_abc_classes(
+    demand, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from inventory.models import StockPosition
+
+    positions = StockPosition.objects.order_by("sku_id", "site_id")
+    chosen = set(positions.values_list("sku_id", "site_id")[:4])
+    positions.update(abc_class="C")
+    for sku_id, site_id in chosen:
+        StockPosition.objects.filter(sku_id=sku_id, site_id=site_id).update(abc_class="A")
+
+    run = start(
+        django_capture_on_commit_callbacks, rich_methods=["statsmodels_ets"], rich_classes=["A"]
+    )
+
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.parameters["chunk_size"] == services.RICH_CHUNK_SIZE
+    tried_on = set()
+    for series in SeriesForecast.objects.filter(run=run):
+        continuous = series.pattern in ("smooth", "erratic")
+        if "statsmodels_ets" in series.candidates:
+            assert series.candidates["statsmodels_ets"] is not None
+            tried_on.add((series.sku_id, series.site_id))
+        else:
+            assert (series.sku_id, series.site_id) not in chosen or not continuous
+    assert tried_on and tried_on <= chosen
+
+
+def test_an_unknown_rich_model_is_refused_naming_the_field(demand) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ForecastRunRefused) as refused:
+        services.forecast_run_create(actor=None, as_of=AS_OF, rich_methods=["neural_magic"])
+
+    assert "rich_methods" in refused.value.fields
+    assert not ForecastRun.objects.exists()

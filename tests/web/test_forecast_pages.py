@@ -282,3 +282,30 @@ def test_the_forecast_page_lists_the_lead_time_of_each_supplier(
 
     assert 'data-testid="lead-times"' in page
     assert "SUP-LT" in page and "21.5" in page and "14.0 ± 2.0" in page
+
+
+def test_planner_starts_a_run_with_per_series_models_for_a_and_b_items(
+    client, planner, demand
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    client.post(
+        "/forecasting/runs/start/", {"rich_methods": ["prophet"], "rich_classes": ["A", "B"]}
+    )
+
+    run = ForecastRun.objects.get()
+    assert run.parameters["rich"]["methods"] == ["prophet"]
+    assert run.parameters["rich"]["abc_classes"] == ["A", "B"]
+
+
+def test_per_series_models_without_a_class_are_refused_with_a_message(
+    client, planner, demand
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.post(
+        "/forecasting/runs/start/", {"rich_methods": ["sarimax"]}, follow=True
+    ).content.decode()
+
+    assert "Choose the ABC classes to try them on." in page
+    assert not ForecastRun.objects.exists()

@@ -18,7 +18,9 @@ def forecast(make_user):  # type: ignore[no-untyped-def]
     today = timezone.localdate()
     site = SiteFactory(code="HOSP-1", name="St. Mary")
     sku = SkuFactory(code="AMX-500", name="Amoxicillin 500 mg")
-    LotFactory(sku=sku, site=site, expiry_date=today + timedelta(days=400), quantity=80, today=today)
+    LotFactory(
+        sku=sku, site=site, expiry_date=today + timedelta(days=400), quantity=80, today=today
+    )
     stock_positions_refresh(today=today)
     published_series(sku, site, [10.0] * 60, as_of=today)
     make_user("planner", username="paula", full_name="Paula Planner")

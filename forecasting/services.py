@@ -24,7 +24,7 @@ from accounts.locks import advisory_xact_lock
 from inventory.models import Site, Sku, StockPosition
 from suppliers.models import Receipt, SupplierItem
 
-from . import selectors
+from . import selectors, signals
 from .engine.backtest import BacktestConfig
 from .engine.lead_time import lead_time_model
 from .engine.methods import METHODS
@@ -262,6 +262,10 @@ def forecast_run_publish(*, run_id: int) -> ForecastRun:
             forecast_run.summary = _summary(forecast_run)
             ForecastPublication.objects.update_or_create(
                 name="current", defaults={"run": forecast_run, "published_at": now}
+            )
+            published = forecast_run
+            transaction.on_commit(
+                lambda: signals.forecast_published.send(sender=ForecastRun, run=published)
             )
         forecast_run.finished_at = now
         forecast_run.save(update_fields=["status", "error", "summary", "finished_at"])

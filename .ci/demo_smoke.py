@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns"}
+OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns", "nav-optimizationpolicies"}
 EXPECTED_NAV = {
     "admin": {
         "nav-home",

@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("inventory/", include("inventory.urls")),
     path("forecasting/", include("forecasting.urls")),
+    path("optimization/", include("optimization.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

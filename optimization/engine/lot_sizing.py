@@ -246,3 +246,40 @@ def lot_size(
         cap=limit,
         reason=reason,
     )
+
+
+def total_cost_curve(
+    quantities: np.ndarray,
+    annual_demand: float,
+    order_cost: float,
+    unit_price: float,
+    holding_rate: float,
+    *,
+    break_quantities: np.ndarray | None = None,
+    break_prices: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Annual cost parts of ordering each of `quantities` (units, > 0) for one SKU-site under
+    an all-units price schedule: the price paid, purchase D p, ordering D S / Q, holding
+    i p Q / 2 and their total (money per year), for drawing the EOQ trade-off."""
+    q = vector(quantities, np.size(quantities), "Quantity", above=0.0)
+    bounds, prices = _schedule(
+        1,
+        vector(unit_price, 1, "Unit price", above=0.0),
+        None if break_quantities is None else np.asarray(break_quantities)[None, :],
+        None if break_prices is None else np.asarray(break_prices)[None, :],
+    )
+    tiers = np.where(np.isfinite(bounds[0]), bounds[0], np.inf)
+    tier = np.searchsorted(np.sort(tiers), q, side="right") - 1
+    order = np.argsort(tiers)
+    paid = prices[0][order][np.maximum(tier, 0)]
+    purchase = annual_demand * paid
+    ordering = annual_demand * order_cost / q
+    holding = holding_rate * paid * q / 2
+    return {
+        "quantity": q,
+        "unit_price": paid,
+        "purchase": purchase,
+        "ordering": ordering,
+        "holding": holding,
+        "total": purchase + ordering + holding,
+    }

@@ -334,3 +334,23 @@ def test_errors_say_where() -> None:
         match=r"must be >= 0, and is not at 2 SKU-sites \(first: index 1, value -3\)",
     ):
         lot_size(np.array([5.0, -3.0, -1.0]), 10.0, 1.0, 0.5)
+
+
+def test_the_cost_curve_reproduces_the_textbook_tier_costs() -> None:
+    """Heizer & Render's Wohl's Discount Store: D = 5,000, S = 49, i = 20 %, base price 5.00,
+    breaks 1,000 at 4.80 and 2,000 at 4.75: 700 units cost 25,700 a year, 1,000 cost 24,725
+    and 2,000 cost 24,822.50."""
+    from optimization.engine.lot_sizing import total_cost_curve
+
+    curve = total_cost_curve(
+        np.array([700.0, 1000.0, 2000.0]),
+        5000,
+        49,
+        5.0,
+        0.2,
+        break_quantities=np.array([2000.0, 1000.0]),
+        break_prices=np.array([4.75, 4.80]),
+    )
+
+    np.testing.assert_allclose(curve["total"], [25700, 24725, 24822.5])
+    np.testing.assert_allclose(curve["unit_price"], [5.0, 4.8, 4.75])

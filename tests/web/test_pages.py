@@ -35,7 +35,7 @@ def test_wrong_password_is_refused_with_a_message(client, planner) -> None:  # t
     assert "_auth_user_id" not in client.session
 
 
-OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns"}
+OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns", "nav-optimizationpolicies"}
 NAVIGATION_BY_ROLE = {
     Role.ADMIN: {
         "nav-home",

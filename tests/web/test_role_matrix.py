@@ -152,6 +152,17 @@ def sample_override(ctx: dict) -> Any:
     )
 
 
+def sample_policy(ctx: dict) -> dict[str, int]:
+    """A computed policy for the sample SKU-site (a published forecast, then a refresh)."""
+    from optimization.services import policies_refresh
+    from tests.factories import published_series
+
+    lot = ctx["stock"]["lot"]
+    published_series(lot.sku, lot.site, [5.0] * 30, as_of=date(2026, 1, 1))
+    policies_refresh()
+    return {"sku_id": lot.sku_id, "site_id": lot.site_id}
+
+
 def sample_object(ctx: dict, label: str) -> Any:
     """The sample record of a model, made once per test."""
     if label not in ctx["samples"]:
@@ -184,6 +195,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
         "site_id": ctx["stock"]["lot"].site_id,
     },
     "forecasting:override_withdraw": lambda ctx: {"pk": sample_override(ctx).pk},
+    "optimization:policy_detail": sample_policy,
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
         .objects.create(as_of=date(2026, 1, 1), engine_version="sample", status="succeeded")
@@ -211,6 +223,7 @@ ALLOWED_STATUS = {
     "forecasting:run_start": 405,  # starts on POST only
     "forecasting:override_create": 405,  # saves on POST only
     "forecasting:override_withdraw": 405,  # withdraws on POST only
+    "optimization:policy_refresh": 405,  # starts on POST only
 }
 
 

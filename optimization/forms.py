@@ -1,0 +1,51 @@
+from django import forms
+
+from inventory.models import Site
+
+from .selectors import POLICY_SORTS, PolicyFilters
+
+ABC_CHOICES = [("", "ABC"), ("A", "A"), ("B", "B"), ("C", "C")]
+XYZ_CHOICES = [("", "XYZ"), ("X", "X"), ("Y", "Y"), ("Z", "Z")]
+SERVICE_KINDS = [("", "Any target"), ("fill_rate", "Fill rate"), ("cycle_service", "Cycle service")]
+LOT_REASONS = [
+    ("", "Any order size"),
+    ("eoq", "EOQ"),
+    ("moq", "Raised to MOQ"),
+    ("price_break", "Raised to a price break"),
+    ("shelf_life", "Capped by shelf life"),
+    ("shelf_life_conflict", "MOQ above the shelf-life cap"),
+]
+
+
+class PolicyFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "SKU code or name", "type": "search"}),
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.filter(active=True).order_by("code"),
+        required=False,
+        empty_label="All sites",
+    )
+    abc = forms.ChoiceField(required=False, label="ABC", choices=ABC_CHOICES)
+    xyz = forms.ChoiceField(required=False, label="XYZ", choices=XYZ_CHOICES)
+    service_kind = forms.ChoiceField(required=False, label="Target", choices=SERVICE_KINDS)
+    lot_reason = forms.ChoiceField(required=False, label="Order size", choices=LOT_REASONS)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in POLICY_SORTS], widget=forms.HiddenInput
+    )
+    desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> PolicyFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return PolicyFilters(
+            q=(data.get("q") or "").strip(),
+            site=data.get("site"),
+            abc=data.get("abc") or "",
+            xyz=data.get("xyz") or "",
+            service_kind=data.get("service_kind") or "",
+            lot_reason=data.get("lot_reason") or "",
+            sort=data.get("sort") or "code",
+            descending=bool(data.get("desc")),
+        )

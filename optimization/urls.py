@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "optimization"
+
+urlpatterns = [
+    path("", views.PolicyListView.as_view(), name="policies"),
+    path("refresh/", views.PolicyRefreshView.as_view(), name="policy_refresh"),
+    path(
+        "policy/<int:sku_id>/site/<int:site_id>/",
+        views.PolicyDetailView.as_view(),
+        name="policy_detail",
+    ),
+]

@@ -1,0 +1,120 @@
+import json
+import re
+from datetime import date
+
+import pytest
+
+from accounts.roles import Role
+from inventory.models import StockPosition
+from optimization.models import PolicyRun
+from optimization.services import policies_refresh
+from suppliers.models import SupplierItem
+from tests.factories import SiteFactory, SkuFactory, SupplierFactory, published_series
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def policies():  # type: ignore[no-untyped-def]
+    site, other = SiteFactory(code="HOSP-1"), SiteFactory(code="HOSP-2")
+    supplier = SupplierFactory(code="SUP-1")
+    cheap = SkuFactory(code="AMX-500", unit_cost=2)
+    dear = SkuFactory(code="ONC-100", unit_cost=900, criticality="critical")
+    for sku, price in ((cheap, 2), (dear, 900)):
+        SupplierItem.objects.create(
+            supplier=supplier,
+            sku=sku,
+            lead_time_mean_days=12,
+            lead_time_std_days=3,
+            unit_price=price,
+            cost_per_order=60,
+            moq=10,
+            order_multiple=10,
+            is_primary=True,
+            price_breaks=[{"min_quantity": 1000, "unit_price": str(price * 0.9)}],
+        )
+    run = published_series(cheap, site, [40.0] * 60, as_of=date(2026, 12, 1))
+    published_series(dear, other, [1.5] * 60, as_of=date(2026, 12, 1), run=run)
+    StockPosition.objects.create(sku=cheap, site=site, abc_class="C", xyz_class="X")
+    StockPosition.objects.create(sku=dear, site=other, abc_class="A", xyz_class="Z")
+    policies_refresh()
+    return cheap, dear, site, other
+
+
+def test_the_policy_list_shows_every_sku_site_with_totals(client, planner, policies) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get("/optimization/").content.decode()
+
+    assert "AMX-500" in page and "ONC-100" in page
+    totals = re.search(
+        r'data-testid="policy-totals">(.*?)</div>\s*<div class="card shadow-sm">', page, re.S
+    )
+    assert ">2</div>" in totals.group(1)
+
+
+def test_the_policy_list_filters_by_class_and_site(client, planner, policies) -> None:  # type: ignore[no-untyped-def]
+    _, _, _, other = policies
+    client.force_login(planner)
+
+    page = client.get("/optimization/", {"abc": "A", "site": other.pk}).content.decode()
+
+    assert "ONC-100" in page and "AMX-500" not in page
+
+
+def test_the_policy_list_sorts_by_safety_stock_value(client, planner, policies) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get("/optimization/", {"sort": "ss_value", "desc": "on"}).content.decode()
+
+    assert page.index("ONC-100") < page.index("AMX-500")
+
+
+def test_the_policy_page_explains_the_policy_and_draws_its_curves(
+    client, planner, policies
+) -> None:  # type: ignore[no-untyped-def]
+    cheap, _, site, _ = policies
+    client.force_login(planner)
+
+    response = client.get(f"/optimization/policy/{cheap.pk}/site/{site.pk}/")
+
+    page = response.content.decode()
+    assert "Lead time 12.0 ± 3.0 days from supplier terms." in page
+    eoq = json.loads(response.context["eoq"])
+    assert 1000.0 in eoq["breaks"]
+    chosen = eoq["chosen"]
+    # the chosen quantity costs no more than any point drawn on the curve
+    assert chosen["total"] <= min(eoq["total"]) + 1e-6
+    trade = json.loads(response.context["tradeoff"])
+    values = trade["inventory_value"]
+    assert values == sorted(values)  # more service never costs less stock
+
+
+def test_a_planner_recomputes_the_policies(
+    client, planner, policies, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/optimization/refresh/")
+
+    assert response.status_code == 302
+    assert PolicyRun.objects.filter(status="succeeded").count() == 2
+
+
+def test_viewers_cannot_recompute_the_policies(client, make_user, policies) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(Role.VIEWER))
+
+    page = client.get("/optimization/").content.decode()
+
+    assert 'data-testid="refresh-policies"' not in page
+    assert client.post("/optimization/refresh/").status_code == 403
+    assert PolicyRun.objects.count() == 1
+
+
+def test_the_policy_list_says_so_when_there_are_no_policies(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get("/optimization/").content.decode()
+
+    assert "No policies match. Policies are computed after each published forecast." in page

@@ -49,3 +49,17 @@ class PolicyFilterForm(forms.Form):
             sort=data.get("sort") or "code",
             descending=bool(data.get("desc")),
         )
+
+
+SERVICE_LEVELS = [("0.9", "90 %"), ("0.95", "95 %"), ("0.98", "98 %"), ("0.99", "99 %")]
+
+
+class EchelonForm(forms.Form):
+    sku = forms.TypedChoiceField(label="SKU", coerce=int, required=False)
+    service = forms.TypedChoiceField(
+        label="Cycle service level", choices=SERVICE_LEVELS, coerce=float, initial="0.95"
+    )
+
+    def __init__(self, *args: object, skus: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["sku"].choices = [(sku.pk, f"{sku.code} {sku.name}") for sku in skus]

@@ -191,3 +191,122 @@ def tradeoff_curve(policy: InventoryPolicy) -> dict[str, Any]:
             ),
         },
     }
+
+
+@dataclass(frozen=True)
+class EchelonStage:
+    site: Site
+    depth: int
+    processing_time: int
+    demand_std: float
+    pooled_std: float
+    service_in: float
+    service_out: float
+    net_replenishment_time: float
+    safety_stock: float
+    single_safety_stock: float
+    single_net_replenishment_time: float
+
+
+def echelon_candidates(limit: int = 50) -> list[Any]:
+    """SKUs with policies at the most sites, for the network page's picker."""
+    from inventory.models import Sku
+
+    counts = list(
+        InventoryPolicy.objects.values("sku_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "sku_id")[:limit]
+    )
+    skus = Sku.objects.in_bulk([row["sku_id"] for row in counts])
+    return [skus[row["sku_id"]] for row in counts]
+
+
+def echelon_plan(sku: Any, *, service_level: float) -> dict[str, Any] | None:
+    """Guaranteed-service safety stocks of one SKU over the whole site tree (every active site
+    a stage, replenished from its parent with its transit days as processing time; the roots
+    buy from the supplier with the policy's lead time as external service time; end-customer
+    demand where the SKU has a policy, with its forecast-error deviation), beside the
+    single-echelon plan where every site covers its own replenishment time."""
+    from scipy.stats import norm
+
+    from .engine.multi_echelon import compare, network
+
+    sites = list(Site.objects.filter(active=True).order_by("code"))
+    if not sites:
+        return None
+    index = {site.pk: i for i, site in enumerate(sites)}
+    policies_by_site = {
+        policy.site_id: policy for policy in InventoryPolicy.objects.filter(sku=sku)
+    }
+    if not policies_by_site:
+        return None
+    parent = [index.get(site.replenished_from_id, -1) for site in sites]
+    demand_std = [
+        policies_by_site[site.pk].demand_error_std if site.pk in policies_by_site else 0.0
+        for site in sites
+    ]
+    lead_time = round(np.mean([p.lead_time_mean for p in policies_by_site.values()]))
+    holding = float(sku.unit_cost) * float(next(iter(policies_by_site.values())).holding_rate)
+    net = network(
+        parent,
+        [site.transit_days for site in sites],
+        max(holding, 1e-6),
+        demand_std,
+        external_service_time=lead_time,
+    )
+    z = float(norm.ppf(service_level))
+    result = compare(net, z=z)
+    depth = []
+    for i in range(len(sites)):
+        level, up = 0, parent[i]
+        while up >= 0:
+            level, up = level + 1, parent[up]
+        depth.append(level)
+    guaranteed, single = result.guaranteed, result.single
+    stages = [
+        EchelonStage(
+            site=site,
+            depth=depth[i],
+            processing_time=int(net.processing_time[0, i]),
+            demand_std=float(net.demand_std[0, i]),
+            pooled_std=float(net.pooled_std[0, i]),
+            service_in=float(guaranteed.service_in[0, i]),
+            service_out=float(guaranteed.service_out[0, i]),
+            net_replenishment_time=float(guaranteed.net_replenishment_time[0, i]),
+            safety_stock=float(guaranteed.safety_stock[0, i]),
+            single_safety_stock=float(single.safety_stock[0, i]),
+            single_net_replenishment_time=float(single.net_replenishment_time[0, i]),
+        )
+        for i, site in enumerate(sites)
+    ]
+    ordered = [stages[i] for i in net.order]  # parents first: reads as a tree
+    return {
+        "stages": _tree_order(ordered, parent, sites),
+        "lead_time": lead_time,
+        "z": z,
+        "holding": holding,
+        "guaranteed_units": float(guaranteed.safety_stock.sum()),
+        "single_units": float(single.safety_stock.sum()),
+        "guaranteed_cost": float(guaranteed.total_cost[0]),
+        "single_cost": float(single.total_cost[0]),
+        "saving": float(result.saving[0]),
+        "saving_share": float(result.saving_share[0]),
+    }
+
+
+def _tree_order(stages: list[EchelonStage], parent: list[int], sites: list[Site]) -> list:
+    """Stages depth first (each site under the one that replenishes it)."""
+    position = {stage.site.pk: stage for stage in stages}
+    children: dict[int, list[int]] = {}
+    for i, up in enumerate(parent):
+        children.setdefault(up, []).append(i)
+    ordered: list[EchelonStage] = []
+
+    def visit(i: int) -> None:
+        ordered.append(position[sites[i].pk])
+        for child in children.get(i, []):
+            visit(child)
+
+    for root in children.get(-1, []):
+        visit(root)
+    return ordered

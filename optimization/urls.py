@@ -7,6 +7,7 @@ app_name = "optimization"
 urlpatterns = [
     path("", views.PolicyListView.as_view(), name="policies"),
     path("refresh/", views.PolicyRefreshView.as_view(), name="policy_refresh"),
+    path("network/", views.EchelonView.as_view(), name="network"),
     path(
         "policy/<int:sku_id>/site/<int:site_id>/",
         views.PolicyDetailView.as_view(),

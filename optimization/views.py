@@ -10,10 +10,11 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
+from inventory.models import Sku
 from inventory.views import HtmxPartialMixin
 
 from . import selectors
-from .forms import LOT_REASONS, PolicyFilterForm
+from .forms import LOT_REASONS, EchelonForm, PolicyFilterForm
 from .models import InventoryPolicy
 from .tasks import refresh_policies
 
@@ -85,4 +86,37 @@ class PolicyDetailView(CapabilityRequiredMixin, TemplateView):
             eoq=json.dumps(selectors.eoq_curve(policy)),
             tradeoff=json.dumps(selectors.tradeoff_curve(policy)),
         )
+        return context
+
+
+class EchelonView(CapabilityRequiredMixin, TemplateView):
+    """Multi-echelon safety stock of one SKU over the site tree: the guaranteed-service plan
+    (which sites hold stock and what each promises downstream) beside every site holding its
+    own, and the saving."""
+
+    required_capability = Capability.VIEW_OPERATIONS
+    template_name = "optimization/network.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        skus = selectors.echelon_candidates()
+        data = self.request.GET.copy()
+        if skus and not data.get("sku"):
+            data["sku"] = str(skus[0].pk)
+        data.setdefault("service", "0.95")
+        form = EchelonForm(data, skus=skus)
+        plan = None
+        sku = None
+        if form.is_valid() and form.cleaned_data["sku"]:
+            sku = Sku.objects.filter(pk=form.cleaned_data["sku"]).first()
+            if sku is not None:
+                plan = selectors.echelon_plan(sku, service_level=form.cleaned_data["service"])
+        chart = None
+        if plan:
+            chart = {
+                "labels": [stage.site.code for stage in plan["stages"]],
+                "guaranteed": [round(stage.safety_stock, 1) for stage in plan["stages"]],
+                "single": [round(stage.single_safety_stock, 1) for stage in plan["stages"]],
+            }
+        context.update(form=form, sku=sku, plan=plan, chart=json.dumps(chart))
         return context

@@ -118,3 +118,54 @@ def test_the_policy_list_says_so_when_there_are_no_policies(client, planner) -> 
     page = client.get("/optimization/").content.decode()
 
     assert "No policies match. Policies are computed after each published forecast." in page
+
+
+@pytest.fixture
+def tree_policies():  # type: ignore[no-untyped-def]
+    plant = SiteFactory(code="PLT", echelon="plant", transit_days=0)
+    dc = SiteFactory(code="DC", echelon="dc", replenished_from=plant, transit_days=3)
+    wards = [
+        SiteFactory(code=f"HOSP-{n}", echelon="hospital", replenished_from=dc, transit_days=2)
+        for n in (1, 2, 3)
+    ]
+    sku = SkuFactory(code="VAC-1", unit_cost=50)
+    run = None
+    for ward in wards:
+        run = published_series(sku, ward, [30.0] * 60, as_of=date(2026, 12, 1), run=run)
+    policies_refresh()
+    return sku, plant, dc, wards
+
+
+def test_the_network_page_shows_the_guaranteed_service_plan_and_its_saving(
+    client, planner, tree_policies
+) -> None:  # type: ignore[no-untyped-def]
+    sku, *_ = tree_policies
+    client.force_login(planner)
+
+    response = client.get("/optimization/network/", {"sku": sku.pk, "service": "0.95"})
+
+    plan = response.context["plan"]
+    assert [stage.site.code for stage in plan["stages"]] == [
+        "PLT",
+        "DC",
+        "HOSP-1",
+        "HOSP-2",
+        "HOSP-3",
+    ]
+    assert plan["guaranteed_cost"] <= plan["single_cost"]
+    assert plan["saving"] == pytest.approx(plan["single_cost"] - plan["guaranteed_cost"])
+    assert plan["saving"] > 0  # three wards pool their demand upstream
+    for stage in plan["stages"]:
+        assert (
+            stage.net_replenishment_time
+            == stage.service_in + stage.processing_time - stage.service_out
+        )
+    assert 'data-testid="network-saving"' in response.content.decode()
+
+
+def test_the_network_page_without_policies_says_what_it_needs(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get("/optimization/network/").content.decode()
+
+    assert "the network view needs a SKU with computed policies" in page

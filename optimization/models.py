@@ -116,3 +116,30 @@ class InventoryPolicy(models.Model):
     @property
     def cycle_stock_value(self) -> float:
         return self.order_quantity / 2 * self.unit_price_paid
+
+
+class PolicySimulation(models.Model):
+    """A what-if of the stored policies against the textbook policy (SS = z sqrt(L) sigma of raw
+    demand, plain EOQ) on the same simulated demand paths and lead times; `results` holds the
+    measures of both, overall and by ABC class, as computed by optimization.engine.simulate."""
+
+    status = models.CharField(
+        max_length=20, choices=PolicyRunStatus.choices, default=PolicyRunStatus.RUNNING
+    )
+    policy_run = models.ForeignKey(
+        PolicyRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    parameters = models.JSONField(default=dict)
+    results = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Policy simulation {self.pk} ({self.get_status_display()})"

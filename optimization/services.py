@@ -81,8 +81,7 @@ def _supplier_items() -> dict[int, SupplierItem]:
 
 
 def policy_data(run: ForecastRun) -> PolicyData:
-    """Gather every forecast SKU-site's inputs, in (sku, site) order."""
-    review = float(settings.OPTIMIZATION_REVIEW_PERIOD_DAYS)
+    """Gather every forecast SKU-site's inputs from a forecast run, in (sku, site) order."""
     forecasts = forecast_selectors.effective_forecasts(run)
     error_std = {
         (sku, site): std
@@ -90,6 +89,15 @@ def policy_data(run: ForecastRun) -> PolicyData:
             "sku_id", "site_id", "error_std"
         )
     }
+    return policy_data_from(forecasts, error_std)
+
+
+def policy_data_from(
+    forecasts: dict[tuple[int, int], list[float]], error_std: dict[tuple[int, int], float]
+) -> PolicyData:
+    """The engine's inputs for the SKU-sites of `forecasts` (daily values from the first
+    forecast day) with their daily error deviations, and the master data of today."""
+    review = float(settings.OPTIMIZATION_REVIEW_PERIOD_DAYS)
     classes = {
         (sku, site): (abc, xyz)
         for sku, site, abc, xyz in StockPosition.objects.values_list(

@@ -4,10 +4,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
+from django_htmx.http import HttpResponseStopPolling
 
+from accounts.errors import DomainError
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from inventory.models import Sku
@@ -15,8 +17,9 @@ from inventory.views import HtmxPartialMixin
 
 from . import selectors
 from .forms import LOT_REASONS, EchelonForm, PolicyFilterForm
-from .models import InventoryPolicy
-from .tasks import refresh_policies
+from .models import InventoryPolicy, PolicySimulation
+from .simulation import simulation_create
+from .tasks import refresh_policies, run_policy_simulation
 
 PAGE_SIZE = 50
 
@@ -120,3 +123,98 @@ class EchelonView(CapabilityRequiredMixin, TemplateView):
             }
         context.update(form=form, sku=sku, plan=plan, chart=json.dumps(chart))
         return context
+
+
+class SimulationView(CapabilityRequiredMixin, TemplateView):
+    """The latest policy backtest: our policies against the textbook rule on held-out demand."""
+
+    required_capability = Capability.VIEW_OPERATIONS
+    template_name = "optimization/simulation.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        latest = PolicySimulation.objects.select_related("created_by").first()
+        finished = PolicySimulation.objects.filter(status="succeeded").first()
+        rows = []
+        if finished:
+            for measure, label, better in SIMULATION_MEASURES:
+                before = finished.results["textbook"]["overall"][measure]
+                after = finished.results["optimized"]["overall"][measure]
+                change = (after - before) / before * 100 if before else None
+                good = None if change is None or better is None else (change > 0) == better
+                rows.append(
+                    {
+                        "label": label,
+                        "measure": measure,
+                        "before": before,
+                        "after": after,
+                        "change": change,
+                        "good": good,
+                    }
+                )
+        context.update(
+            latest=latest,
+            simulation=finished,
+            rows=rows,
+            chart=json.dumps(_simulation_chart(finished)),
+            can_run=user_can(self.request.user, Capability.PLAN),
+        )
+        return context
+
+
+SIMULATION_MEASURES = (
+    ("fill_rate", "Fill rate", True),
+    ("cycle_service_level", "Cycle service level", True),
+    ("stockout_rate", "Stock-out days (share of SKU-site-days)", False),
+    ("average_inventory_value", "Average inventory value", False),
+    ("turnover", "Inventory turnover (per year)", True),
+    ("carrying_cost_per_year", "Carrying cost per year", False),
+    ("expired_value", "Expired value", False),
+    ("orders", "Orders", None),
+    ("emergency_orders", "Emergency orders", False),
+)
+
+
+def _simulation_chart(simulation: Any) -> dict[str, Any] | None:
+    if simulation is None:
+        return None
+    textbook = simulation.results["textbook"]["by_abc"]
+    optimized = simulation.results["optimized"]["by_abc"]
+    classes = sorted(set(textbook) | set(optimized))
+    return {
+        "labels": classes,
+        "fill_textbook": [textbook.get(c, {}).get("fill_rate") for c in classes],
+        "fill_optimized": [optimized.get(c, {}).get("fill_rate") for c in classes],
+        "value_textbook": [textbook.get(c, {}).get("average_inventory_value") for c in classes],
+        "value_optimized": [optimized.get(c, {}).get("average_inventory_value") for c in classes],
+    }
+
+
+class SimulationStartView(CapabilityRequiredMixin, View):
+    required_capability = Capability.PLAN
+    http_method_names = ["post"]
+
+    def post(self, request: Any) -> HttpResponse:
+        try:
+            simulation = simulation_create(actor=request.user)
+        except DomainError as refused:
+            messages.error(request, refused.message)
+        else:
+            run_policy_simulation.delay_on_commit(simulation.pk)
+            messages.success(request, f"Backtest {simulation.pk} started.")
+        return redirect("optimization:simulation")
+
+
+class SimulationProgressView(CapabilityRequiredMixin, View):
+    """The status fragment of a backtest; htmx polls it until it has finished."""
+
+    required_capability = Capability.VIEW_OPERATIONS
+
+    def get(self, request: Any, pk: int) -> HttpResponse:
+        simulation = get_object_or_404(PolicySimulation, pk=pk)
+        response = render(request, "optimization/simulation.html#status", {"latest": simulation})
+        if simulation.status != "running" and request.htmx:
+            stop = HttpResponseStopPolling(response.content)
+            stop["HX-Refresh"] = "true"
+            return stop
+        return response

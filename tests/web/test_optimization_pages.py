@@ -169,3 +169,68 @@ def test_the_network_page_without_policies_says_what_it_needs(client, planner) -
     page = client.get("/optimization/network/").content.decode()
 
     assert "the network view needs a SKU with computed policies" in page
+
+
+@pytest.fixture
+def demo_policies(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from forecasting.services import forecast_run_start
+    from inventory import demo_data
+
+    demo_data.generate_demo_data(
+        demo_data.DemoConfig(skus=6, days=300, sites=4, seed=5, today=timezone.localdate())
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast_run_start(actor=None, history_days=280, horizon=30)
+
+
+def test_a_planner_runs_the_backtest_and_sees_both_policies_measured(
+    client, planner, demo_policies, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from optimization.models import PolicySimulation
+
+    client.force_login(planner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/optimization/backtest/start/")
+    page = client.get("/optimization/backtest/").content.decode()
+
+    simulation = PolicySimulation.objects.get()
+    assert simulation.status == "succeeded"
+    table = re.search(r'data-testid="simulation-table">(.*?)</table>', page, re.S).group(1)
+    fill = simulation.results["optimized"]["overall"]["fill_rate"]
+    assert f"{fill:.4f}" in table
+    assert "Emergency orders" in table
+
+
+def test_the_backtest_progress_stops_polling_once_finished(client, planner) -> None:  # type: ignore[no-untyped-def]
+    from optimization.models import PolicySimulation
+
+    done = PolicySimulation.objects.create(status="succeeded", results={})
+    client.force_login(planner)
+
+    response = client.get(f"/optimization/backtest/{done.pk}/progress/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 286
+
+
+def test_viewers_see_the_backtest_but_cannot_run_it(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    from optimization.models import PolicySimulation
+
+    client.force_login(make_user(Role.VIEWER))
+
+    page = client.get("/optimization/backtest/").content.decode()
+
+    assert 'data-testid="start-simulation"' not in page
+    assert "No backtest yet." in page
+    assert client.post("/optimization/backtest/start/").status_code == 403
+    assert not PolicySimulation.objects.exists()
+
+
+def test_starting_a_backtest_without_policies_says_why(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.post("/optimization/backtest/start/", follow=True).content.decode()
+
+    assert "No policies yet: they are computed after a forecast run." in page

@@ -196,6 +196,9 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     },
     "forecasting:override_withdraw": lambda ctx: {"pk": sample_override(ctx).pk},
     "optimization:policy_detail": sample_policy,
+    "optimization:simulation_progress": lambda ctx: {
+        "pk": _model("optimization.PolicySimulation").objects.create(status="succeeded").pk
+    },
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
         .objects.create(as_of=date(2026, 1, 1), engine_version="sample", status="succeeded")
@@ -224,6 +227,7 @@ ALLOWED_STATUS = {
     "forecasting:override_create": 405,  # saves on POST only
     "forecasting:override_withdraw": 405,  # withdraws on POST only
     "optimization:policy_refresh": 405,  # starts on POST only
+    "optimization:simulation_start": 405,  # starts on POST only
 }
 
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("v1/", include("inventory.api_urls")),
     path("v1/", include("suppliers.api_urls")),
     path("v1/", include("forecasting.api_urls")),
+    path("v1/", include("optimization.api_urls")),
 ]

@@ -63,3 +63,45 @@ class EchelonForm(forms.Form):
     def __init__(self, *args: object, skus: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["sku"].choices = [(sku.pk, f"{sku.code} {sku.name}") for sku in skus]
+
+
+class SafetyStockForm(forms.Form):
+    demand_mean = forms.FloatField(label="Demand (units/day)", min_value=0, initial=100)
+    demand_error_std = forms.FloatField(
+        label="Forecast error std dev (units/day)", min_value=0, initial=30
+    )
+    lead_time_mean = forms.FloatField(label="Lead time (days)", min_value=0, initial=10)
+    lead_time_std = forms.FloatField(
+        label="Lead-time std dev (days)",
+        min_value=0,
+        required=False,
+        initial=2,
+        help_text="Empty: 30 % of the lead time.",
+    )
+    service_kind = forms.ChoiceField(
+        label="Target",
+        choices=[("fill_rate", "Fill rate"), ("cycle_service", "Cycle service level")],
+        initial="fill_rate",
+    )
+    service_level = forms.FloatField(
+        label="Target level (%)", min_value=50, max_value=99.99, initial=95
+    )
+    order_quantity = forms.FloatField(label="Order quantity (units)", min_value=1, initial=500)
+    review_period = forms.FloatField(label="Review period (days)", min_value=1, initial=7)
+
+
+class EoqForm(forms.Form):
+    annual_demand = forms.FloatField(label="Annual demand (units)", min_value=0, initial=5000)
+    order_cost = forms.FloatField(label="Cost per order", min_value=0, initial=49)
+    unit_price = forms.FloatField(label="Unit price", min_value=0.01, initial=5)
+    holding_rate = forms.FloatField(
+        label="Holding rate (%/year)", min_value=0.1, max_value=500, initial=20
+    )
+    moq = forms.FloatField(label="Minimum order quantity", min_value=0, initial=1)
+    order_multiple = forms.FloatField(label="Order multiple", min_value=1, initial=1)
+    remaining_shelf_life_days = forms.FloatField(
+        label="Shelf life at arrival (days)", min_value=0, required=False
+    )
+    min_usable_life_days = forms.FloatField(
+        label="Usable down to (days left)", min_value=0, initial=0, required=False
+    )

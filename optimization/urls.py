@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.PolicyListView.as_view(), name="policies"),
     path("refresh/", views.PolicyRefreshView.as_view(), name="policy_refresh"),
     path("network/", views.EchelonView.as_view(), name="network"),
+    path("calculator/", views.CalculatorView.as_view(), name="calculator"),
     path("backtest/", views.SimulationView.as_view(), name="simulation"),
     path("backtest/start/", views.SimulationStartView.as_view(), name="simulation_start"),
     path(

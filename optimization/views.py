@@ -16,7 +16,8 @@ from inventory.models import Sku
 from inventory.views import HtmxPartialMixin
 
 from . import selectors
-from .forms import LOT_REASONS, EchelonForm, PolicyFilterForm
+from .calculators import eoq_calculation, safety_stock_calculation
+from .forms import LOT_REASONS, EchelonForm, EoqForm, PolicyFilterForm, SafetyStockForm
 from .models import InventoryPolicy, PolicySimulation
 from .simulation import simulation_create
 from .tasks import refresh_policies, run_policy_simulation
@@ -218,3 +219,66 @@ class SimulationProgressView(CapabilityRequiredMixin, View):
             stop["HX-Refresh"] = "true"
             return stop
         return response
+
+
+class CalculatorView(CapabilityRequiredMixin, TemplateView):
+    """Safety stock and order quantity for figures typed in; htmx recomputes as they change.
+    Writes nothing."""
+
+    required_capability = Capability.VIEW_OPERATIONS
+    template_name = "optimization/calculator.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        which = self.request.GET.get("form")
+        data = self.request.GET if which else None
+        ss_form = SafetyStockForm(data if which == "ss" else None)
+        eoq_form = EoqForm(data if which == "eoq" else None)
+        context.update(
+            ss_form=ss_form,
+            eoq_form=eoq_form,
+            ss=_calculate(ss_form, _safety_stock)
+            if which == "ss"
+            else _defaults(_safety_stock, SafetyStockForm),
+            eoq=_calculate(eoq_form, _eoq) if which == "eoq" else _defaults(_eoq, EoqForm),
+        )
+        return context
+
+    def get_template_names(self) -> list[str]:
+        which = self.request.GET.get("form")
+        if self.request.htmx and which in ("ss", "eoq"):
+            return [f"optimization/calculator.html#{which}-result"]
+        return [self.template_name]
+
+
+def _safety_stock(data: dict[str, Any]) -> dict[str, Any]:
+    return safety_stock_calculation(**{**data, "service_level": data["service_level"] / 100})
+
+
+def _eoq(data: dict[str, Any]) -> dict[str, Any]:
+    return eoq_calculation(
+        **{
+            **data,
+            "holding_rate": data["holding_rate"] / 100,
+            "min_usable_life_days": data.get("min_usable_life_days") or 0,
+        }
+    )
+
+
+def _calculate(form: Any, compute: Any) -> dict[str, Any]:
+    if not form.is_valid():
+        return {
+            "errors": {
+                form.fields[name].label if name in form.fields else name: errors
+                for name, errors in form.errors.items()
+            }
+        }
+    try:
+        return {"result": compute(form.cleaned_data)}
+    except DomainError as refused:
+        return {"errors": {"__all__": [refused.message]}}
+
+
+def _defaults(compute: Any, form_class: Any) -> dict[str, Any]:
+    initial = {name: field.initial for name, field in form_class.base_fields.items()}
+    return {"result": compute(initial)}

@@ -234,3 +234,49 @@ def test_starting_a_backtest_without_policies_says_why(client, planner) -> None:
     page = client.post("/optimization/backtest/start/", follow=True).content.decode()
 
     assert "No policies yet: they are computed after a forecast run." in page
+
+
+def test_the_calculator_shows_results_for_its_defaults(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    response = client.get("/optimization/calculator/")
+
+    assert response.context["ss"]["result"]["reorder_point"] > 0
+    assert response.context["eoq"]["result"]["order_quantity"] > 0
+
+
+def test_the_calculator_recomputes_one_result_for_htmx(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+    data = {
+        "form": "eoq",
+        "annual_demand": 5000,
+        "order_cost": 49,
+        "unit_price": 5,
+        "holding_rate": 20,
+        "moq": 1200,
+        "order_multiple": 1,
+    }
+
+    page = client.get("/optimization/calculator/", data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert page.lstrip().startswith('<div id="eoq-result"')
+    assert 'data-testid="eoq-quantity">1,200<' in page
+
+
+def test_the_calculator_explains_a_bad_figure_and_computes_nothing(client, planner) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+    data = {
+        "form": "ss",
+        "demand_mean": -4,
+        "demand_error_std": 3,
+        "lead_time_mean": 7,
+        "service_kind": "fill_rate",
+        "service_level": 95,
+        "order_quantity": 100,
+        "review_period": 7,
+    }
+
+    page = client.get("/optimization/calculator/", data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Demand (units/day)</strong>" in page and "greater than or equal to 0" in page
+    assert 'data-testid="ss-value"' not in page

@@ -228,6 +228,8 @@ ALLOWED_STATUS = {
     "forecasting:override_withdraw": 405,  # withdraws on POST only
     "optimization:policy_refresh": 405,  # starts on POST only
     "optimization:simulation_start": 405,  # starts on POST only
+    "optimization-calculate-eoq": 405,  # calculates on POST only
+    "optimization-safety-stock": 405,  # calculates on POST only
 }
 
 

@@ -128,7 +128,7 @@ def safety_stock_calculation(
     return {
         "safety_stock": round(float(policies.safety_stock[0]), 3),
         "reorder_point": round(float(policies.reorder_point[0]), 3),
-        "expected_fill_rate": round(float(_expected_fill_rate(policies)), 5),
+        "expected_fill_rate": round(float(policies.expected_fill_rate[0]), 5),
         "order_quantity": float(policies.order_quantity[0]),
         "lead_time_std_used": round(float(policies.lead_time_std[0]), 3),
         "lead_time_std_imputed": bool(policies.lead_time_imputed[0]),
@@ -138,18 +138,3 @@ def safety_stock_calculation(
             "order_up_to": round(float(policies.order_up_to[0]), 3),
         },
     }
-
-
-def _expected_fill_rate(policies: Any) -> float:
-    expected = getattr(policies, "expected_fill_rate", None)
-    if expected is not None:
-        return float(expected[0])
-    from .engine.safety_stock import fill_rate
-
-    return float(
-        fill_rate(
-            policies.safety_factor,
-            np.maximum(policies.order_quantity, 1e-9),
-            policies.lead_time_demand_std,
-        )[0]
-    )

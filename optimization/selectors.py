@@ -18,7 +18,6 @@ from .engine.policy import (
     ServiceTarget,
     compute_policies,
 )
-from .engine.safety_stock import fill_rate
 from .models import InventoryPolicy, PolicyRun
 
 POLICY_SORTS = {
@@ -176,8 +175,7 @@ def tradeoff_curve(policy: InventoryPolicy) -> dict[str, Any]:
         min_usable_life_days=policy.min_usable_life_days,
     )
     result = compute_policies(inputs, PolicyConfig(matrix=matrix))
-    quantity = np.maximum(result.order_quantity, 1e-9)
-    expected = fill_rate(result.safety_factor, quantity, result.lead_time_demand_std)
+    expected = result.expected_fill_rate
     value = (result.safety_stock + result.order_quantity / 2) * policy.unit_price
     return {
         "levels": [round(float(level) * 100, 1) for level in levels],

@@ -35,7 +35,6 @@ from inventory.models import Sku, StockPosition
 from suppliers.models import SupplierItem
 
 from .engine.policy import PolicyConfig, PolicyInputs, compute_policies
-from .engine.safety_stock import fill_rate
 from .models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
 
 REFRESH_LOCK = "optimization.policies_refresh"
@@ -251,8 +250,7 @@ def policies_refresh(*, actor: Any = None, today: date | None = None) -> PolicyR
 
 def _policy_rows(run: PolicyRun, data: PolicyData, policies: Any) -> list[InventoryPolicy]:
     inputs = policies.inputs
-    quantity = np.maximum(policies.order_quantity, 1e-9)
-    expected = fill_rate(policies.safety_factor, quantity, policies.lead_time_demand_std)
+    expected = policies.expected_fill_rate
     rows = []
     for i, (sku_id, site_id) in enumerate(data.keys):
         rows.append(

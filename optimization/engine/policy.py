@@ -11,13 +11,53 @@ For each SKU-site the engine
    `lead_time_imputed`;
 3. sizes the order (lot_sizing.lot_size): annual demand D = 365 * d, EOQ with MOQ, order
    multiple, all-units price breaks and the shelf-life cap d * max(R - U, 0);
-4. sizes safety stock (safety_stock) twice, once per review mode:
-   - continuous review (s, Q): sigma_L = sqrt(L sigma_d^2 + d^2 sigma_L^2); a fill-rate target
-     uses the order quantity Q of step 3; SS = max(k, 0) sigma_L and the reorder point is
-     s = d L + SS;
-   - periodic review every R days (R, S): sigma_{L+R} = sqrt((L + R) sigma_d^2 + d^2 sigma_L^2);
-     a fill-rate target uses the expected demand per review d R; SS_R = max(k_R, 0) sigma_{L+R}
-     and the order-up-to level is S = d (L + R) + SS_R.
+4. sizes the reorder point and safety stock (safety_stock) twice, once per review mode:
+   - (s, Q) reviewed daily, ordering the smallest multiple n Q that lifts the inventory
+     position above s (what planners and the plan run do: they look once a day). The review
+     timing is simulate.py's: at the start of a day, after its receipts and before its demand;
+     an order placed at the start of day t arrives at the start of day t + L. A daily review is
+     a periodic review with R = 1, so the protection period is L + 1 days, not the L of the
+     textbook's continuous review (whose formula, sigma_L G(k) = (1 - beta) Q with s = d L +
+     k sigma_L, delivers about 88 % for a 95 % target under daily review).
+     A fill-rate target beta uses the exact (R, s, nQ) expected shortage with R = 1 (Hadley &
+     Whitin): the position after a review is uniform on (s, s + Q], and a day's expected
+     shortage is ES(s) = (1/Q) [I(L + 1, s) - I(L, s)] with I(n, s) = sigma_n^2
+     (G2((s - mu_n)/sigma_n) - G2((s + Q - mu_n)/sigma_n)), mu_n = d n, sigma_n^2 = n sigma_d^2
+     + d^2 sigma_L^2 and G2 the second-order normal loss; s is the smallest value >= d L with
+     1 - ES(s) / d >= beta, solved for all SKU-sites at once (safety_stock.
+     periodic_review_reorder_point). Q is the order quantity of step 3.
+     A cycle-service target alpha uses the protection period L + 1: s = d (L + 1) + z
+     sigma_{L+1}, z = Phi^-1(alpha), at least d L. An order placed on day t is the last one
+     that can arrive before the order of day t + 1 does, so it must cover days t .. t + L
+     (DOMAIN.md's rule for periodic review with R = 1); and the position that triggered it
+     has already fallen below s by part of a day's demand (on average about (d^2 +
+     sigma_d^2) / (2 d), a day's demand when sigma_d = d, less for steadier demand), which the
+     extra day covers: conservative for steady demand (simulated, a 95 % target gives 98 %
+     cycles without a stock-out at sigma_d = 0.3 d), about right at sigma_d = d (93.5 % with
+     gamma-distributed days, whose skew the normal approximation misses).
+     The reported safety stock is SS = s - d L, so that DOMAIN.md's ROP = d L + SS still holds;
+     it includes the one-day allowance of daily review.
+   - periodic review every R days (R, S), DOMAIN.md's formula: sigma_{L+R} = sqrt((L + R)
+     sigma_d^2 + d^2 sigma_L^2); a fill-rate target uses the expected demand per review d R;
+     SS_R = max(k_R, 0) sigma_{L+R} and the order-up-to level is S = d (L + R) + SS_R. Checked
+     against simulate.py (tests): within a point of its fill rate. Its exact counterpart
+     (`periodic_review_fill_rate` with Q = 0) adds back the term E(D_L - S)+ that DOMAIN.md's
+     formula leaves out, which is small unless R is short against L; it gives
+     `expected_fill_rate_periodic`.
+5. reports what the parameters are expected to deliver: `expected_fill_rate` of (s, nQ) reviewed
+   daily and `expected_fill_rate_periodic` of (R, S), by the exact formula (normal demand).
+
+Every sigma above may include a forecast level error sigma_b (`demand_level_error_std`,
+default 0): forecast errors that persist over the protection period make the demand over P
+days vary more than P sigma_d^2 (safety_stock's module docstring); with sigma_b = 0 the
+formulas are DOMAIN.md's.
+
+Lead times that vary: the formulas take the demand over one random lead time (d^2 sigma_L^2).
+simulate.py draws each order's lead time independently, so orders can overtake each other;
+where several orders are outstanding at once (weekly (R, S) orders with lead times of several
+weeks) that smooths arrivals and the formulas are conservative (a 95 % (R, S) target delivers
+about 98 % with L = 20 +/- 6 days and R = 7); daily (s, nQ) with lots of several weeks is close
+(tests).
 
 Units: d and sigma_d in units per day (sigma_d is the standard deviation of the daily
 forecast error), L, sigma_L, R and shelf lives in days, prices in money per unit, order costs
@@ -51,6 +91,8 @@ from .lot_sizing import LotSizes, lot_size, shelf_life_cap
 from .safety_stock import (
     cycle_service_factor,
     fill_rate_factor,
+    periodic_review_fill_rate,
+    periodic_review_reorder_point,
     protection_std,
     safety_stock,
 )
@@ -184,7 +226,10 @@ class PolicyInputs:
       price breaks (None: no breaks);
     - remaining_life_days: shelf life left when a lot arrives, days (NaN or inf: not
       perishable); min_usable_life_days: remaining life below which the destination cannot
-      use stock, days.
+      use stock, days;
+    - demand_level_error_std sigma_b: standard deviation of the forecast's level error, units
+      per day, 0 <= sigma_b <= sigma_d (default 0: daily errors independent; see the
+      safety_stock module docstring).
     """
 
     demand_mean: ArrayLike
@@ -204,6 +249,7 @@ class PolicyInputs:
     break_prices: np.ndarray | None = None
     remaining_life_days: ArrayLike = np.inf
     min_usable_life_days: ArrayLike = 0.0
+    demand_level_error_std: ArrayLike = 0.0
 
 
 @dataclass(frozen=True)
@@ -215,11 +261,20 @@ class Policies:
     Lot sizing: `annual_demand` (units/year), `order_quantity` (units), `unit_price_paid`,
     `annual_cost` (money/year), `eoq` (unconstrained, base price), `shelf_life_cap` (units,
     inf for none), `lot_reason` (see lot_sizing.LotSizes.reason).
-    Continuous review: `lead_time_demand_std` (units), `safety_factor` (the factor applied,
-    max(k, 0), so safety_stock = safety_factor * lead_time_demand_std), `safety_stock`,
-    `reorder_point` (units).
-    Periodic review: `review_demand_std` (units, over L + R), `safety_factor_periodic`,
-    `safety_stock_periodic`, `order_up_to` (units).
+    (s, Q) reviewed daily (see the module docstring, step 4): `reorder_point` s (units),
+    `safety_stock` = s - d L (units, >= 0), `lead_time_demand_std` = sigma_L, DOMAIN.md's
+    standard deviation of demand over the lead time, sqrt(L sigma_d^2 + d^2 sigma_L^2) with
+    any level-error term (units), `safety_factor` = safety_stock / lead_time_demand_std (0
+    where that is 0), the k of DOMAIN.md's SS = k sigma that this reorder point amounts to
+    (larger than the textbook's continuous-review k for the same target: it pays for the day
+    of review and the undershoot), `protection_demand_std` = sigma_{L+1}, the standard
+    deviation over the protection period of daily review (units), `expected_fill_rate`, the
+    fill rate (s, nQ) delivers by the exact daily-review formula (for every kind of target; 1
+    where d = 0).
+    Periodic review: `review_demand_std` (units, over L + R), `safety_factor_periodic` (the
+    factor applied, max(k_R, 0), so safety_stock_periodic = safety_factor_periodic *
+    review_demand_std), `safety_stock_periodic`, `order_up_to` (units),
+    `expected_fill_rate_periodic` (by the exact (R, S) formula; 1 where d = 0).
     `inputs` holds the validated inputs (broadcast to (n,)) and `config` the configuration, so
     a caller can store what produced the parameters.
     """
@@ -244,6 +299,9 @@ class Policies:
     safety_factor_periodic: np.ndarray
     safety_stock_periodic: np.ndarray
     order_up_to: np.ndarray
+    protection_demand_std: np.ndarray
+    expected_fill_rate: np.ndarray
+    expected_fill_rate_periodic: np.ndarray
     inputs: PolicyInputs
     config: PolicyConfig
 
@@ -304,6 +362,9 @@ def _validated(inputs: PolicyInputs) -> PolicyInputs:
         min_usable_life_days=vector(
             inputs.min_usable_life_days, n, "Minimum usable remaining life", minimum=0.0
         ),
+        demand_level_error_std=vector(
+            inputs.demand_level_error_std, n, "Forecast level-error standard deviation", minimum=0.0
+        ),
     )
 
 
@@ -325,12 +386,43 @@ def _lead_times(
 def _factors(
     kind: np.ndarray, level: np.ndarray, quantity: np.ndarray, sigma: np.ndarray
 ) -> np.ndarray:
-    """The safety factor applied, max(k, 0), for each SKU-site's kind of target."""
+    """DOMAIN.md's safety factor applied, max(k, 0), for each SKU-site's kind of target."""
     fill = kind == "fill_rate"
     factor = np.empty(level.shape)
     factor[~fill] = cycle_service_factor(level[~fill])
     factor[fill] = fill_rate_factor(level[fill], quantity[fill], sigma[fill])
     return np.maximum(factor, 0.0)
+
+
+def _daily_reorder_points(
+    kind: np.ndarray,
+    level: np.ndarray,
+    quantity: np.ndarray,
+    demand_model: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reorder points s of (s, nQ) reviewed daily (module docstring, step 4), and sigma_{L+1}.
+
+    `demand_model`: demand_mean, demand_error_std, lead_time_mean, lead_time_std and
+    level_error_std, arrays of shape (n,)."""
+    demand, lead = demand_model["demand_mean"], demand_model["lead_time_mean"]
+    sigma = protection_std(
+        demand,
+        demand_model["demand_error_std"],
+        lead,
+        demand_model["lead_time_std"],
+        1.0,
+        level_error_std=demand_model["level_error_std"],
+    )
+    fill = kind == "fill_rate"
+    cycle = ~fill
+    point = np.empty(level.shape)
+    point[cycle] = (
+        demand[cycle] * (lead[cycle] + 1.0) + cycle_service_factor(level[cycle]) * sigma[cycle]
+    )
+    point[fill] = periodic_review_reorder_point(
+        level[fill], quantity[fill], **{name: value[fill] for name, value in demand_model.items()}
+    )
+    return np.maximum(point, demand * lead), sigma
 
 
 def compute_policies(inputs: PolicyInputs, config: PolicyConfig | None = None) -> Policies:
@@ -361,13 +453,30 @@ def compute_policies(inputs: PolicyInputs, config: PolicyConfig | None = None) -
         cap=cap,
     )
 
-    sigma_lead = protection_std(demand, error, lead, lead_std)
-    factor = _factors(kind, level, lots.quantity, sigma_lead)
-    stock = safety_stock(factor, sigma_lead)
+    level_error = np.asarray(used.demand_level_error_std)
+    sigma_lead = protection_std(demand, error, lead, lead_std, level_error_std=level_error)
+    demand_model = {
+        "demand_mean": demand,
+        "demand_error_std": error,
+        "lead_time_mean": lead,
+        "lead_time_std": lead_std,
+        "level_error_std": level_error,
+    }
+    reorder_point, sigma_daily = _daily_reorder_points(kind, level, lots.quantity, demand_model)
+    stock = np.maximum(reorder_point - demand * lead, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(sigma_lead > 0, stock / sigma_lead, 0.0)
+    expected = periodic_review_fill_rate(reorder_point, lots.quantity, **demand_model)
 
-    sigma_review = protection_std(demand, error, lead, lead_std, review)
+    sigma_review = protection_std(
+        demand, error, lead, lead_std, review, level_error_std=level_error
+    )
     factor_review = _factors(kind, level, demand * review, sigma_review)
     stock_review = safety_stock(factor_review, sigma_review)
+    order_up_to = demand * (lead + review) + stock_review
+    expected_review = periodic_review_fill_rate(
+        order_up_to, 0.0, review_period=review, **demand_model
+    )
 
     return Policies(
         service_kind=kind,
@@ -389,7 +498,10 @@ def compute_policies(inputs: PolicyInputs, config: PolicyConfig | None = None) -
         review_demand_std=sigma_review,
         safety_factor_periodic=factor_review,
         safety_stock_periodic=stock_review,
-        order_up_to=demand * (lead + review) + stock_review,
+        order_up_to=order_up_to,
+        protection_demand_std=sigma_daily,
+        expected_fill_rate=expected,
+        expected_fill_rate_periodic=expected_review,
         inputs=used,
         config=config,
     )

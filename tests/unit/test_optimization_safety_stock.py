@@ -1,6 +1,7 @@
-"""Safety stock: the normal loss function and its inverse against numerical integration and
-root finding, sigma over the protection period, simulation of periodic review, properties and
-input checks."""
+"""Safety stock: the normal loss functions and the inverse against numerical integration and
+root finding, sigma over the protection period (with lead-time spread and a forecast level
+error), the exact (R, s, nQ) fill rate and its reorder point against a direct scipy solution,
+simulation of periodic review, properties and input checks."""
 
 import math
 
@@ -17,14 +18,21 @@ from optimization.engine.safety_stock import (
     fill_rate_factor,
     inverse_normal_loss,
     normal_loss,
+    periodic_review_fill_rate,
+    periodic_review_reorder_point,
     protection_std,
     safety_stock,
+    second_order_loss,
 )
 from optimization.engine.types import EngineInputError
 
 SQRT_2PI = math.sqrt(2.0 * math.pi)
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+# The (R, s, nQ) solver runs ~20 vectorised steps per call: fewer examples keep these quick.
+SOLVER_SETTINGS = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -295,3 +303,265 @@ def test_protection_std_refuses_impossible_input(arguments: tuple, message: str)
 def test_inverse_normal_loss_refuses_values_without_a_root() -> None:
     with pytest.raises(EngineInputError):
         inverse_normal_loss(np.array([0.1, 0.0]))
+
+
+# --- the forecast level error -----------------------------------------------------------------
+
+
+def test_protection_std_with_a_level_error_by_hand_and_by_monte_carlo() -> None:
+    # d = 100, sigma_d = 20, L = 10, sigma_L = 3, sigma_b = 5:
+    # 10 * 400 + (100 + 9 - 10) * 25 + 100^2 * 9 = 4,000 + 2,475 + 90,000
+    assert_allclose(
+        protection_std(100.0, 20.0, 10.0, 3.0, level_error_std=5.0), [np.sqrt(96_475.0)]
+    )
+    assert_allclose(
+        protection_std(100.0, 20.0, 10.0, 3.0, level_error_std=0.0),
+        protection_std(100.0, 20.0, 10.0, 3.0),
+    )
+    # Each day's error is a level b shared by the period (sd 12) plus an independent rest
+    # (sd 16): daily sd 20. Over L + 7 days with L binomial(20, 0.5) (mean 10, variance 5).
+    rng = np.random.default_rng(12)
+    runs = 200_000
+    lead = rng.binomial(20, 0.5, runs) + 7
+    level = rng.normal(0.0, 12.0, runs)
+    days = 100.0 + level[:, None] + rng.normal(0.0, 16.0, (runs, 27))
+    totals = np.where(np.arange(27)[None, :] < lead[:, None], days, 0.0).sum(axis=1)
+    expected = protection_std(100.0, 20.0, 10.0, np.sqrt(5.0), 7.0, level_error_std=12.0)[0]
+    assert abs(totals.std() / expected - 1.0) < 0.01
+
+
+def test_a_level_error_larger_than_the_daily_error_is_refused() -> None:
+    with pytest.raises(EngineInputError, match="level-error standard deviation is part of"):
+        protection_std(10.0, 2.0, 5.0, 1.0, level_error_std=np.array([1.0, 3.0]))
+    with pytest.raises(EngineInputError, match="level-error standard deviation must be >= 0"):
+        protection_std(10.0, 2.0, 5.0, 1.0, level_error_std=-1.0)
+
+
+# --- the exact fill rate of periodic review, (R, s, nQ) and (R, S) ------------------------------
+
+
+def loss(k: float) -> float:
+    return float(stats.norm.pdf(k) - k * stats.norm.sf(k))
+
+
+def second_loss(k: float) -> float:
+    """G2 by its closed form, with scipy (an implementation independent of the engine's)."""
+    return float(0.5 * ((k * k + 1.0) * stats.norm.sf(k) - k * stats.norm.pdf(k)))
+
+
+@pytest.mark.parametrize("k", [-30.0, -6.0, -2.0, -0.5, 0.0, 0.3, 1.0, 2.5, 5.0, 9.0])
+def test_second_order_loss_is_the_integral_of_the_loss(k: float) -> None:
+    value, _ = integrate.quad(integrated_loss, k, max(k, 0.0) + 40.0, epsabs=0.0, epsrel=1e-11)
+    assert_allclose(second_order_loss(k), value, rtol=1e-9)
+    assert_allclose(second_order_loss(k), second_loss(k), rtol=1e-9)
+
+
+def reference_fill(s: float, case: dict[str, float]) -> float:
+    """The exact (R, s, nQ) fill rate written out with scipy (see the engine's docstring):
+    1 - (1/Q) [I(L + R, s) - I(L, s)] / (d R), I(n, s) = sigma_n^2 (G2(a) - G2(b)); the
+    limit E(D_{L+R} - s)+ - E(D_L - s)+ when Q = 0."""
+    d, q, review = case["d"], case["q"], case["review"]
+    b2 = case.get("level", 0.0) ** 2
+
+    def shortage(days: float) -> float:
+        mu = d * days
+        var = days * case["sd"] ** 2 + (days**2 + case["lead_sd"] ** 2 - days) * b2
+        sigma = math.sqrt(var + d**2 * case["lead_sd"] ** 2)
+        if sigma == 0.0:  # demand over the period is exactly mu
+            if q == 0.0:
+                return max(mu - s, 0.0)
+            return (max(mu - s, 0.0) ** 2 - max(mu - s - q, 0.0) ** 2) / (2.0 * q)
+        if q == 0.0:
+            return sigma * loss((s - mu) / sigma)
+        return sigma**2 * (second_loss((s - mu) / sigma) - second_loss((s + q - mu) / sigma)) / q
+
+    lead = case["lead"]
+    return 1.0 - (shortage(lead + review) - shortage(lead)) / (d * review)
+
+
+def engine_keywords(case: dict[str, float]) -> dict[str, float]:
+    return {
+        "demand_mean": case["d"],
+        "demand_error_std": case["sd"],
+        "lead_time_mean": case["lead"],
+        "lead_time_std": case["lead_sd"],
+        "review_period": case["review"],
+        "level_error_std": case.get("level", 0.0),
+    }
+
+
+REVIEW_CASES = st.fixed_dictionaries(
+    {
+        "beta": st.floats(0.5, 0.9995),
+        "q": st.one_of(st.just(0.0), st.floats(0.5, 5_000.0)),
+        "d": st.floats(0.05, 500.0),
+        "sd": st.floats(0.5, 300.0),
+        # (the scipy reference overflows for lead times near the smallest double)
+        "lead": st.one_of(st.just(0.0), st.floats(1e-6, 60.0)),
+        "lead_sd": st.one_of(st.just(0.0), st.floats(0.0, 20.0)),
+        "review": st.sampled_from([1.0, 1.0, 7.0]),
+        "share": st.floats(0.0, 1.0),  # the level error as a share of sigma_d
+    }
+).map(lambda case: {**case, "level": case["share"] * case["sd"] * 0.9})
+
+
+@SOLVER_SETTINGS
+@given(case=REVIEW_CASES)
+@example(
+    case={
+        "beta": 0.95,
+        "q": 500.0,
+        "d": 100.0,
+        "sd": 30.0,
+        "lead": 5.0,
+        "lead_sd": 0.0,
+        "review": 1.0,
+        "level": 0.0,
+    }
+)
+@example(
+    case={
+        "beta": 0.99,
+        "q": 1.0,
+        "d": 0.2,
+        "sd": 1.5,
+        "lead": 30.0,
+        "lead_sd": 9.0,
+        "review": 1.0,
+        "level": 0.5,
+    }
+)
+def test_the_solved_reorder_point_meets_the_exact_fill_rate(case: dict[str, float]) -> None:
+    """Against brentq on the scalar formula written out with scipy: the smallest s >= d L with
+    fill rate >= beta."""
+    beta, low = case["beta"], case["d"] * case["lead"]
+    ours = float(periodic_review_reorder_point(beta, case["q"], **engine_keywords(case))[0])
+    fill = float(periodic_review_fill_rate(ours, case["q"], **engine_keywords(case))[0])
+    assert fill >= beta - 1e-9
+    assert_allclose(fill, reference_fill(ours, case), atol=1e-8)
+    if reference_fill(low, case) >= beta:
+        assert ours == low  # lots alone reach the target: no safety stock
+        return
+    scale = case["d"] * (case["lead"] + case["review"]) + case["sd"] * math.sqrt(case["lead"] + 1)
+    high = low + 50.0 * scale + 10.0 * case["d"] * case["lead_sd"]
+    reference = optimize.brentq(
+        lambda s: reference_fill(s, case) - beta, low, high, xtol=1e-12 * scale, rtol=1e-13
+    )
+    assert_allclose(ours, reference, rtol=1e-7, atol=1e-8 * scale)
+
+
+def test_the_daily_review_textbook_case() -> None:
+    # The simulator's calibration case: d = 100, sigma_d = 30, L = 5, Q = 500, 95 %: s = 565.9
+    # (the continuous-review formula gives 503.6 and delivers 87.6 % under daily review).
+    keywords = {"demand_mean": 100.0, "demand_error_std": 30.0, "lead_time_mean": 5.0}
+    s = periodic_review_reorder_point(0.95, 500.0, lead_time_std=0.0, **keywords)
+    assert_allclose(s, [565.89], atol=0.01)
+    assert_allclose(periodic_review_fill_rate(s, 500.0, lead_time_std=0.0, **keywords), [0.95])
+
+
+def test_deterministic_demand_has_a_closed_form() -> None:
+    # sigma = 0: the position after a review is uniform on (s, s + Q], a day's demand d crosses
+    # s at a uniform point, and the day's shortage is (d (L + 1) - y)+ on (s, s + d]: for
+    # d L <= s <= d (L + 1) the fill rate is 1 - (d (L + 1) - s)^2 / (2 Q d).
+    keywords = {"demand_mean": 20.0, "demand_error_std": 0.0, "lead_time_mean": 10.0}
+    s = periodic_review_reorder_point(0.99, 540.0, lead_time_std=0.0, **keywords)
+    assert_allclose(s, [220.0 - np.sqrt(2 * 0.01 * 540.0 * 20.0)])
+    assert_allclose(periodic_review_fill_rate(220.0, 540.0, lead_time_std=0.0, **keywords), [1.0])
+    # lots so large that ordering at d L already meets the target
+    assert_allclose(
+        periodic_review_reorder_point(0.9, 5_000.0, lead_time_std=0.0, **keywords), [200.0]
+    )
+
+
+def test_a_vanishing_order_quantity_tends_to_the_order_up_to_policy() -> None:
+    keywords = {
+        "demand_mean": np.full(4, 50.0),
+        "demand_error_std": 20.0,
+        "lead_time_mean": 8.0,
+        "lead_time_std": 2.0,
+        "review_period": np.array([1.0, 1.0, 7.0, 7.0]),
+    }
+    limit = periodic_review_reorder_point(0.97, 0.0, **keywords)
+    tiny = periodic_review_reorder_point(0.97, np.array([1e-12, 1e-4, 1e-12, 1e-4]), **keywords)
+    assert np.isfinite(tiny).all()
+    assert_allclose(tiny, limit, rtol=1e-6)
+    # and Q = 0 with R = 7 is the exact (R, S) policy: a touch below DOMAIN.md's S, which
+    # leaves out E(D_L - S)+
+    sigma = protection_std(50.0, 20.0, 8.0, 2.0, 7.0)
+    domain = 50.0 * 15 + fill_rate_factor(0.97, 350.0, sigma) * sigma
+    assert limit[3] <= domain[0] + 1e-9
+    assert limit[3] > domain[0] - 0.02 * sigma[0]
+
+
+def test_no_demand_uses_the_level_as_a_cycle_service_level() -> None:
+    keywords = {"demand_error_std": np.array([0.0, 3.0]), "lead_time_mean": 10.0}
+    s = periodic_review_reorder_point(0.95, 10.0, demand_mean=0.0, lead_time_std=0.0, **keywords)
+    assert_allclose(s, [0.0, stats.norm.ppf(0.95) * 3.0 * np.sqrt(11.0)])
+    fill = periodic_review_fill_rate(s, 10.0, demand_mean=0.0, lead_time_std=0.0, **keywords)
+    assert_allclose(fill, [1.0, 1.0])
+
+
+REVIEW_FIXED = st.fixed_dictionaries(
+    {
+        "d": st.floats(0.05, 500.0),
+        "sd": st.floats(0.0, 300.0),
+        "lead": st.floats(0.0, 60.0),
+        "review": st.sampled_from([1.0, 7.0]),
+    }
+)
+
+
+@SOLVER_SETTINGS
+@given(
+    case=REVIEW_FIXED,
+    levels=LEVELS,
+    quantities=st.lists(st.floats(0.0, 5_000.0), min_size=2, max_size=6).map(sorted),
+    lead_stds=st.lists(st.floats(0.0, 20.0), min_size=2, max_size=6).map(sorted),
+)
+def test_the_reorder_point_grows_with_the_target_and_lead_time_spread_and_falls_with_q(
+    *,
+    case: dict[str, float],
+    levels: list[float],
+    quantities: list[float],
+    lead_stds: list[float],
+) -> None:
+    keywords = {
+        "demand_mean": case["d"],
+        "demand_error_std": case["sd"],
+        "lead_time_mean": case["lead"],
+        "review_period": case["review"],
+    }
+    by_level = periodic_review_reorder_point(np.array(levels), 100.0, lead_time_std=2.0, **keywords)
+    by_spread = periodic_review_reorder_point(
+        0.95, 100.0, lead_time_std=np.array(lead_stds), **keywords
+    )
+    by_size = periodic_review_reorder_point(
+        0.95, np.array(quantities), lead_time_std=2.0, **keywords
+    )
+    for points, sign in ((by_level, 1.0), (by_spread, 1.0), (by_size, -1.0)):
+        assert np.isfinite(points).all()
+        assert (points >= case["d"] * case["lead"] - 1e-9).all()
+        assert (sign * np.diff(points) >= -1e-9 * max(1.0, points.max())).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"quantity": -1.0}, "Order quantity must be >= 0"),
+        ({"level": 1.0}, "strictly between 0 and 1"),
+        ({"demand_mean": np.nan}, "Demand mean is missing"),
+        ({"review_period": 0.0}, "Review period must be > 0"),
+        ({"level_error_std": 50.0}, "cannot exceed it"),
+    ],
+)
+def test_the_exact_formulas_refuse_impossible_input(change: dict, message: str) -> None:  # type: ignore[type-arg]
+    arguments = {
+        "level": 0.95,
+        "quantity": 100.0,
+        "demand_mean": 10.0,
+        "demand_error_std": 4.0,
+        "lead_time_mean": 5.0,
+        "lead_time_std": 1.0,
+    } | change
+    with pytest.raises(EngineInputError, match=message):
+        periodic_review_reorder_point(**arguments)

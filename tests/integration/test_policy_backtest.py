@@ -68,3 +68,17 @@ def test_a_failing_backtest_is_recorded_as_failed(policies, monkeypatch) -> None
 
     created.refresh_from_db()
     assert created.status == "failed" and "out of memory" in created.error
+
+
+def test_the_backtest_command_runs_once_with_if_none(policies) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("run_policy_backtest", "--if-none", stdout=out)
+    call_command("run_policy_backtest", "--if-none", stdout=out)
+
+    assert PolicySimulation.objects.count() == 1
+    assert "10 SKU-sites; fill rate" in out.getvalue()
+    assert "A backtest already exists; nothing to do." in out.getvalue()

@@ -139,6 +139,8 @@ def setup_demo_data() -> str:
             actor=admin, kind="skus", filename=IMPORT_FILENAME, content=IMPORT_CSV.encode()
         )
         print(f"Checked {IMPORT_FILENAME}: {batch.get_status_display()}")
+    call_command("refresh_lead_times")
+    call_command("run_forecast", if_none_published=True)
     busiest = (
         StockPosition.objects.values("sku__code")
         .annotate(demand=Sum("avg_daily_demand"))
@@ -146,9 +148,76 @@ def setup_demo_data() -> str:
         .first()
     )
     sku_code = busiest["sku__code"] if busiest else ""
+    _override_forecast(User.objects.get(username="planner"), sku_code)
+    call_command("run_policy_backtest", if_none=True)
     print(f"Set-up done; no-role login: {NO_ROLE_USERNAME} / {NO_ROLE_PASSWORD}")
     print(f"SKU with the highest average daily demand: {sku_code} (pass --sku {sku_code})")
     return sku_code
+
+
+def _override_forecast(planner: Any, sku_code: str) -> None:
+    """One planner override (+15 % for the coming week) on the pictured SKU's forecast, so the
+    forecast page shows one."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from forecasting.models import ForecastOverride, SeriesForecast
+    from forecasting.services import current_run, forecast_override_create
+
+    run = current_run()
+    series = SeriesForecast.objects.filter(run=run, sku__code=sku_code).first()
+    if series is None or ForecastOverride.objects.exists():
+        return
+    start = max(timezone.localdate(), run.as_of)
+    forecast_override_create(
+        actor=planner,
+        sku=series.sku,
+        site=series.site,
+        start_date=start,
+        end_date=start + timedelta(days=6),
+        kind="percent",
+        value=Decimal("15"),
+        reason="Flu clinic week at this hospital",
+    )
+
+
+def shoot_planning(s: "Shooter", page: Any) -> None:
+    """Forecast runs, accuracy and an overridden forecast; the policies, a policy, the
+    multi-echelon view, the backtest and the calculator."""
+    page.goto("/forecasting/runs/")
+    expect_visible(page.get_by_test_id("run-table"))
+    s.shot(page, "forecast-runs.png")
+    page.goto("/forecasting/accuracy/")
+    expect_visible(page.get_by_test_id("accuracy-totals"))
+    s.shot(page, "forecast-accuracy.png", full_page=True)
+    page.goto("/optimization/")
+    expect_visible(page.get_by_test_id("policy-table"))
+    s.shot(page, "policies.png")
+    page.goto(
+        page.get_by_test_id("policy-table").locator("tbody tr td a").first.get_attribute("href")
+    )
+    expect_visible(page.get_by_test_id("policy-title"))
+    page.wait_for_timeout(500)
+    s.shot(page, "policy-detail.png", full_page=True)
+    page.goto("/optimization/network/")
+    expect_visible(page.get_by_test_id("network-table"))
+    page.wait_for_timeout(500)
+    s.shot(page, "optimization-network.png", full_page=True)
+    page.goto("/optimization/backtest/")
+    expect_visible(page.get_by_test_id("simulation-table"))
+    page.wait_for_timeout(500)
+    s.shot(page, "policy-backtest.png", full_page=True)
+    page.goto("/optimization/calculator/")
+    expect_visible(page.get_by_test_id("ss-result"))
+    s.shot(page, "calculator.png")
+
+
+def expect_visible(locator: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible()
 
 
 # ------------------------------------------------------------------------ screenshots (HTTP)
@@ -206,6 +275,14 @@ def shoot_inventory(s: Shooter, page: Any, sku_code: str) -> None:
                 f"window.Chart && Chart.getChart(document.querySelector({canvas!r}))"
             )
     s.shot(page, "sku-detail.png")
+    sku_url = page.url
+    page.get_by_test_id("forecast-link").first.click()
+    expect(page.get_by_test_id("series-title")).to_be_visible()
+    page.wait_for_function(
+        "window.Chart && Chart.getChart(document.querySelector('#forecast-chart'))"
+    )
+    s.shot(page, "forecast-series.png", full_page=True)
+    page.goto(sku_url)
     page.goto("/inventory/lots/?expires=90")
     expect(page.get_by_test_id("lot-table").locator("tbody tr").first).to_be_visible()
     s.shot(page, "lots.png")
@@ -237,6 +314,7 @@ def take_screenshots(base_url: str, out_dir: Path, sku_code: str = "") -> list[P
         expect(page.get_by_test_id("main-nav")).to_be_visible()
         s.shot(page, "dashboard-planner.png", full_page=True)
         shoot_inventory(s, page, sku_code)
+        shoot_planning(s, page)
         page.goto("/api/docs/")
         page.locator(".swagger-ui .opblock").first.wait_for(state="visible")
         # Expand the first operation so the picture shows what a call looks like.

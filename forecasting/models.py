@@ -163,8 +163,8 @@ class ForecastOverride(models.Model):
 
     def describe(self) -> str:
         if self.kind == OverrideKind.PERCENT:
-            return f"{self.value:+g} %"
-        return f"{self.value:g} units/day"
+            return f"{float(self.value):+g} %"
+        return f"{float(self.value):g} units/day"
 
 
 class LeadTimeSource(models.TextChoices):

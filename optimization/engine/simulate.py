@@ -2,7 +2,14 @@
 
 Conventions. `demand` has shape (n, days): one row per SKU-site, one column per day, oldest
 first, units per day, finite and >= 0 (a hold-out of recorded demand, or a path from
-`bootstrap_demand`). Every other per-SKU-site input is a scalar or an array of shape (n,).
+`bootstrap_demand`). Every other per-SKU-site input is a scalar or an array of shape (n,),
+except that the policy's reorder point, order quantity and order-up-to level and the emergency
+level may also be arrays of shape (n, days), like `demand`: the value in force on each day, for
+a policy recomputed while the simulated days pass (after every nightly forecast run, say). The
+value of day t is the one the day's emergency check (step 3) and review (step 4) use; a change
+does not touch what is already on order. A scalar, an (n,) array and an (n, days) array with
+the same value every day give the same simulation. Each day, every SKU-site must have exactly
+one of an order quantity and an order-up-to level (the kind may change from day to day).
 Quantities are in units, lead times, review periods and shelf lives in whole days, unit costs
 in money per unit, holding rates per year; a year is `DAYS_PER_YEAR` days. The simulation
 loops over days in Python and works on all SKU-sites as arrays: there is never a loop over
@@ -117,9 +124,11 @@ class Policy:
     """A replenishment policy per SKU-site (scalars or arrays of shape (n,)).
 
     Each SKU-site has exactly one of `order_quantity` (Q > 0) and `order_up_to` (S >= s); the
-    other is NaN. `review_period` R >= 1 days (1 = every day), `review_offset` in [0, R) the
-    first review day. `min_order` (MOQ, >= 0) and `order_multiple` (>= 0, 0 = none) apply to
-    every regular order. Use the constructors for the usual kinds."""
+    other is NaN. `reorder_point`, `order_quantity` and `order_up_to` may also have shape
+    (n, days), the value in force on each simulated day (module docstring, Conventions); the
+    rules hold day by day. `review_period` R >= 1 days (1 = every day), `review_offset` in
+    [0, R) the first review day. `min_order` (MOQ, >= 0) and `order_multiple` (>= 0, 0 = none)
+    apply to every regular order. Use the constructors for the usual kinds."""
 
     reorder_point: np.ndarray | float
     order_quantity: np.ndarray | float = np.nan
@@ -178,8 +187,9 @@ class LeadTime:
 @dataclass(frozen=True)
 class EmergencyRule:
     """Emergency orders (see the module docstring, step 3): `level` in units of net stock (NaN
-    = no emergency orders for that SKU-site), `lead_time` whole days >= 1, `quantity` units
-    >= 0 (0 = none)."""
+    = no emergency orders for that SKU-site; shape (n,), or (n, days) for the level in force on
+    each day, NaN on the days without), `lead_time` whole days >= 1, `quantity` units >= 0
+    (0 = none)."""
 
     level: np.ndarray | float
     lead_time: np.ndarray | float
@@ -308,9 +318,57 @@ def _whole(value: object, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _path(
+    value: object,
+    n: int,
+    days: int,
+    name: str,
+    *,
+    allow_nan: bool = False,
+    above: float | None = None,
+) -> np.ndarray:
+    """A parameter that may change from day to day: shape (n,) for a scalar or one value per
+    SKU-site, day-major (days, n) for an (n, days) input (one row per day, so that the loop
+    over days reads a contiguous row). NaN refused unless allowed, infinity always; `above` an
+    exclusive lower bound."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise EngineInputError(f"{name} must be numbers.") from error
+    if array.ndim < 2:
+        return vector(array, n, name, allow_nan=allow_nan, above=above)
+    if array.shape != (n, days):
+        raise EngineInputError(
+            f"{name} must be a number, one value per SKU-site ({n}) or one per SKU-site and day "
+            f"({n} x {days}), not shape {array.shape}."
+        )
+    nan = np.isnan(array)
+    if not allow_nan and nan.any():
+        raise EngineInputError(f"{name} is missing (NaN) {where(nan)}.")
+    inf = np.isinf(array)
+    if inf.any():
+        raise EngineInputError(f"{name} is infinite {where(inf, array)}.")
+    if above is not None:
+        low = ~nan & (array <= above)
+        if low.any():
+            raise EngineInputError(f"{name} must be > {above:g}, and is not {where(low, array)}.")
+    return np.array(array.T, order="C")  # a copy: the caller's array is never changed
+
+
+def _on_day(value: np.ndarray, t: int) -> np.ndarray:
+    """The value in force on day t of a parameter of shape (n,) or day-major (days, n)."""
+    return value[t] if value.ndim == 2 else value
+
+
+def _by_site(mask: np.ndarray) -> np.ndarray:
+    """A mask over day-major (days, n) or (n,) parameters as (n, days) or (n,), for `where`."""
+    return mask.T if mask.ndim == 2 else mask
+
+
 @dataclass(frozen=True)
 class _Rules:
-    """Checked per-SKU-site inputs, each shape (n,)."""
+    """Checked per-SKU-site inputs, each shape (n,); the first three may be day-major
+    (days, n) (`_path`)."""
 
     reorder_point: np.ndarray
     order_quantity: np.ndarray  # NaN where the policy orders up to S
@@ -321,28 +379,31 @@ class _Rules:
     order_multiple: np.ndarray
 
 
-def _policy(policy: Policy, n: int) -> _Rules:
+def _policy(policy: Policy, n: int, days: int) -> _Rules:
     if not isinstance(policy, Policy):
         raise EngineInputError("policy must be a Policy.")
-    s = vector(policy.reorder_point, n, "Reorder point")
-    q = vector(policy.order_quantity, n, "Order quantity", allow_nan=True, above=0.0)
-    big_s = vector(policy.order_up_to, n, "Order-up-to level", allow_nan=True)
+    s = _path(policy.reorder_point, n, days, "Reorder point")
+    q = _path(policy.order_quantity, n, days, "Order quantity", allow_nan=True, above=0.0)
+    big_s = _path(policy.order_up_to, n, days, "Order-up-to level", allow_nan=True)
+    # (n,) and (days, n) broadcast together: a day-by-day check where any of them varies
     both = ~np.isnan(q) & ~np.isnan(big_s)
     if both.any():
         raise EngineInputError(
             f"A policy has an order quantity or an order-up-to level, not both: both are set "
-            f"{where(both)}."
+            f"{where(_by_site(both))}."
         )
     neither = np.isnan(q) & np.isnan(big_s)
     if neither.any():
         raise EngineInputError(
             f"A policy needs an order quantity or an order-up-to level: neither is set "
-            f"{where(neither)}."
+            f"{where(_by_site(neither))}."
         )
     below = big_s < s  # False where S is NaN
     if below.any():
+        shown = np.broadcast_to(big_s, below.shape)
         raise EngineInputError(
-            f"The order-up-to level must be >= the reorder point, and is not {where(below, big_s)}."
+            f"The order-up-to level must be >= the reorder point, and is not "
+            f"{where(_by_site(below), _by_site(shown))}."
         )
     review = _days(policy.review_period, n, "Review period", minimum=1.0)
     offset = _days(policy.review_offset, n, "Review offset", minimum=0.0)
@@ -389,28 +450,30 @@ def _lead_times(lead_time: LeadTime, n: int, days: int, rng: np.random.Generator
     return table
 
 
-def _emergency(rule: EmergencyRule | None, n: int) -> dict[str, np.ndarray]:
-    """Level (NaN where there are no emergency orders), lead time and quantity, shape (n,)."""
+def _emergency(rule: EmergencyRule | None, n: int, days: int) -> dict[str, np.ndarray]:
+    """Level (NaN where there are no emergency orders; shape (n,) or day-major (days, n)),
+    lead time and quantity, shape (n,)."""
     if rule is None:
         return {"e_level": np.full(n, np.nan), "e_lead": np.ones(n), "e_quantity": np.zeros(n)}
     if not isinstance(rule, EmergencyRule):
         raise EngineInputError("emergency must be an EmergencyRule or None.")
-    level = vector(rule.level, n, "Emergency level", allow_nan=True)
+    level = _path(rule.level, n, days, "Emergency level", allow_nan=True)
     lead = _days(rule.lead_time, n, "Emergency lead time", minimum=1.0)
     quantity = vector(rule.quantity, n, "Emergency quantity", minimum=0.0)
-    level[quantity == 0] = np.nan
+    level[..., quantity == 0] = np.nan
     return {"e_level": level, "e_lead": lead, "e_quantity": quantity}
 
 
 # --- the simulation --------------------------------------------------------------------------
 
 
-def _order_size(rules: _Rules, position: np.ndarray) -> np.ndarray:
-    """Regular order quantity at inventory position `position` (0 where no order is due)."""
-    s, q = rules.reorder_point, rules.order_quantity
+def _order_size(rules: _Rules, position: np.ndarray, t: int) -> np.ndarray:
+    """Regular order quantity on day t at inventory position `position` (0 where no order is
+    due), with the policy parameters in force that day."""
+    s, q = _on_day(rules.reorder_point, t), _on_day(rules.order_quantity, t)
     with np.errstate(invalid="ignore"):
         lots = np.floor((s - position) / q) + 1.0  # NaN where the policy has S, not Q
-    size = np.where(np.isnan(q), rules.order_up_to - position, lots * q)
+    size = np.where(np.isnan(q), _on_day(rules.order_up_to, t) - position, lots * q)
     size = np.where(position <= s, size, 0.0)
     size = np.where(size > 0, np.maximum(size, rules.min_order), 0.0)
     multiple = rules.order_multiple
@@ -535,7 +598,7 @@ class _Setup:
     start: np.ndarray
     first_life: np.ndarray
     backorder: np.ndarray
-    e_level: np.ndarray  # NaN: no emergency orders
+    e_level: np.ndarray  # NaN: no emergency orders; (n,) or day-major (days, n)
     e_lead: np.ndarray
     e_quantity: np.ndarray
     warm_up: int
@@ -613,21 +676,22 @@ def simulate(
 
     `shelf_life`: days of life left at receipt (whole days >= 1; infinity or 0: never
     expires). `initial_on_hand`: one lot on hand at the start of day 0 (default: the top of
-    the policy, S or s + Q, at least 0) with `initial_life` days left (default: the shelf
-    life; at most the shelf life). `backorders`: True to backorder unmet demand, False for lost
-    sales (per SKU-site or one for all). `warm_up`: the first days are simulated but not
-    measured. `trace`: also return the day-by-day `SimulationTrace`. See the module docstring
-    for the day's steps and the measures."""
+    the policy in force on day 0, S or s + Q, at least 0) with `initial_life` days left
+    (default: the shelf life; at most the shelf life). `backorders`: True to backorder unmet
+    demand, False for lost sales (per SKU-site or one for all). `warm_up`: the first days are
+    simulated but not measured. `trace`: also return the day-by-day `SimulationTrace`. The
+    policy's s, Q and S and the emergency level may change from day to day (shape (n, days)).
+    See the module docstring for the day's steps and the measures."""
     y = _demand(demand)
     n, days = y.shape
-    rules = _policy(policy, n)
+    rules = _policy(policy, n, days)
     setup = _Setup(
         demand_by_day=np.ascontiguousarray(y.T),
         rules=rules,
         lead=_lead_times(lead_time, n, days, _generator(seed)),
         **_stock(rules, n, shelf_life, initial_on_hand, initial_life),
         backorder=_flags(backorders, n),
-        **_emergency(emergency, n),
+        **_emergency(emergency, n, days),
         **_run_length(warm_up, lot_slots, days),
     )
     cost = vector(unit_cost, n, "Unit cost", minimum=0.0)
@@ -670,10 +734,11 @@ def _stock(
     life = _days(shelf_life, n, "Shelf life", minimum=0.0, allow_inf=True)
     life[life == 0] = np.inf
     if initial_on_hand is None:
+        quantity = _on_day(rules.order_quantity, 0)
         top = np.where(
-            np.isnan(rules.order_quantity),
-            rules.order_up_to,
-            rules.reorder_point + rules.order_quantity,
+            np.isnan(quantity),
+            _on_day(rules.order_up_to, 0),
+            _on_day(rules.reorder_point, 0) + quantity,
         )
         start = np.maximum(top, 0.0)
     else:
@@ -700,9 +765,9 @@ def _run(
     expiring = bool(np.isfinite(setup.life).any() or np.isfinite(setup.first_life).any())
     lots = _Lots(setup.start, setup.first_life, setup.slots if expiring else 1, expiring)
     pipeline = _Pipeline(int(setup.lead.max()) + 1, n)
-    urgent = ~np.isnan(setup.e_level)
+    urgent = ~np.isnan(setup.e_level)  # (n,) or (days, n)
     e_lead = setup.e_lead.astype(np.int64)
-    e_longest = int(e_lead[urgent].max()) if urgent.any() else 0
+    e_longest = int(e_lead[urgent.any(axis=0) if urgent.ndim == 2 else urgent].max(initial=0))
     e_pipeline = _Pipeline(e_longest + 1, n)
     review_period = rules.review_period.astype(np.int64)
     review_offset = rules.review_offset.astype(np.int64)
@@ -730,14 +795,15 @@ def _run(
         e_size = np.zeros(n)
         if e_longest:
             due = (e_pipeline.total > 0) | pipeline.due_within(t, e_lead, e_longest)
-            calling = urgent & ~due & (on_hand - backlog <= setup.e_level)
+            low = on_hand - backlog <= _on_day(setup.e_level, t)
+            calling = _on_day(urgent, t) & ~due & low
             e_size = np.where(calling, setup.e_quantity, 0.0)
             e_pipeline.place(t, e_size, e_lead)
 
         # 4. review on the inventory position
         reviewing = (t - review_offset) % review_period == 0
         position = on_hand + pipeline.total + e_pipeline.total - backlog
-        size = np.where(reviewing, _order_size(rules, position), 0.0)
+        size = np.where(reviewing, _order_size(rules, position, t), 0.0)
         pipeline.place(t, size, setup.lead[t])
 
         # 5. demand, FEFO: backorders first, then the day's demand (where all stock goes,

@@ -1,11 +1,14 @@
-"""The policy simulator: hand-computed days, stock balance and other invariants, the textbook
-fill rate and cycle service level on long simulations, the week bootstrap, input checks."""
+"""The policy simulator: hand-computed days (also with policies that change from day to day),
+stock balance and other invariants, the textbook fill rate and cycle service level on long
+simulations, the week bootstrap, input checks."""
+
+from dataclasses import asdict
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal, assert_equal
 from scipy import optimize, special, stats
 
 from optimization.engine.simulate import (
@@ -267,6 +270,79 @@ def test_warm_up_days_are_simulated_but_not_measured() -> None:
     assert_array_equal(later.trace.on_hand, full.trace.on_hand)
 
 
+# --- policies that change from day to day ----------------------------------------------------
+
+
+def test_a_reorder_point_that_steps_mid_path_changes_the_order_days() -> None:
+    # The backorder case of the first test (10 a day, Q = 50, lead time 2, 45 on hand) over 12
+    # days; s = 20 throughout orders on days 3 and 8.
+    # Row 0, s = 20 on days 0-4 and 40 from day 5: day 5 starts with 50 on hand and 5
+    #   backordered (IP 45 > 40); day 6 IP 35 <= 40 -> order (due day 8); days 8-10 mornings 65,
+    #   55, 45; day 11 IP 35 -> order. Orders on days 3, 6 and 11, short only on day 4.
+    # Row 1, s = 20 on days 0-2 and 0 from day 3: day 3 IP 15 > 0, no order; day 4 runs short;
+    #   day 5 IP 0 - 5 <= 0 -> order (due day 7), short 10 on days 5 and 6; day 7 serves the 25
+    #   backordered and 10, leaving 15; day 9 ends on 0 with 5 short; day 10 IP -5 -> order.
+    # Row 2, s = 20 but Q = 50 on days 0-4 and 30 from day 5: the order of day 8 (IP 15) is one
+    #   lot of 30 (due day 10), which leaves 15 after serving the 5 backordered and day 10, so
+    #   day 11 (IP 15) orders again.
+    days = 12
+    point = np.full((3, days), 20.0)
+    point[0, 5:] = 40.0
+    point[1, 3:] = 0.0
+    quantity = np.full((3, days), 50.0)
+    quantity[2, 5:] = 30.0
+    result = run(flat(10, days, rows=3), Policy.s_q(point, quantity), lead=2, initial_on_hand=45)
+    trace = result.trace
+    assert trace is not None
+    assert_array_equal(np.flatnonzero(trace.ordered[0]), [3, 6, 11])
+    assert_array_equal(np.flatnonzero(trace.short[0]), [4])
+    assert_array_equal(np.flatnonzero(trace.ordered[1]), [5, 10])
+    assert_array_equal(trace.short[1], [0, 0, 0, 0, 5, 10, 10, 0, 0, 5, 10, 10])
+    assert_array_equal(trace.on_hand[1, 6:10], [0, 15, 5, 0])
+    assert_array_equal(trace.ordered[2], [0, 0, 0, 50, 0, 0, 0, 0, 30, 0, 0, 30])
+    assert_array_equal(np.flatnonzero(trace.short[2]), [4, 9])
+    constant = run(flat(10, days), Policy.s_q(20, 50), lead=2, initial_on_hand=45)
+    assert constant.trace is not None
+    assert_array_equal(np.flatnonzero(constant.trace.ordered[0]), [3, 8])
+
+
+def test_an_emergency_level_in_force_only_from_day_5() -> None:
+    # The emergency case above (s = 10, Q = 50, lead time 10, 5 a day from 20, lost sales,
+    # emergency 20 units in 2 days), with no emergency level before day 5: day 4 starts empty
+    # but may not call; day 5 does (due day 7). Days 7-10 use the 20; day 11 starts empty with
+    # the regular order due on day 12: no second emergency order.
+    level = np.full((1, 14), np.nan)
+    level[0, 5:] = 0.0
+    result = run(
+        flat(5, 14),
+        Policy.s_q(10, 50),
+        lead=10,
+        initial_on_hand=20,
+        backorders=False,
+        emergency=EmergencyRule(level=level, lead_time=2, quantity=20),
+    )
+    assert result.trace is not None
+    assert_array_equal(np.flatnonzero(result.trace.ordered[0]), [2, 5])
+    assert_array_equal(np.flatnonzero(result.trace.received[0]), [7, 12])
+    assert_array_equal(np.flatnonzero(result.trace.short[0]), [4, 5, 6, 11])
+    assert_array_equal(result.emergency_orders, [1])
+    assert np.isnan(level[0, :5]).all() and (level[0, 5:] == 0).all()  # input left as it was
+
+
+def test_the_default_initial_stock_is_the_top_of_the_policy_of_day_0() -> None:
+    point = np.array([[10.0, 99.0], [30.0, 0.0]])
+    quantity = np.array([[40.0, 1.0], [5.0, 5.0]])
+    result = run(flat(0, 2, rows=2), Policy.s_q(point, quantity))
+    assert_allclose(result.start_on_hand, [50, 35])
+
+
+def every_day(value: object, n: int, days: int) -> object:
+    """An (n,) or scalar policy input as the same value on every day, shape (n, days)."""
+    if value is None or np.ndim(value) > 1:
+        return value
+    return np.repeat(np.broadcast_to(np.asarray(value, dtype=float), (n,))[:, None], days, axis=1)
+
+
 # --- lead times ------------------------------------------------------------------------------
 
 
@@ -299,7 +375,9 @@ def test_the_same_seed_gives_the_same_simulation() -> None:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
+def cases(draw: st.DrawFn, *, varying: bool = False) -> dict:  # type: ignore[type-arg]
+    """A random simulation; with `varying`, the policy and the emergency level may change
+    from day to day."""
     n = draw(st.integers(1, 3))
     days = draw(st.integers(1, 40))
     whole = draw(st.booleans())
@@ -312,6 +390,16 @@ def cases(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
     s = per_site(st.integers(-5, 40)).astype(float)
     size = per_site(st.integers(1, 40)).astype(float)
     has_q = per_site(st.booleans())
+    daily = varying and draw(st.booleans())
+    if daily:
+
+        def per_day(strategy: st.SearchStrategy) -> np.ndarray:  # type: ignore[type-arg]
+            drawn = draw(st.lists(strategy, min_size=n * days, max_size=n * days))
+            return np.array(drawn, dtype=float).reshape(n, days)
+
+        s = s[:, None] + per_day(st.integers(-5, 20))
+        size = per_day(st.integers(1, 40))
+        has_q = has_q[:, None] | per_day(st.booleans()).astype(bool)  # kinds may change too
     shelf = per_site(st.sampled_from([np.inf, 0.0, 1.0, 2.0, 5.0, 12.0]))
     life = np.where(np.isfinite(shelf) & (shelf > 0), shelf, 30.0)
     initial_life = np.maximum(np.floor(life * per_site(st.floats(0, 1))), 1.0)
@@ -326,8 +414,9 @@ def cases(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
     )
     emergency = None
     if draw(st.booleans()):
+        levels = st.sampled_from([np.nan, 0.0, 5.0])
         emergency = EmergencyRule(
-            level=per_site(st.sampled_from([np.nan, 0.0, 5.0])),
+            level=per_day(levels) if daily else per_site(levels),
             lead_time=per_site(st.integers(1, 3)).astype(float),
             quantity=per_site(st.integers(0, 20)).astype(float),
         )
@@ -354,7 +443,7 @@ def cases(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
 
 
 @PROPERTY_SETTINGS
-@given(case=cases())
+@given(case=cases(varying=True))
 def test_stock_balances_and_measures_stay_in_range(case: dict) -> None:  # type: ignore[type-arg]
     result = simulate(**case)
     trace = result.trace
@@ -397,6 +486,34 @@ def test_stock_balances_and_measures_stay_in_range(case: dict) -> None:  # type:
         # backorders raised - backorders served later = backorders outstanding
         later = result.issued_units - served
         assert_allclose(result.backordered_units - later, result.ending_backorders, atol=tolerance)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_a_policy_given_for_every_day_with_one_value_simulates_identically(
+    case: dict,  # type: ignore[type-arg]
+) -> None:
+    n, days = case["demand"].shape
+    policy, emergency = case["policy"], case["emergency"]
+    daily = dict(case)
+    daily["policy"] = Policy(
+        reorder_point=every_day(policy.reorder_point, n, days),  # type: ignore[arg-type]
+        order_quantity=every_day(policy.order_quantity, n, days),  # type: ignore[arg-type]
+        order_up_to=every_day(policy.order_up_to, n, days),  # type: ignore[arg-type]
+        review_period=policy.review_period,
+        min_order=policy.min_order,
+        order_multiple=policy.order_multiple,
+    )
+    if emergency is not None:
+        daily["emergency"] = EmergencyRule(
+            level=every_day(emergency.level, n, days),  # type: ignore[arg-type]
+            lead_time=emergency.lead_time,
+            quantity=emergency.quantity,
+        )
+    daily["initial_on_hand"] = None  # the default: the top of the policy (of day 0)
+    once = simulate(**(case | {"initial_on_hand": None}))
+    again = simulate(**daily)
+    assert_equal(asdict(again), asdict(once))  # every measure, the totals and the trace
 
 
 @PROPERTY_SETTINGS
@@ -586,6 +703,33 @@ def test_bootstrap_refuses_bad_input(
         ({"lot_slots": 0}, "lot_slots must be a whole number >= 1"),
         ({"seed": None}, "seed must be a whole number"),
         ({"emergency": EmergencyRule(0.0, 0.0, 5.0)}, "Emergency lead time must be >= 1"),
+        ({"policy": Policy.s_q(np.ones((2, 5)), 10.0)}, r"one per SKU-site and day \(2 x 4\)"),
+        ({"policy": Policy.s_q(np.ones((2, 4, 1)), 10.0)}, r"not shape \(2, 4, 1\)"),
+        (
+            {"policy": Policy.s_q(np.array([[1.0, 1, 1, 1], [1, 1, np.nan, 1]]), 10.0)},
+            r"Reorder point is missing \(NaN\) at 1 SKU-site \(first: index \(1, 2\)\)",
+        ),
+        (
+            {"policy": Policy.s_q(5.0, np.array([[1.0, 1, 1, 1], [1, 0, 1, 1]]))},
+            r"Order quantity must be > 0, and is not at 1 SKU-site \(first: index \(1, 1\)",
+        ),
+        (
+            {"policy": Policy(5.0, np.array([[1.0, 1, 1, 1], [1, 1, 1, np.nan]]), np.nan)},
+            r"neither is set at 1 SKU-site \(first: index \(1, 3\)\)",
+        ),
+        (
+            {"policy": Policy(5.0, 2.0, np.array([[np.nan] * 4, [np.nan, 9.0, np.nan, 9.0]]))},
+            r"not both: both are set at 1 SKU-site \(first: index \(1, 1\)\)",
+        ),
+        (
+            {"policy": Policy.s_s(np.array([[1.0, 1, 1, 1], [1, 1, 8, 1]]), 5.0)},
+            r"must be >= the reorder point, and is not at 1 SKU-site \(first: index \(1, 2\), "
+            r"value 5\)",
+        ),
+        (
+            {"emergency": EmergencyRule(np.full((2, 4), np.inf), 1.0, 5.0)},
+            "Emergency level is infinite",
+        ),
     ],
 )
 def test_simulate_refuses_bad_input(change: dict, message: str) -> None:  # type: ignore[type-arg]

@@ -1,7 +1,8 @@
 """Forecast accuracy per series, vectorised (DOMAIN.md):
 
     WAPE = sum|y - f| / sum|y|                       (nan when the actuals are all zero)
-    MASE = MAE of the forecast / in-sample MAE of the seasonal naive (period 7)
+    MASE = MAE of the forecast / in-sample MAE of the seasonal naive (period m: 7 for daily
+           demand, SEASON; the backtest passes the engine's period)
     bias = sum(f - y) / sum(y)                        (nan when the actuals are all zero)
 
 Arrays are (n_series, n_days); NaN forecasts (days a method could not forecast) are left out
@@ -38,7 +39,7 @@ def bias(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
 
 def naive_scale(history: np.ndarray, season: int = SEASON) -> np.ndarray:
     """In-sample MAE of the seasonal naive forecast y[t] = y[t - season] over the history
-    (nan when the history is shorter than one season plus a day)."""
+    (nan when the history is shorter than one season plus a day); `season` is the period m."""
     history = np.asarray(history, dtype=np.float64)
     if history.shape[1] <= season:
         return np.full(history.shape[0], np.nan)

@@ -2,10 +2,12 @@
 
 1. classify each series' demand pattern (smooth, erratic, intermittent, lumpy);
 2. backtest the candidate methods (rolling origin), where intermittent and lumpy series may
-   only choose Croston-family methods and the others only continuous ones (the naive
-   baselines are open to all);
-3. per series, the champion is the allowed method with the lowest backtest MASE (a tie goes
-   to the method listed first, so a rich method never wins a tie);
+   only choose Croston-family methods (croston, sba, tsb) and the others only continuous ones
+   (ses, holt, damped_holt, seasonal_es, holt_winters, damped_holt_winters); the naive
+   baselines are open to all;
+3. per series, the champion is the allowed method with the lowest backtest MASE, except that
+   among the methods within 15 % of it the one with the lowest in-sample one-step MASE wins
+   (backtest.select_champions; a remaining tie goes to the method listed first);
 4. each champion is refitted on the full history and forecasts the horizon;
 5. prediction intervals come from the champions' backtest errors (backtest.calibrate_intervals)
    and the daily error standard deviation (for safety stock) from the same errors.
@@ -14,21 +16,32 @@ Rich methods (rich.py: per-series statsmodels and Prophet models, slow) are opti
 candidates for a selection of series (`rich_rows`, e.g. A-class items). They are backtested
 with the same BacktestConfig on the selected series whose pattern is smooth or erratic (the
 only ones they may win: they model continuous demand; the others are not computed), enter the
-same champion selection, and a series they win is refitted with its winner on its full
+same champion selection (a method without in-sample forecasts, such as Prophet, has no
+one-step error, so it wins a series only where the backtest MASE of every method that has one
+is more than 15 % above its own), and a series they win is refitted with its winner on its full
 history. Their scores are NaN (and their errors NaN) on every other series. If that final
 refit falls back to the seasonal naive (rich.py), the series takes the champion it would have
 had without rich methods instead. With no rich methods the result is exactly that of the
 vectorised candidates alone.
 
+Seasonal period: EngineConfig.period (m, default 7 for daily demand with a weekly profile)
+is the season of every candidate that takes a `period` keyword (in methods.py:
+seasonal_naive, seasonal_es, holt_winters, damped_holt_winters; a candidate without one is
+used as given) and of the seasonal naive that scales the backtest MASE. For monthly data pass
+12, for quarterly 4, for hourly 24. Rich methods keep their own weekly season (rich.py).
+
 Intervals beyond the backtest horizon grow with the square root of the horizon from the last
 calibrated day, and intervals never narrow as the horizon grows.
 """
 
+import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
+from .accuracy import SEASON
 from .backtest import (
     BacktestConfig,
     Method,
@@ -43,7 +56,14 @@ from .types import EngineInputError, check_demand
 
 BASELINES = ("seasonal_naive", "moving_average")
 INTERMITTENT_METHODS = ("croston", "sba", "tsb")
-CONTINUOUS_METHODS = ("ses", "holt", "damped_holt", "holt_winters")
+CONTINUOUS_METHODS = (
+    "ses",
+    "holt",
+    "damped_holt",
+    "seasonal_es",
+    "holt_winters",
+    "damped_holt_winters",
+)
 RICH_PATTERNS = ("smooth", "erratic")
 
 
@@ -52,6 +72,7 @@ class EngineConfig:
     horizon: int = 90
     backtest: BacktestConfig = field(default_factory=BacktestConfig)
     levels: tuple[float, ...] = (0.8, 0.95)
+    period: int = SEASON  # the seasonal period m, in days (module docstring)
 
 
 @dataclass(frozen=True)
@@ -86,12 +107,13 @@ def run(
     n_series = demand.shape[0]
     patterns = classify(demand)
     intermittent = patterns.intermittent
+    period = _period(config.period)
     candidates = {
-        name: method
+        name: _with_period(method, period)
         for name, method in methods.items()
         if name in BASELINES + INTERMITTENT_METHODS + CONTINUOUS_METHODS
     }
-    scores = backtest(demand, candidates, config.backtest)
+    scores = backtest(demand, candidates, config.backtest, period=period)
     allowed = {name: intermittent for name in INTERMITTENT_METHODS if name in candidates}
     allowed.update({name: ~intermittent for name in CONTINUOUS_METHODS if name in candidates})
     champions = select_champions(scores, allowed)
@@ -104,7 +126,7 @@ def run(
         if clash:
             raise EngineInputError(f"Rich method names clash with methods: {', '.join(clash)}.")
         base_champions = champions
-        scores = {**scores, **_rich_backtest(demand, rich, eligible, config.backtest)}
+        scores = {**scores, **_rich_backtest(demand, rich, eligible, config.backtest, period)}
         allowed.update(dict.fromkeys(rich, eligible))
         champions = select_champions(scores, allowed)
         for name, method in rich.items():
@@ -151,6 +173,25 @@ def run(
     )
 
 
+def _period(value: object) -> int:
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+        raise EngineInputError(f"The seasonal period must be a whole number >= 1, not {value}.")
+    return int(value)
+
+
+def _with_period(method: Method, period: int) -> Method:
+    """`method` with its `period` keyword set to `period`, if it takes one (the seasonal
+    methods of methods.py do); any other method as it is."""
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return method
+    option = parameters.get("period")
+    if option is None or option.kind not in (option.KEYWORD_ONLY, option.POSITIONAL_OR_KEYWORD):
+        return method
+    return partial(method, period=period)
+
+
 def _rich_rows(rich_rows: np.ndarray | None, n_series: int) -> np.ndarray:
     if rich_rows is None:
         return np.ones(n_series, dtype=bool)
@@ -164,14 +205,18 @@ def _rich_rows(rich_rows: np.ndarray | None, n_series: int) -> np.ndarray:
 
 
 def _rich_backtest(
-    demand: np.ndarray, rich: Mapping[str, Method], rows: np.ndarray, config: BacktestConfig
+    demand: np.ndarray,
+    rich: Mapping[str, Method],
+    rows: np.ndarray,
+    config: BacktestConfig,
+    period: int,
 ) -> dict[str, MethodScore]:
     """The rich methods' backtest on `rows` only, as scores over every series (NaN elsewhere)."""
     n_series = demand.shape[0]
-    subset = backtest(demand[rows], rich, config) if rows.any() else {}
+    subset = backtest(demand[rows], rich, config, period=period) if rows.any() else {}
     expanded = {}
     for name in rich:
-        measures = {key: np.full(n_series, np.nan) for key in ("wape", "mase", "bias")}
+        measures = {key: np.full(n_series, np.nan) for key in ("wape", "mase", "bias", "one_step")}
         errors = np.full((n_series, config.origins, config.horizon), np.nan)
         if name in subset:
             for key, values in measures.items():

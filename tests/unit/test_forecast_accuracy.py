@@ -88,3 +88,9 @@ def test_single_demand_and_one_day_series_do_not_fail() -> None:
 def test_patterns_refuse_impossible_input(bad) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(EngineInputError):
         classify(bad)
+
+
+def test_naive_scale_with_another_season() -> None:
+    history = np.array([[1.0, 5.0, 2.0, 6.0, 4.0, 6.0]])
+    # period 2: |2-1| + |6-5| + |4-2| + |6-6| = 4 over 4 days
+    assert naive_scale(history, season=2)[0] == pytest.approx(1.0)

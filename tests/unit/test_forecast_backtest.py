@@ -3,6 +3,7 @@ import pytest
 
 from forecasting.engine.backtest import (
     BacktestConfig,
+    MethodScore,
     backtest,
     calibrate_intervals,
     error_scale,
@@ -113,3 +114,96 @@ def test_wider_level_gives_a_wider_interval_and_bounds_never_go_below_zero() -> 
 
     assert (high[1] - low[1] >= high[0] - low[0]).all()
     assert (low >= 0).all()
+
+
+# --- in-sample one-step error, the seasonal period, near-tie selection ----------------------
+
+
+def previous_day(y: np.ndarray, horizon: int) -> Fit:
+    """f[t] = y[t-1] in sample; the last value repeated."""
+    fitted = np.hstack([np.full((len(y), 1), np.nan), y[:, :-1]])
+    return Fit("previous_day", fitted, np.repeat(y[:, -1:], horizon, axis=1))
+
+
+def test_one_step_is_the_in_sample_mase_of_the_fit_at_the_last_origin() -> None:
+    y = np.array([[1.0, 3, 2, 6, 4, 8, 5, 9, 7, 12, 10, 11]])
+    config = BacktestConfig(origins=2, step=2, horizon=3)  # cuts at 7 and 9
+
+    score = backtest(y, {"previous_day": previous_day}, config, period=2)["previous_day"]
+
+    history = y[0, :9]
+    one_step_mae = np.abs(np.diff(history)).mean()  # days 1..8 against the day before
+    naive_mae = np.abs(history[2:] - history[:-2]).mean()  # period 2
+    assert score.one_step[0] == pytest.approx(one_step_mae / naive_mae)
+    # methods without in-sample forecasts have none
+    assert np.isnan(backtest(y, {"last_value": last_value}, config)["last_value"].one_step).all()
+
+
+def test_mase_is_scaled_by_the_seasonal_naive_of_the_given_period() -> None:
+    y = np.tile([2.0, 8.0, 5.0], 10)[None, :] + np.arange(30)[None, :] * 0.5
+    config = BacktestConfig(origins=1, horizon=4)  # one cut at day 26
+    weekly = backtest(y, {"last_value": last_value}, config)["last_value"]
+    every_third = backtest(y, {"last_value": last_value}, config, period=3)["last_value"]
+
+    mae = np.abs(weekly.errors).mean()
+    history = y[0, :26]
+    assert weekly.mase[0] == pytest.approx(mae / np.abs(history[7:] - history[:-7]).mean())
+    assert every_third.mase[0] == pytest.approx(mae / np.abs(history[3:] - history[:-3]).mean())
+
+
+def test_fitted_values_of_the_wrong_shape_are_refused() -> None:
+    def short_fitted(y: np.ndarray, horizon: int) -> Fit:
+        return Fit("short", y[:, 1:], np.zeros((len(y), horizon)))
+
+    with pytest.raises(EngineInputError, match="fitted values"):
+        backtest(WEEKLY, {"short": short_fitted}, BacktestConfig(origins=2, horizon=7))
+
+
+def scored(mase: list[float], one_step: list[float]) -> MethodScore:
+    n = len(mase)
+    return MethodScore(
+        wape=np.zeros(n),
+        mase=np.array(mase),
+        bias=np.zeros(n),
+        errors=np.zeros((n, 1, 1)),
+        one_step=np.array(one_step),
+    )
+
+
+def test_a_near_tie_in_the_backtest_goes_to_the_lower_one_step_error() -> None:
+    scores = {
+        "first": scored([0.80, 0.80, 0.0], [0.90, 0.90, 0.5]),
+        "second": scored([0.90, 0.95, 0.0], [0.60, 0.60, 0.2]),  # 12.5 % and 18.75 % worse
+        "third": scored([0.85, 0.85, 0.1], [np.nan, np.nan, np.nan]),
+    }
+
+    champions = select_champions(scores)
+
+    # within 15 %: the lower one-step error wins; beyond it, the backtest decides; a method
+    # without one-step values never wins a near tie; a perfect backtest ties only with equals
+    assert list(champions) == ["second", "first", "second"]
+    # band 0: only exact ties, still broken by the one-step error
+    assert list(select_champions(scores, band=0.0)) == ["first", "first", "second"]
+    assert list(select_champions(scores, band=0.3)) == ["second", "second", "second"]
+
+
+def test_without_one_step_values_the_lowest_backtest_wins() -> None:
+    scores = {
+        "first": scored([0.80], [np.nan]),
+        "second": scored([0.78], [np.nan]),
+    }
+    assert list(select_champions(scores)) == ["second"]
+
+
+def test_the_band_respects_allowed_methods() -> None:
+    scores = {
+        "first": scored([0.80, 0.80], [0.90, 0.90]),
+        "second": scored([0.85, 0.85], [0.10, 0.10]),
+    }
+    allowed = {"second": np.array([True, False])}
+    assert list(select_champions(scores, allowed)) == ["second", "first"]
+
+
+def test_a_negative_band_is_refused() -> None:
+    with pytest.raises(EngineInputError, match="band"):
+        select_champions({"first": scored([1.0], [1.0])}, band=-0.1)

@@ -9,13 +9,16 @@ from numpy.testing import assert_allclose, assert_array_equal
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from forecasting.engine.methods import (
+    HOLT_ALPHAS,
     METHODS,
+    SES_ALPHAS,
     croston,
     holt,
     holt_winters,
     holt_winters_recursion,
     moving_average,
     sba,
+    seasonal_es,
     seasonal_naive,
     ses,
     tsb,
@@ -118,7 +121,7 @@ def test_ses_picks_per_series_the_alpha_with_least_squared_error() -> None:
     noise = 20 + rng.normal(0, 5, 60)
     y = np.vstack([shift, noise])
     grid = [0.05, 0.2, 0.5]
-    fit = ses(y, 1, alphas=grid)
+    fit = ses(y, 1, alphas=grid, refine=0)  # the grid alone
     sse = np.array(
         [np.nansum((y - ses(y, 1, alphas=[alpha]).fitted) ** 2, axis=1) for alpha in grid]
     )
@@ -247,6 +250,166 @@ def test_holt_winters_is_the_recursion_after_a_two_week_warm_up() -> None:
     assert_allclose(fit.forecast, recursion.forecast, rtol=1e-12)
 
 
+def _trend_free_series(seed: int, n_series: int = 3, days: int = 63) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    phase = rng.uniform(0, 2 * np.pi, (n_series, 1))
+    return 40 + 6 * np.sin(2 * np.pi * t / PERIOD + phase) + rng.normal(0, 2, (n_series, days))
+
+
+SEASONAL_ES_PARAMETERS = [(0.3, 0.2), (0.05, 0.5), (0.8, 0.1)]  # alpha, gamma
+
+
+def _seasonal_es_and_statsmodels(params: tuple, seed: int, horizon: int):  # type: ignore[no-untyped-def]
+    y = _trend_free_series(seed)
+    rng = np.random.default_rng(seed + 200)
+    level = y[:, :PERIOD].mean(axis=1)
+    season = rng.normal(0, 4, (len(y), PERIOD))
+    alpha, gamma = params
+    ours = holt_winters_recursion(
+        y,
+        horizon,
+        alpha=alpha,
+        gamma=gamma,
+        initial_level=level,
+        initial_seasonal=season,
+        period=PERIOD,
+    )
+    theirs = []
+    for i in range(len(y)):
+        model = ExponentialSmoothing(
+            y[i],
+            trend=None,
+            seasonal="add",
+            seasonal_periods=PERIOD,
+            initialization_method="known",
+            initial_level=level[i],
+            initial_seasonal=season[i],
+        )
+        theirs.append(model.fit(smoothing_level=alpha, smoothing_seasonal=gamma, optimized=False))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("params", SEASONAL_ES_PARAMETERS)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_trend_free_recursion_matches_statsmodels(params: tuple, seed: int) -> None:
+    horizon = 20
+    ours, theirs = _seasonal_es_and_statsmodels(params, seed, horizon)
+    off_season = np.arange(1, horizon + 1) % PERIOD != 0  # h = 7, 14: as for Holt-Winters
+    assert ours.method == "seasonal_es"
+    assert "beta" not in ours.params and "initial_trend" not in ours.params
+    for i, result in enumerate(theirs):
+        assert_allclose(ours.fitted[i], result.fittedvalues, rtol=0, atol=1e-6)
+        assert_allclose(
+            ours.forecast[i, off_season], result.forecast(horizon)[off_season], atol=1e-6
+        )
+        # every horizon: the last level plus the last updated seasonal term of the phase
+        phases = np.arange(horizon) % PERIOD
+        expected = result.level[-1] + result.season[-PERIOD:][phases]
+        assert_allclose(ours.forecast[i], expected, atol=1e-6)
+
+
+def test_seasonal_es_is_the_trend_free_recursion_after_a_two_cycle_warm_up() -> None:
+    y = _trend_free_series(6, days=40)
+    fit = seasonal_es(y, 10, alphas=[0.2], gammas=[0.1])
+    warm = y[:, :14]
+    level = warm.mean(axis=1)
+    season = warm.reshape(len(y), 2, PERIOD).mean(axis=1) - level[:, None]
+    recursion = holt_winters_recursion(
+        y[:, 14:], 10, alpha=0.2, gamma=0.1, initial_level=level, initial_seasonal=season
+    )
+    assert fit.method == "seasonal_es"
+    assert np.isnan(fit.fitted[:, :14]).all()
+    assert_allclose(fit.fitted[:, 14:], recursion.fitted, rtol=1e-12)
+    assert_allclose(fit.forecast, recursion.forecast, rtol=1e-12)
+
+
+def test_damped_holt_winters_is_the_damped_recursion_after_the_warm_up() -> None:
+    y = _seasonal_series(8, days=45)
+    fit = METHODS["damped_holt_winters"](y, 9)
+    params = {name: fit.params[name] for name in ("alpha", "beta", "gamma", "phi")}
+    warm = y[:, :14]
+    level = warm.mean(axis=1)
+    season = warm.reshape(len(y), 2, PERIOD).mean(axis=1) - level[:, None]
+    recursion = holt_winters_recursion(
+        y[:, 14:],
+        9,
+        initial_level=level,
+        initial_trend=0.0,
+        initial_seasonal=season,
+        **params,
+    )
+    assert fit.method == "damped_holt_winters"
+    assert ((fit.params["phi"] >= 0.8) & (fit.params["phi"] <= 0.98)).all()
+    assert_allclose(fit.fitted[:, 14:], recursion.fitted, rtol=1e-12)
+    assert_allclose(fit.forecast, recursion.forecast, rtol=1e-12)
+
+
+def test_seasonal_methods_use_the_period_they_are_given() -> None:
+    # Monthly data with a yearly profile: period 12 learns it, and the warm-up is two years.
+    rng = np.random.default_rng(4)
+    profile = np.array([5.0, 3, 4, 8, 12, 15, 18, 17, 12, 9, 6, 10])
+    y = (100 + np.tile(profile, 8) + rng.normal(0, 0.5, 96))[None]
+    truth = 100 + profile[:6]
+    for method in (seasonal_es, holt_winters, METHODS["damped_holt_winters"]):
+        fit = method(y, 6, period=12)
+        assert np.isnan(fit.fitted[0, :24]).all() and np.isfinite(fit.fitted[0, 24:]).all()
+        assert_allclose(fit.forecast[0], truth, atol=1.5)
+    assert_allclose(seasonal_naive(y, 6, period=12).forecast[0], y[0, 84:90])
+
+
+# --- the parameter search: grid, then compass search ------------------------------------------
+
+
+def _sse(fit, y: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.nansum((y - fit.fitted) ** 2, axis=1)
+
+
+SEARCHED = {
+    "ses": ses,
+    "holt": holt,
+    "damped_holt": METHODS["damped_holt"],
+    "seasonal_es": seasonal_es,
+    "holt_winters": holt_winters,
+    "damped_holt_winters": METHODS["damped_holt_winters"],
+}
+
+
+@pytest.mark.parametrize("name", list(SEARCHED))
+def test_the_compass_search_never_ends_above_the_best_grid_point(name: str) -> None:
+    rng = np.random.default_rng(11)
+    y = np.vstack(
+        [
+            _seasonal_series(12, n_series=2, days=120),
+            np.cumsum(rng.normal(0, 3, (2, 120)), axis=1) + 200,  # random walks
+            rng.poisson(20, (2, 120)).astype(float),  # noise around a fixed level
+        ]
+    )
+    method = SEARCHED[name]
+    grid_only, searched = method(y, 7, refine=0), method(y, 7)
+    assert (_sse(searched, y) <= _sse(grid_only, y) * (1 + 1e-5)).all()
+
+
+def test_the_compass_search_reaches_parameters_beyond_the_grid() -> None:
+    rng = np.random.default_rng(5)
+    walk = np.cumsum(rng.normal(0, 5, 700)) + 500  # best forecast: the last value, alpha -> 1
+    noise = rng.normal(100, 5, 700)  # best forecast: the fixed mean, alpha -> 0
+    noise[:7] = 100.0  # the warm-up gives the level exactly
+    fit = ses(np.vstack([walk, noise]), 3)
+    assert fit.params["alpha"][0] > max(SES_ALPHAS)
+    assert fit.params["alpha"][1] < min(SES_ALPHAS)
+    trend = 10 + np.arange(120.0) * 2 + rng.normal(0, 0.3, 120)  # a clean line
+    assert holt(trend[None], 3).params["alpha"][0] > max(HOLT_ALPHAS)
+
+
+def test_a_parameter_with_a_one_value_grid_stays_fixed() -> None:
+    y = _seasonal_series(13, days=80)
+    fit = holt_winters(y, 5, alphas=[0.3], gammas=[0.1], betas=[0.01, 0.05, 0.2])
+    assert_array_equal(fit.params["alpha"], 0.3)
+    assert_array_equal(fit.params["gamma"], 0.1)
+    assert not np.isin(fit.params["beta"], [0.01, 0.05, 0.2]).all()  # beta was searched
+
+
 # --- properties over every method ------------------------------------------------------------
 
 AMOUNTS = st.one_of(
@@ -338,6 +501,13 @@ def test_holt_winters_recursion_refuses_bad_demand_and_horizon(case: str) -> Non
         lambda y: ses(y, 3, alphas=[0.0]),
         lambda y: ses(y, 3, alphas=[]),
         lambda y: holt(y, 3, betas=[1.5]),
+        lambda y: ses(y, 3, refine=-1),
+        lambda y: seasonal_es(y, 3, period=0),
+        lambda y: seasonal_es(y, 3, gammas=[0.0]),
+        lambda y: holt_winters(y, 3, refine=1.5),
+        lambda y: holt_winters_recursion(
+            y, 3, alpha=0.2, beta=0.1, gamma=0.1, initial_level=1.0, initial_seasonal=np.zeros(7)
+        ),
         lambda y: croston(y, 3, alpha=0.0),
         lambda y: tsb(y, 3, beta=2.0),
         lambda y: holt_winters_recursion(

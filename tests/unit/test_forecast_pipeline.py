@@ -93,3 +93,63 @@ def test_no_nan_and_no_negative_forecasts_even_for_empty_series(zeros, days) -> 
 
     for values in (result.forecast, result.lower, result.upper, result.error_std):
         assert np.isfinite(values).all() and (values >= 0).all()
+
+
+# --- the seasonal period ---------------------------------------------------------------------
+
+
+def test_the_period_reaches_every_method_that_takes_one() -> None:
+    seen: list[int] = []
+
+    def repeat_last_cycle(y: np.ndarray, horizon: int, *, period: int = 7) -> Fit:
+        seen.append(period)
+        cycle = y[:, -period:]
+        forecast = np.tile(cycle, (1, horizon // period + 1))[:, :horizon]
+        return Fit("seasonal_naive", np.full_like(y, np.nan), forecast)
+
+    methods = {"seasonal_naive": repeat_last_cycle, "ses": mean_of_history}
+    y = np.tile([3.0, 9.0, 6.0, 12.0, 5.0], 30)[None, :]  # repeats every 5 days
+    config = EngineConfig(horizon=10, backtest=BacktestConfig(origins=2, step=5, horizon=5))
+
+    weekly = run(y, config, methods)
+    assert set(seen) == {7}
+    seen.clear()
+    five = run(y, EngineConfig(horizon=10, backtest=config.backtest, period=5), methods)
+
+    assert set(seen) == {5}
+    assert five.method[0] == "seasonal_naive" and five.mase[0] == 0
+    assert five.forecast[0].tolist() == y[0, :10].tolist()
+    assert weekly.mase[0] > 0
+
+
+def test_real_methods_with_a_monthly_period_forecast_a_yearly_profile() -> None:
+    from forecasting.engine.methods import METHODS as REAL
+
+    rng = np.random.default_rng(9)
+    profile = np.array([5.0, 3, 4, 8, 12, 15, 18, 17, 12, 9, 6, 10])
+    months = np.arange(120)
+    y = np.vstack(
+        [
+            100 + np.tile(profile, 10) + rng.normal(0, 1, 120),  # season on a level
+            100 + np.tile(profile, 10) + 0.5 * months + rng.normal(0, 1, 120),  # and a trend
+        ]
+    )
+    config = EngineConfig(
+        horizon=12, backtest=BacktestConfig(origins=3, step=3, horizon=12), period=12
+    )
+
+    result = run(y[:, :-12], config, REAL)
+
+    assert set(result.method) <= {"seasonal_es", "holt_winters", "damped_holt_winters"}
+    assert np.abs(result.forecast - y[:, -12:]).mean() < 3.0
+    assert set(result.scores) == set(REAL)
+
+
+def test_a_bad_period_is_refused() -> None:
+    import pytest
+
+    from forecasting.engine.types import EngineInputError
+
+    for period in (0, 2.5, True):
+        with pytest.raises(EngineInputError, match="period"):
+            run(demand(), EngineConfig(horizon=7, backtest=CONFIG.backtest, period=period), METHODS)  # type: ignore[arg-type]

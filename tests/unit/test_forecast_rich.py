@@ -372,7 +372,9 @@ def test_allowed_methods_lists_rich_names_only_when_asked_and_only_for_continuou
         "ses",
         "holt",
         "damped_holt",
+        "seasonal_es",
         "holt_winters",
+        "damped_holt_winters",
     )
     assert allowed_methods("erratic", rich=["sarimax"])[-1] == "sarimax"
     assert "sarimax" not in allowed_methods("lumpy", rich=["sarimax"])

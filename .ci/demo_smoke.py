@@ -57,7 +57,7 @@ def sign_in(base: str, username: str, password: str) -> str:
 
 
 def main(base: str) -> int:
-    login_page = wait_for(f"{base}/accounts/login/", seconds=240)
+    login_page = wait_for(f"{base}/accounts/login/", seconds=600)
     if 'name="username"' not in login_page:
         print("the login page has no username field")
         return 1

@@ -1,24 +1,26 @@
-"""Policy backtest: the product's policies against the textbook policy on demand that really
-happened, both sized only from what was known before it.
+"""Policy backtest: the product's policies against the textbook rule on demand that really
+happened, both sized only from what was known at the time.
 
-The last `hold_out` days of every SKU-site with a policy are held out. From the days before:
-- ours: the forecasting engine forecasts the hold-out (champion per series, daily error
+The last `hold_out` days of every SKU-site with a policy are replayed. Every `replan_every`
+days of them (default 7), as the nightly refresh would, both policies are set again from the
+demand known up to that day:
+- ours: the forecasting engine forecasts from that history (champion per series, daily error
   deviation), and optimization.engine.policy sizes (s, Q) from that forecast with today's
-  supplier terms, lead times and service targets, exactly as the nightly refresh does;
-- textbook (the seed's rule): SS = z sqrt(L) sigma, with sigma the standard deviation of raw
-  daily demand and z for the same service level, s = d L + SS with d the historical mean, and
-  the plain EOQ sqrt(2 D S / (i p)); it must obey the same MOQ and multiple when it orders.
-Both are then simulated day by day over the held-out actual demand (optimization.engine.
-simulate) with the same lead-time draws (gamma, the policy's mean and deviation; one seed):
-lots expire after the usable shelf life and are consumed FEFO; unmet demand is backordered;
-emergency orders (DOMAIN.md) when net stock falls below the policy's own safety stock and no
-receipt is due within a third of the lead time, arriving after that third; each policy starts
-in its steady state (on hand s + Q/2, fresh stock).
+  supplier terms, lead times and service targets;
+- textbook (the seed's rule): SS = z sqrt(L) sigma, with sigma the standard deviation of the
+  trailing year's raw daily demand and z for the same service level, s = d L + SS with d that
+  year's mean, and the plain EOQ sqrt(2 D S / (i p)); it must obey the same MOQ and multiple.
+Both are simulated day by day over the held-out actual demand (optimization.engine.simulate,
+with the parameters in force on each day) with the same lead-time draws (gamma, the policy's
+mean and deviation; one seed): lots expire after the usable shelf life and are consumed FEFO;
+unmet demand is backordered; emergency orders (DOMAIN.md) when net stock falls below the
+policy's own safety stock and no receipt is due within a third of the lead time, arriving
+after that third; each policy starts in its first steady state (on hand s + Q/2, fresh).
 
 Measures come from the simulator: fill rate, cycle service level, stock-out rate, average
 inventory value, turnover, carrying cost, expired value, orders and emergency orders, overall
-and by ABC class, and the share of SKU-sites whose fill rate lands within 1.5 points of its
-target.
+and by ABC class, and the share of SKU-sites with a fill-rate target whose fill rate lands
+within 1.5 points of it.
 """
 
 import time
@@ -40,6 +42,9 @@ from .models import InventoryPolicy, PolicyRunStatus, PolicySimulation
 from .selectors import current_policy_run
 from .services import policy_data_from
 
+PLAN_HORIZON = 90
+TEXTBOOK_HISTORY_DAYS = 365
+
 MEASURES = (
     "fill_rate",
     "cycle_service_level",
@@ -57,8 +62,12 @@ class SimulationRefused(DomainError):
     code = "simulation_refused"
 
 
-def simulation_create(*, actor: Any, hold_out: int = 180, seed: int = 7) -> PolicySimulation:
+def simulation_create(
+    *, actor: Any, hold_out: int = 180, replan_every: int = 7, seed: int = 7
+) -> PolicySimulation:
     errors = {}
+    if not 1 <= replan_every <= hold_out:
+        errors["replan_every"] = ["Between 1 day and the hold-out."]
     if not 28 <= hold_out <= 365:
         errors["hold_out"] = ["Between 28 and 365 days."]
     if errors:
@@ -68,7 +77,12 @@ def simulation_create(*, actor: Any, hold_out: int = 180, seed: int = 7) -> Poli
         raise SimulationRefused("No policies yet: they are computed after a forecast run.")
     return PolicySimulation.objects.create(
         policy_run=run,
-        parameters={"hold_out": hold_out, "seed": seed, "history_days": 730},
+        parameters={
+            "hold_out": hold_out,
+            "replan_every": replan_every,
+            "seed": seed,
+            "history_days": 730,
+        },
         created_by=actor if getattr(actor, "pk", None) else None,
     )
 
@@ -113,6 +127,7 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
     started = time.perf_counter()
     params = simulation.parameters
     hold_out = params["hold_out"]
+    every = params.get("replan_every") or hold_out
     keys = list(
         InventoryPolicy.objects.filter(run=simulation.policy_run)
         .order_by("sku_id", "site_id")
@@ -123,36 +138,28 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
     history = demand_matrix(
         keys, as_of=simulation.started_at.date(), history_days=params["history_days"]
     )
-    train, actual = history[:, :-hold_out], history[:, -hold_out:]
-    forecast = run(train, EngineConfig(horizon=hold_out), METHODS)
-    data = policy_data_from(
-        {key: forecast.forecast[row].tolist() for row, key in enumerate(keys)},
-        {key: float(forecast.error_std[row]) for row, key in enumerate(keys)},
-    )
-    rows = np.array([keys.index(key) for key in data.keys], dtype=int)
-    train, actual = train[rows], actual[rows]
-    ours = compute_policies(
-        data.inputs,
-        PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
-    )
+    known = history.shape[1] - hold_out
+    paths: dict[str, list[np.ndarray]] = {"textbook": [], "optimized": []}
+    ours = rows = None
+    for day in range(0, hold_out, every):
+        plan = _plan(history[:, : known + day], keys)
+        if rows is None:
+            ours, rows = plan["optimized_policies"], plan["rows"]
+        span = min(every, hold_out - day)
+        for name, parts in paths.items():
+            parts.append(np.repeat(plan[name][:, :, None], span, axis=2))
+    actual = history[rows, known:]
     inputs = ours.inputs
     lead, lead_std = ours.lead_time_mean, ours.lead_time_std
     price, holding = np.asarray(inputs.unit_price), np.asarray(inputs.holding_rate)
-    raw_mean, raw_std = train.mean(axis=1), train.std(axis=1)
-    textbook_ss = norm.ppf(ours.service_level) * np.sqrt(lead) * raw_std
-    textbook_q = np.maximum(
-        np.sqrt(2 * raw_mean * 365 * np.asarray(inputs.order_cost) / (holding * price)), 1.0
-    )
     remaining = np.asarray(inputs.remaining_life_days)
     usable = np.where(
         np.isfinite(remaining),
         np.maximum(remaining - np.asarray(inputs.min_usable_life_days), 1.0),
         np.inf,
     )
-    candidates = {
-        "textbook": (raw_mean * lead + textbook_ss, textbook_q, textbook_ss),
-        "optimized": (ours.reorder_point, ours.order_quantity, ours.safety_stock),
-    }
+    # (3, n, days): reorder point, order quantity and safety stock in force on each day
+    candidates = {name: tuple(np.concatenate(parts, axis=2)) for name, parts in paths.items()}
     abc = np.asarray(inputs.abc)
     fill = ours.service_kind == "fill_rate"
     measured: dict[str, Any] = {}
@@ -170,23 +177,70 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
             holding_rate=holding,
             seed=params["seed"],
             shelf_life=usable,
-            initial_on_hand=reorder_point + quantity / 2,
+            initial_on_hand=reorder_point[:, 0] + quantity[:, 0] / 2,
+            # the emergency quantity is one order of the first plan's size
             emergency=EmergencyRule(
-                level=safety, lead_time=np.maximum(np.round(lead / 3), 1), quantity=quantity
+                level=safety,
+                lead_time=np.maximum(np.round(lead / 3), 1),
+                quantity=quantity[:, 0],
             ),
         )
         measured[name] = {
             "overall": {measure: float(getattr(result.total, measure)) for measure in MEASURES},
             "by_abc": _grouped(result, abc),
+            # fill-rate targets only: a cycle-service target is not a fill rate
             "within_target": float(
                 np.mean(
-                    np.abs(np.nan_to_num(result.fill_rate, nan=1.0) - ours.service_level) <= 0.015
+                    (
+                        np.abs(np.nan_to_num(result.fill_rate, nan=1.0) - ours.service_level)
+                        <= 0.015
+                    )[fill]
                 )
-            ),
+            )
+            if fill.any()
+            else None,
         }
     return {
         **measured,
-        "sku_sites": len(data.keys),
+        "sku_sites": len(rows),
+        "replans": len(range(0, hold_out, every)),
         "target_fill_rate": float(np.mean(ours.service_level[fill])) if fill.any() else None,
         "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def _plan(known: np.ndarray, keys: list[tuple[int, int]]) -> dict[str, Any]:
+    """Both policies as they would be set from the demand `known` so far: ours from a fresh
+    forecast (as the nightly refresh does), the textbook one from the trailing year's mean and
+    standard deviation. Returns (3, n) arrays of reorder point, order quantity, safety stock."""
+    forecast = run(known, EngineConfig(horizon=PLAN_HORIZON), METHODS)
+    data = policy_data_from(
+        {key: forecast.forecast[row].tolist() for row, key in enumerate(keys)},
+        {key: float(forecast.error_std[row]) for row, key in enumerate(keys)},
+    )
+    rows = np.array([keys.index(key) for key in data.keys], dtype=int)
+    ours = compute_policies(
+        data.inputs,
+        PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
+    )
+    inputs = ours.inputs
+    lead = ours.lead_time_mean
+    trailing = known[rows, -TEXTBOOK_HISTORY_DAYS:]
+    raw_mean, raw_std = trailing.mean(axis=1), trailing.std(axis=1)
+    safety = norm.ppf(ours.service_level) * np.sqrt(lead) * raw_std
+    quantity = np.maximum(
+        np.sqrt(
+            2
+            * raw_mean
+            * 365
+            * np.asarray(inputs.order_cost)
+            / (np.asarray(inputs.holding_rate) * np.asarray(inputs.unit_price))
+        ),
+        1.0,
+    )
+    return {
+        "rows": rows,
+        "optimized_policies": ours,
+        "optimized": np.stack([ours.reorder_point, ours.order_quantity, ours.safety_stock]),
+        "textbook": np.stack([raw_mean * lead + safety, quantity, safety]),
     }

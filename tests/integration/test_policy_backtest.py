@@ -19,7 +19,7 @@ def policies(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def
 
 
 def test_the_backtest_measures_both_policies_on_the_same_sku_sites(policies) -> None:  # type: ignore[no-untyped-def]
-    simulation = simulation_compute(simulation_id=simulation_create(actor=None).pk)
+    simulation = simulation_compute(simulation_id=simulation_create(actor=None, replan_every=60).pk)
 
     results = simulation.results
     assert simulation.status == "succeeded"
@@ -34,8 +34,8 @@ def test_the_backtest_measures_both_policies_on_the_same_sku_sites(policies) -> 
 
 
 def test_the_backtest_is_repeatable_with_its_seed(policies) -> None:  # type: ignore[no-untyped-def]
-    first = simulation_compute(simulation_id=simulation_create(actor=None).pk)
-    second = simulation_compute(simulation_id=simulation_create(actor=None).pk)
+    first = simulation_compute(simulation_id=simulation_create(actor=None, replan_every=60).pk)
+    second = simulation_compute(simulation_id=simulation_create(actor=None, replan_every=60).pk)
 
     assert first.results["optimized"]["overall"] == second.results["optimized"]["overall"]
 
@@ -60,7 +60,7 @@ def test_a_failing_backtest_is_recorded_as_failed(policies, monkeypatch) -> None
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(module, "simulate", broken)
-    created = simulation_create(actor=None)
+    created = simulation_create(actor=None, replan_every=180)
 
     with pytest.raises(RuntimeError):
         simulation_compute(simulation_id=created.pk)

@@ -43,7 +43,8 @@ class HtmxPartialMixin:
         return response
 
 
-def _query_without(request: Any, *names: str) -> str:
+def query_without(request: Any, *names: str) -> str:
+    """The request's query string without `names` (for page and sort links)."""
     query = request.GET.copy()
     for name in names:
         query.pop(name, None)
@@ -127,8 +128,8 @@ class InventoryListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, 
             status_counts=selectors.status_counts(filters),
             statuses=StockStatus,
             status_styles=STATUS_STYLES,
-            query=_query_without(self.request, "page"),
-            sort_query=_query_without(self.request, "page", "sort", "desc"),
+            query=query_without(self.request, "page"),
+            sort_query=query_without(self.request, "page", "sort", "desc"),
         )
         return context
 
@@ -212,7 +213,7 @@ class LotListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templa
             page_obj=page,
             lots=page.object_list,
             today=today,
-            query=_query_without(self.request, "page"),
+            query=query_without(self.request, "page"),
         )
         return context
 

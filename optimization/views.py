@@ -13,7 +13,7 @@ from accounts.errors import DomainError
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from inventory.models import Sku
-from inventory.views import HtmxPartialMixin
+from inventory.views import HtmxPartialMixin, query_without
 
 from . import selectors
 from .calculators import eoq_calculation, safety_stock_calculation
@@ -23,13 +23,6 @@ from .simulation import simulation_create
 from .tasks import refresh_policies, run_policy_simulation
 
 PAGE_SIZE = 50
-
-
-def _query_without(request: Any, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 class PolicyListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
@@ -52,8 +45,8 @@ class PolicyListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
             run=selectors.current_policy_run(),
             lot_reasons=dict(LOT_REASONS),
             can_refresh=user_can(self.request.user, Capability.PLAN),
-            query=_query_without(self.request, "page"),
-            sort_query=_query_without(self.request, "page", "sort", "desc"),
+            query=query_without(self.request, "page"),
+            sort_query=query_without(self.request, "page", "sort", "desc"),
         )
         return context
 

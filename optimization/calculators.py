@@ -17,6 +17,7 @@ from .engine.policy import (
     compute_policies,
 )
 from .engine.types import EngineInputError
+from .selectors import price_break_arrays
 
 DAYS_PER_YEAR = 365
 
@@ -43,9 +44,7 @@ def eoq_calculation(
 ) -> dict[str, Any]:
     """The order quantity and its annual cost: EOQ, then MOQ, multiple, all-units price breaks
     and the shelf-life cap (daily demand = annual demand / 365)."""
-    breaks = price_breaks or []
-    quantities = np.array([[float(tier["min_quantity"]) for tier in breaks]]) if breaks else None
-    prices = np.array([[float(tier["unit_price"]) for tier in breaks]]) if breaks else None
+    quantities, prices = price_break_arrays([price_breaks or []])
     try:
         cap = shelf_life_cap(
             annual_demand / DAYS_PER_YEAR,

@@ -79,12 +79,21 @@ def current_policy_run() -> PolicyRun | None:
     return PolicyRun.objects.filter(status="succeeded").first()
 
 
-def _breaks(item: SupplierItem | None) -> tuple[np.ndarray | None, np.ndarray | None]:
-    tiers = (item.price_breaks or []) if item else []
-    if not tiers:
+def price_break_arrays(
+    schedules: list[list[dict[str, Any]]],
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """All-units price breaks as the engine takes them: break quantities and prices of shape
+    (n, K), NaN-padded, from one list of {"min_quantity", "unit_price"} tiers per SKU-site (the
+    SupplierItem.price_breaks format); (None, None) when no schedule has a break."""
+    width = max((len(tiers) for tiers in schedules), default=0)
+    if width == 0:
         return None, None
-    quantities = np.array([float(tier["min_quantity"]) for tier in tiers])
-    prices = np.array([float(Decimal(str(tier["unit_price"]))) for tier in tiers])
+    quantities = np.full((len(schedules), width), np.nan)
+    prices = np.full((len(schedules), width), np.nan)
+    for row, tiers in enumerate(schedules):
+        for column, tier in enumerate(tiers):
+            quantities[row, column] = float(tier["min_quantity"])
+            prices[row, column] = float(Decimal(str(tier["unit_price"])))
     return quantities, prices
 
 
@@ -96,7 +105,9 @@ def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
         if policy.supplier_id
         else None
     )
-    quantities, prices = _breaks(item)
+    quantities, prices = price_break_arrays([(item.price_breaks or []) if item else []])
+    if quantities is not None:
+        quantities, prices = quantities[0], prices[0]
     top = max(policy.order_quantity, policy.eoq, *(quantities if quantities is not None else []))
     grid = np.unique(
         np.concatenate(
@@ -117,17 +128,7 @@ def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
         break_quantities=quantities,
         break_prices=prices,
     )
-    chosen = float(
-        total_cost_curve(
-            np.array([policy.order_quantity]),
-            annual,
-            policy.order_cost,
-            policy.unit_price,
-            policy.holding_rate,
-            break_quantities=quantities,
-            break_prices=prices,
-        )["total"][0]
-    )
+    chosen = float(curve["total"][np.searchsorted(curve["quantity"], policy.order_quantity)])
     return {
         "quantity": [round(float(q), 2) for q in curve["quantity"]],
         "total": [round(float(v), 2) for v in curve["total"]],

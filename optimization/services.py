@@ -17,13 +17,11 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.errors import DomainError
@@ -36,6 +34,7 @@ from suppliers.models import SupplierItem
 
 from .engine.policy import PolicyConfig, PolicyInputs, compute_policies
 from .models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
+from .selectors import price_break_arrays
 
 REFRESH_LOCK = "optimization.policies_refresh"
 MIN_PROTECTION_DAYS = 7
@@ -54,19 +53,6 @@ class PolicyData:
     supplier_ids: list[int | None]
     lead_time_basis: list[str]
     skipped: dict[str, int]
-
-
-def _padded_breaks(items: list[Any]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    width = max((len(item.price_breaks or []) if item else 0) for item in items) if items else 0
-    if width == 0:
-        return None, None
-    quantities = np.full((len(items), width), np.nan)
-    prices = np.full((len(items), width), np.nan)
-    for row, item in enumerate(items):
-        for column, tier in enumerate((item.price_breaks or []) if item else []):
-            quantities[row, column] = float(tier["min_quantity"])
-            prices[row, column] = float(Decimal(str(tier["unit_price"])))
-    return quantities, prices
 
 
 def _supplier_items() -> dict[int, SupplierItem]:
@@ -160,7 +146,9 @@ def policy_data_from(
         )
     columns = list(zip(*rows, strict=True)) if rows else [()] * 15
     item_list = list(columns[13])
-    break_quantities, break_prices = _padded_breaks(item_list)
+    break_quantities, break_prices = price_break_arrays(
+        [(item.price_breaks or []) if item else [] for item in item_list]
+    )
     inputs = PolicyInputs(
         demand_mean=np.array(columns[0], dtype=float),
         demand_error_std=np.array(columns[1], dtype=float),
@@ -229,7 +217,7 @@ def policies_refresh(*, actor: Any = None, today: date | None = None) -> PolicyR
             run.policies_total = len(rows)
             run.finished_at = timezone.now()
             run.summary = {
-                **_summary(run),
+                **_summary(data, policies),
                 "skipped": data.skipped,
                 "timings": {
                     "read_s": round(read - started, 3),
@@ -293,20 +281,22 @@ def _policy_rows(run: PolicyRun, data: PolicyData, policies: Any) -> list[Invent
     return rows
 
 
-def _summary(run: PolicyRun) -> dict[str, Any]:
-    policies = InventoryPolicy.objects.filter(run=run)
-    values = list(
-        policies.values_list("safety_stock", "unit_price", "order_quantity", "unit_price_paid")
-    )
+def _summary(data: PolicyData, policies: Any) -> dict[str, Any]:
+    """Totals of the policies just computed (read from the engine's arrays, not back from
+    the table)."""
+
+    def counts(values: Any) -> dict[str, int]:
+        labels, n = np.unique(np.asarray(values, dtype=str), return_counts=True)
+        return {str(label): int(count) for label, count in zip(labels, n, strict=True)}
+
+    price = np.asarray(policies.inputs.unit_price)
     return {
-        "safety_stock_value": round(sum(ss * price for ss, price, _, _ in values), 2),
-        "cycle_stock_value": round(sum(q / 2 * paid for _, _, q, paid in values), 2),
-        "lot_reasons": dict(policies.values_list("lot_reason").annotate(n=Count("pk")).order_by()),
-        "service_kinds": dict(
-            policies.values_list("service_kind").annotate(n=Count("pk")).order_by()
+        "safety_stock_value": round(float(np.sum(policies.safety_stock * price)), 2),
+        "cycle_stock_value": round(
+            float(np.sum(policies.order_quantity / 2 * policies.unit_price_paid)), 2
         ),
-        "lead_time_basis": dict(
-            policies.values_list("lead_time_basis").annotate(n=Count("pk")).order_by()
-        ),
-        "annual_cost": round(policies.aggregate(total=Sum("annual_cost"))["total"] or 0, 2),
+        "lot_reasons": counts(policies.lot_reason),
+        "service_kinds": counts(policies.service_kind),
+        "lead_time_basis": counts(data.lead_time_basis),
+        "annual_cost": round(float(np.sum(policies.annual_cost)), 2),
     }

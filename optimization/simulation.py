@@ -218,7 +218,8 @@ def _plan(known: np.ndarray, keys: list[tuple[int, int]]) -> dict[str, Any]:
         {key: forecast.forecast[row].tolist() for row, key in enumerate(keys)},
         {key: float(forecast.error_std[row]) for row, key in enumerate(keys)},
     )
-    rows = np.array([keys.index(key) for key in data.keys], dtype=int)
+    position = {key: row for row, key in enumerate(keys)}
+    rows = np.array([position[key] for key in data.keys], dtype=int)
     ours = compute_policies(
         data.inputs,
         PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),

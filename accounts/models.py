@@ -2,6 +2,7 @@ from auditlog.models import AbstractLogEntry
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +14,16 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     full_name = models.CharField("full name", max_length=150)
+    approval_limit = models.DecimalField(
+        "order approval limit",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="The largest order value this user may approve alone; above it a second "
+        "approver is needed. Empty: the PLAN_DEFAULT_APPROVAL_LIMIT setting.",
+    )
 
     REQUIRED_FIELDS = ["email", "full_name"]
 

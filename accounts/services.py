@@ -35,6 +35,57 @@ def canonical_content_hash(record: models.Model) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def signature_verify(
+    *,
+    signer: User,
+    password: str,
+    meaning: Signature.Meaning | str,
+    target_label: str,
+    remote_addr: str | None = None,
+) -> None:
+    """The first step of signing: the signer re-entered the password. A wrong password is
+    recorded as a SecurityEvent (in its own transaction, so it survives the refusal), logged,
+    and refused with SignatureRefused. Call it before opening the transaction that signs."""
+    if meaning not in Signature.Meaning.values:
+        raise SignatureRefused(f"'{meaning}' is not a signature meaning.")
+    if not signer.is_active or not password or not signer.check_password(password):
+        SecurityEvent.objects.create(
+            kind=SecurityEvent.Kind.SIGNATURE_FAILED,
+            user=signer,
+            username=signer.get_username(),
+            remote_addr=remote_addr,
+            detail={"meaning": str(meaning), "target": target_label},
+        )
+        security_log.warning(
+            "signature refused: wrong password for user %s signing %s",
+            signer.get_username(),
+            target_label,
+        )
+        raise SignatureRefused("The password is not correct. Nothing was signed.")
+    if not signer.full_name.strip():
+        raise SignatureRefused(
+            "Your account has no full name; an administrator must add it before you can sign."
+        )
+
+
+def signature_record(
+    *, signer: User, meaning: Signature.Meaning | str, target: models.Model, reason: str = ""
+) -> Signature:
+    """The second step: link a signature to the record as it is now (printed name, UTC time,
+    meaning, content hash). Only after signature_verify, inside the signing transaction."""
+    with transaction.atomic(), audit_context(actor=signer, reason=reason):
+        return Signature.objects.create(
+            signer=signer,
+            signer_full_name=signer.full_name,
+            signer_username=signer.get_username(),
+            meaning=meaning,
+            reason=reason,
+            content_type=ContentType.objects.get_for_model(target),
+            object_pk=str(target.pk),
+            content_hash=canonical_content_hash(target),
+        )
+
+
 def signature_sign(
     *,
     signer: User,
@@ -49,41 +100,14 @@ def signature_sign(
     A wrong password signs nothing: it is recorded as a SecurityEvent, logged, and refused
     with SignatureRefused.
     """
-    if meaning not in Signature.Meaning.values:
-        raise SignatureRefused(f"'{meaning}' is not a signature meaning.")
-    if not signer.is_active or not password or not signer.check_password(password):
-        SecurityEvent.objects.create(
-            kind=SecurityEvent.Kind.SIGNATURE_FAILED,
-            user=signer,
-            username=signer.get_username(),
-            remote_addr=remote_addr,
-            detail={
-                "meaning": str(meaning),
-                "target": f"{target._meta.label_lower}:{target.pk}",
-            },
-        )
-        security_log.warning(
-            "signature refused: wrong password for user %s signing %s:%s",
-            signer.get_username(),
-            target._meta.label_lower,
-            target.pk,
-        )
-        raise SignatureRefused("The password is not correct. Nothing was signed.")
-    if not signer.full_name.strip():
-        raise SignatureRefused(
-            "Your account has no full name; an administrator must add it before you can sign."
-        )
-    with transaction.atomic(), audit_context(actor=signer, reason=reason):
-        return Signature.objects.create(
-            signer=signer,
-            signer_full_name=signer.full_name,
-            signer_username=signer.get_username(),
-            meaning=meaning,
-            reason=reason,
-            content_type=ContentType.objects.get_for_model(target),
-            object_pk=str(target.pk),
-            content_hash=canonical_content_hash(target),
-        )
+    signature_verify(
+        signer=signer,
+        password=password,
+        meaning=meaning,
+        target_label=f"{target._meta.label_lower}:{target.pk}",
+        remote_addr=remote_addr,
+    )
+    return signature_record(signer=signer, meaning=meaning, target=target, reason=reason)
 
 
 def signature_matches(signature: Signature, record: models.Model) -> bool:

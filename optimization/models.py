@@ -7,7 +7,7 @@ Each row keeps the inputs it was computed from beside the parameters."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from forecasting.models import ForecastRun
@@ -143,3 +143,293 @@ class PolicySimulation(models.Model):
 
     def __str__(self) -> str:
         return f"Policy simulation {self.pk} ({self.get_status_display()})"
+
+
+# ---- replenishment plans ---------------------------------------------------------------------
+
+
+class PlanRunStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class PlanRun(models.Model):
+    """One version of the replenishment plan: suggested orders and transfers for every SKU-site
+    with a policy, computed chunk by chunk and made current (PlanPublication) only when every
+    chunk succeeded."""
+
+    status = models.CharField(
+        max_length=20, choices=PlanRunStatus.choices, default=PlanRunStatus.PENDING
+    )
+    as_of = models.DateField(help_text="The plan's first day: stock and open orders of that day.")
+    forecast_run = models.ForeignKey(
+        ForecastRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    policy_run = models.ForeignKey(
+        PolicyRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    parameters = models.JSONField(default=dict)
+    keys_total = models.PositiveIntegerField(default=0, help_text="SKU-sites with a policy.")
+    chunks_total = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PlanRunStatus.values), name="plan_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.pk} as of {self.as_of} ({self.get_status_display()})"
+
+    @property
+    def chunks_done(self) -> int:
+        return self.chunks.count()
+
+
+class PlanRunChunk(models.Model):
+    """A chunk of a plan run that finished: a re-run chunk replaces its rows and this record, so
+    progress never counts a chunk twice."""
+
+    run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    orders = models.PositiveIntegerField(default=0)
+    transfers = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="plan_run_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.run_id} chunk {self.index}"
+
+
+class PlanPublication(models.Model):
+    """The pointer to the current plan: publishing a plan switches it in one transaction."""
+
+    name = models.CharField(max_length=20, unique=True, default="current")
+    run = models.ForeignKey(PlanRun, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name}: plan {self.run_id}"
+
+
+class SuggestionStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    EDITED = "edited", "Edited"
+    AWAITING_SECOND = "awaiting_second", "Awaiting second approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+# A planner has acted on these: a new plan carries them over as they are, never replaces them.
+TOUCHED_OPEN_STATUSES = (SuggestionStatus.EDITED, SuggestionStatus.AWAITING_SECOND)
+OPEN_SUGGESTION_STATUSES = (
+    SuggestionStatus.PROPOSED,
+    SuggestionStatus.EDITED,
+    SuggestionStatus.AWAITING_SECOND,
+)
+
+
+class Urgency(models.TextChoices):
+    CRITICAL = "critical", "Critical: stock-out before it can arrive"
+    HIGH = "high", "High: order today"
+    NORMAL = "normal", "Normal: order this review period"
+
+
+URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
+
+
+class SuggestedOrder(models.Model):
+    """The plan's suggestion to buy one SKU for one site: what, from whom, when and why.
+
+    `suggested_*` keep the plan's figures; `quantity` and `order_date` are what a planner may
+    change (with a reason). `version` grows with every change, so an edit made against an older
+    version is refused instead of overwriting someone else's change."""
+
+    plan = models.ForeignKey(PlanRun, on_delete=models.PROTECT, related_name="orders")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+", db_index=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="suggested_orders"
+    )
+    status = models.CharField(
+        max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.PROPOSED
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    urgency_rank = models.PositiveSmallIntegerField(help_text="0 = most urgent, for sorting.")
+    quantity = models.PositiveIntegerField()
+    order_date = models.DateField()
+    arrival_date = models.DateField()
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Paid at this quantity (price breaks)."
+    )
+    list_price = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The supplier's price without breaks."
+    )
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+    suggested_quantity = models.PositiveIntegerField()
+    suggested_order_date = models.DateField()
+    lead_time_days = models.PositiveIntegerField()
+    moq = models.PositiveIntegerField()
+    order_multiple = models.PositiveIntegerField()
+    shelf_life_cap = models.PositiveIntegerField(null=True, blank=True)
+    price_breaks = models.JSONField(default=list, blank=True)
+    inventory_position = models.IntegerField()
+    reorder_point = models.FloatField()
+    safety_stock = models.FloatField()
+    stockout_date = models.DateField(
+        null=True, blank=True, help_text="First day short without this order, within the horizon."
+    )
+    reason_codes = models.JSONField(default=list)
+    reason = models.TextField()
+    projection = models.JSONField(
+        default=dict, help_text="Projected on-hand per day, without and with this order."
+    )
+    version = models.PositiveIntegerField(default=1)
+    edit_reason = models.TextField(blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_approved_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    purchase_order_line = models.OneToOneField(
+        "suppliers.PurchaseOrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suggestion",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["urgency_rank", "order_date", "sku_id", "site_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "sku", "site"], name="suggested_order_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="suggestion_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SuggestionStatus.values), name="suggestion_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(arrival_date__gte=F("order_date")),
+                name="suggestion_arrival_not_before_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(purchase_order_line__isnull=False),
+                name="suggestion_approved_has_po_line",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status", "urgency_rank"], name="suggestion_worklist_idx"),
+            models.Index(fields=["plan", "supplier"], name="suggestion_plan_supplier_idx"),
+            models.Index(fields=["plan", "site"], name="suggestion_plan_site_idx"),
+            models.Index(fields=["status"], name="suggestion_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suggested order {self.pk}: {self.quantity} x {self.sku_id} for {self.site_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_SUGGESTION_STATUSES
+
+
+class SuggestedTransfer(models.Model):
+    """The plan's suggestion to move surplus or soon-expiring stock to a site that needs it,
+    before buying new (optimization.engine.deployment)."""
+
+    plan = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="transfers")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+", db_index=False)
+    source = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    destination = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    saving = models.DecimalField(max_digits=16, decimal_places=2)
+    expiring = models.BooleanField(default=False)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-saving", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_between_two_sites"
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "sku"], name="transfer_plan_sku_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"Transfer {self.quantity} x {self.sku_id}: {self.source_id} -> {self.destination_id}"
+        )
+
+
+class ApprovalRequest(models.Model):
+    """An approval request already carried out, by its idempotency key: a double click or a
+    retried request finds it and gets the same answer instead of approving twice."""
+
+    key = models.CharField(max_length=80, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    suggestion_ids = models.JSONField(default=list)
+    outcome = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Approval request {self.key}"
+
+
+class Scenario(models.Model):
+    """A saved what-if: changed assumptions for a selection of SKU-sites, simulated against the
+    current policies on the same demand paths. It never changes policies or plans.
+
+    `selection`: which SKU-sites (e.g. ABC classes, sites, SKU codes); `changes`: the changed
+    assumptions (service targets, holding rate, lead-time factors, demand uplift); `results`:
+    the simulator's measures for the current policy and the scenario, and their differences."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=PolicyRunStatus.choices, default=PolicyRunStatus.RUNNING
+    )
+    policy_run = models.ForeignKey(
+        PolicyRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    selection = models.JSONField(default=dict)
+    changes = models.JSONField(default=dict)
+    results = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,8 +1,13 @@
-"""Policy jobs (heavy queue)."""
+"""Policy and plan jobs (heavy queue). A plan run fans out one task per chunk and publishes
+once every chunk succeeded; a chunk that raises marks the run failed, so the previous plan
+stays current."""
 
-from celery import shared_task
+from celery import chord, shared_task
 
-from . import services
+from . import plans, services
+
+CHUNK_SOFT_LIMIT = 10 * 60
+CHUNK_HARD_LIMIT = 15 * 60
 
 
 @shared_task(name="optimization.tasks.refresh_policies")
@@ -16,3 +21,42 @@ def run_policy_simulation(simulation_id: int) -> str:
     from .simulation import simulation_compute
 
     return simulation_compute(simulation_id=simulation_id).status
+
+
+@shared_task(name="optimization.tasks.plan_run")
+def plan_run(run_id: int) -> None:
+    run = plans.plan_run_mark_running(run_id=run_id)
+    if run.chunks_total == 0:
+        plans.plan_run_publish(run_id=run_id)
+        return
+    chunks = [plan_chunk.si(run_id, index) for index in range(run.chunks_total)]
+    chord(chunks)(plan_publish.si(run_id))
+
+
+@shared_task(
+    name="optimization.tasks.plan_chunk",
+    soft_time_limit=CHUNK_SOFT_LIMIT,
+    time_limit=CHUNK_HARD_LIMIT,
+)
+def plan_chunk(run_id: int, index: int) -> int:
+    try:
+        return plans.plan_chunk_compute(run_id=run_id, index=index)
+    except Exception as error:
+        plans.plan_run_fail(run_id=run_id, error=f"chunk {index}: {type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(name="optimization.tasks.plan_publish")
+def plan_publish(run_id: int) -> str:
+    return plans.plan_run_publish(run_id=run_id).status
+
+
+@shared_task(name="optimization.tasks.nightly_plan_run")
+def nightly_plan_run() -> int | None:
+    """The scheduled run: skipped (None) while another run is under way or without policies."""
+    try:
+        run = plans.plan_run_create(actor=None)
+    except plans.PlanRunRefused:
+        return None
+    plan_run.delay(run.pk)
+    return run.pk

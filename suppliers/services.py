@@ -1,6 +1,9 @@
-"""Writes of the suppliers app: receiving goods against purchase orders."""
+"""Writes of the suppliers app: purchase orders from approved suggestions, and receiving goods
+against purchase orders."""
 
+import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -8,6 +11,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.errors import DomainError
+from accounts.locks import advisory_xact_lock
 from inventory.models import Lot, LotStatus
 from inventory.services import InvalidQuantity, position_set_on_order, stock_receive
 
@@ -28,6 +32,67 @@ RECEIVABLE_STATUSES = (
 
 class ReceiptRefused(DomainError):
     code = "receipt_refused"
+
+
+def purchase_order_line_add(
+    *,
+    actor: Any,
+    supplier_id: int,
+    destination_id: int,
+    sku_id: int,
+    quantity: int,
+    unit_price: Decimal,
+    ordered_on: date,
+    requested_date: date,
+    today: date | None = None,
+) -> PurchaseOrderLine:
+    """Add an approved line to the purchase order of its supplier, destination site and order
+    date that is approved but not yet sent, or to a new one; the SKU-site's on-order figure
+    follows. Lines are grouped under a lock, so two approvals at once share one order."""
+    with transaction.atomic(), audit_context(actor=actor):
+        advisory_xact_lock(f"suppliers.po_group:{supplier_id}:{destination_id}:{ordered_on}")
+        order = (
+            PurchaseOrder.objects.select_for_update()
+            .filter(
+                supplier_id=supplier_id,
+                destination_id=destination_id,
+                ordered_on=ordered_on,
+                status=PurchaseOrderStatus.APPROVED,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if order is None:
+            order = PurchaseOrder.objects.create(
+                number=f"new-{uuid.uuid4().hex}",
+                supplier_id=supplier_id,
+                destination_id=destination_id,
+                status=PurchaseOrderStatus.APPROVED,
+                ordered_on=ordered_on,
+                expected_on=requested_date,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            order.number = f"PO-{ordered_on:%Y%m%d}-{order.pk:06d}"
+            order.save(update_fields=["number"])
+        elif order.expected_on is None or requested_date > order.expected_on:
+            order.expected_on = requested_date
+            order.save(update_fields=["expected_on"])
+        line = PurchaseOrderLine.objects.create(
+            purchase_order=order,
+            sku_id=sku_id,
+            quantity=quantity,
+            unit_price=unit_price,
+            requested_date=requested_date,
+        )
+        position_set_on_order(
+            sku_id=sku_id,
+            site_id=destination_id,
+            on_order=open_order_quantities(sku_id=sku_id, site_id=destination_id).get(
+                (sku_id, destination_id), 0
+            ),
+            today=today,
+        )
+    return line
 
 
 def purchase_order_line_receive(

@@ -222,6 +222,15 @@ OPTIMIZATION_REVIEW_PERIOD_DAYS = env.float("OPTIMIZATION_REVIEW_PERIOD_DAYS", d
 OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS = env.float("OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS", default=14)
 OPTIMIZATION_ORDER_COST = env.float("OPTIMIZATION_ORDER_COST", default=50)
 
+# Replenishment plans: days projected, SKUs per chunk of a plan run, the approval limit of a
+# planner who has none of their own, and what a transfer between sites costs (a share of the
+# unit price) and takes (days).
+PLAN_HORIZON_DAYS = env.int("PLAN_HORIZON_DAYS", default=60)
+PLAN_CHUNK_SKUS = env.int("PLAN_CHUNK_SKUS", default=1000)
+PLAN_DEFAULT_APPROVAL_LIMIT = env.float("PLAN_DEFAULT_APPROVAL_LIMIT", default=25000)
+PLAN_TRANSFER_COST_RATE = env.float("PLAN_TRANSFER_COST_RATE", default=0.03)
+PLAN_TRANSFER_TRANSIT_DAYS = env.float("PLAN_TRANSFER_TRANSIT_DAYS", default=2)
+
 INVENTORY_ABC_A_SHARE = env.float("INVENTORY_ABC_A_SHARE", default=0.80)
 INVENTORY_ABC_B_SHARE = env.float("INVENTORY_ABC_B_SHARE", default=0.95)
 INVENTORY_XYZ_X_BELOW = env.float("INVENTORY_XYZ_X_BELOW", default=0.5)

@@ -272,6 +272,7 @@ class SuggestedOrder(models.Model):
     )
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
     urgency_rank = models.PositiveSmallIntegerField(help_text="0 = most urgent, for sorting.")
+    abc_class = models.CharField(max_length=1, blank=True, help_text="At planning time.")
     quantity = models.PositiveIntegerField()
     order_date = models.DateField()
     arrival_date = models.DateField()

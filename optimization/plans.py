@@ -452,6 +452,7 @@ def _order_rows(
                 supplier_id=policy.supplier_id,
                 urgency=urgency,
                 urgency_rank=URGENCY_RANK[urgency],
+                abc_class=policy.abc_class,
                 quantity=units,
                 order_date=start + timedelta(days=order_day),
                 arrival_date=start + timedelta(days=arrival_day),

@@ -77,7 +77,7 @@ def _name(user: Any) -> str:
 def _locked(suggestion_id: int) -> SuggestedOrder:
     try:
         return (
-            SuggestedOrder.objects.select_for_update()
+            SuggestedOrder.objects.select_for_update(of=("self",))
             .select_related("sku", "site", "edited_by")
             .get(pk=suggestion_id)
         )

@@ -46,8 +46,7 @@ def stocked(sku, site, on_hand: int) -> StockPosition:  # type: ignore[no-untype
     )[0]
 
 
-@pytest.fixture
-def network():  # type: ignore[no-untyped-def]
+def build_network() -> dict:
     """Two SKUs at one hospital, 20 a day, lead time 10 days, from one supplier: the first is
     low (50 on hand), the second has plenty (5,000)."""
     site = SiteFactory(code="HOSP-1")
@@ -73,6 +72,11 @@ def network():  # type: ignore[no-untyped-def]
         run = published_series(sku, site, [20.0] * 90, as_of=AS_OF, run=run)
     policies_refresh()
     return {"site": site, "supplier": supplier, "low": skus[0], "plenty": skus[1]}
+
+
+@pytest.fixture
+def network() -> dict:
+    return build_network()
 
 
 def run_plan(**kwargs) -> PlanRun:  # type: ignore[no-untyped-def]

@@ -80,16 +80,24 @@ def plan_run_create(
     actor: Any,
     as_of: date | None = None,
     horizon: int | None = None,
+    window: int | None = None,
     chunk_skus: int | None = None,
 ) -> PlanRun:
     """Record a new plan run and cut the SKUs with a policy into chunks. Refused while another
-    run is under way, without policies, or with impossible parameters (nothing is written)."""
+    run is under way, without policies, or with impossible parameters (nothing is written).
+
+    `horizon`: days projected (settings.PLAN_HORIZON_DAYS); `window`: days ahead in which a
+    SKU-site reaching its reorder point gets a suggestion (the review period by default: the
+    next plan reviews the days after)."""
     horizon = settings.PLAN_HORIZON_DAYS if horizon is None else horizon
     chunk_skus = settings.PLAN_CHUNK_SKUS if chunk_skus is None else chunk_skus
-    window = max(1, math.ceil(settings.OPTIMIZATION_REVIEW_PERIOD_DAYS))
+    if window is None:
+        window = max(1, math.ceil(settings.OPTIMIZATION_REVIEW_PERIOD_DAYS))
     errors = {}
-    if not isinstance(horizon, int) or not window <= horizon <= MAX_HORIZON:
-        errors["horizon"] = [f"Between the review period ({window} days) and {MAX_HORIZON} days."]
+    if not isinstance(window, int) or window < 1:
+        errors["window"] = ["At least 1 day."]
+    elif not isinstance(horizon, int) or not window <= horizon <= MAX_HORIZON:
+        errors["horizon"] = [f"Between the window ({window} days) and {MAX_HORIZON} days."]
     if not isinstance(chunk_skus, int) or chunk_skus < 1:
         errors["chunk_skus"] = ["At least 1."]
     if errors:

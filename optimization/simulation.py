@@ -36,8 +36,8 @@ from forecasting.engine.methods import METHODS
 from forecasting.engine.pipeline import EngineConfig, run
 from forecasting.selectors import demand_matrix
 
-from .engine.policy import PolicyConfig, compute_policies
-from .engine.simulate import EmergencyRule, LeadTime, Policy, simulate
+from .engine.policy import PolicyConfig, PolicyInputs, compute_policies
+from .engine.simulate import EmergencyRule, LeadTime, Policy, SimulationResult, simulate
 from .models import InventoryPolicy, PolicyRunStatus, PolicySimulation
 from .selectors import current_policy_run
 from .services import policy_data_from
@@ -48,6 +48,7 @@ TEXTBOOK_HISTORY_DAYS = 365
 MEASURES = (
     "fill_rate",
     "cycle_service_level",
+    "stockout_days",
     "stockout_rate",
     "average_inventory_value",
     "turnover",
@@ -87,16 +88,91 @@ def simulation_create(
     )
 
 
+def usable_shelf_life(inputs: PolicyInputs) -> np.ndarray:
+    """Days a received lot can serve demand: its shelf life at arrival down to the minimum
+    usable remaining life (at least a day); infinite for stock that does not expire."""
+    remaining = np.asarray(inputs.remaining_life_days)
+    return np.where(
+        np.isfinite(remaining),
+        np.maximum(remaining - np.asarray(inputs.min_usable_life_days), 1.0),
+        np.inf,
+    )
+
+
+def simulate_policy(
+    demand: np.ndarray,
+    inputs: PolicyInputs,
+    *,
+    reorder_point: np.ndarray,
+    order_quantity: np.ndarray,
+    safety_stock: np.ndarray,
+    lead_time: LeadTime,
+    holding_rate: np.ndarray,
+    seed: int,
+) -> SimulationResult:
+    """Simulate (s, nQ) reviewed daily over `demand` (n, days), as the backtest and the
+    scenarios do: s, Q and the safety stock of shape (n,) or (n, days) (the values in force on
+    each day); MOQ, multiple, price and shelf life from the validated `inputs`; FEFO lots with
+    expiry; emergency orders when net stock falls below the safety stock and nothing is due
+    within a third of the mean lead time, arriving after that third, of one first-day order
+    quantity; starting in the first steady state (on hand s + Q/2, fresh). Two calls with the
+    same demand, lead time and seed see the same lead-time draws."""
+    first_point = reorder_point[:, 0] if reorder_point.ndim == 2 else reorder_point
+    first_quantity = order_quantity[:, 0] if order_quantity.ndim == 2 else order_quantity
+    lead = np.asarray(lead_time.mean, dtype=float)
+    return simulate(
+        demand,
+        Policy.s_q(
+            reorder_point,
+            order_quantity,
+            min_order=np.asarray(inputs.moq),
+            order_multiple=np.asarray(inputs.order_multiple),
+        ),
+        lead_time,
+        unit_cost=np.asarray(inputs.unit_price),
+        holding_rate=holding_rate,
+        seed=seed,
+        shelf_life=usable_shelf_life(inputs),
+        initial_on_hand=first_point + first_quantity / 2,
+        emergency=EmergencyRule(
+            level=safety_stock,
+            lead_time=np.maximum(np.round(lead / 3), 1),
+            quantity=first_quantity,
+        ),
+    )
+
+
+def _number(value: float) -> float | int | None:
+    """A measure for a JSON field: counts stay whole, NaN (no demand, no cycle) becomes None."""
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return float(value) if np.isfinite(value) else None
+
+
+def measured(result: SimulationResult, abc: np.ndarray) -> dict[str, Any]:
+    """The simulator's measures of all SKU-sites together and by ABC class."""
+    return {
+        "overall": {measure: _number(getattr(result.total, measure)) for measure in MEASURES},
+        "by_abc": _grouped(result, abc),
+    }
+
+
 def _grouped(result: Any, labels: np.ndarray) -> dict[str, dict[str, float]]:
     groups = {}
     for label in sorted(set(labels.tolist())):
         rows = labels == label
         demand = float(result.demand_units[rows].sum())
+        cycles = int(result.cycles[rows].sum())
         groups[label or "unclassified"] = {
             "sku_sites": int(rows.sum()),
             "fill_rate": float(result.served_units[rows].sum() / demand) if demand else None,
+            "cycle_service_level": float(result.cycles_without_stockout[rows].sum() / cycles)
+            if cycles
+            else None,
+            "stockout_days": int(result.stockout_days[rows].sum()),
             "stockout_rate": float(result.stockout_rate[rows].mean()),
             "average_inventory_value": float(result.average_inventory_value[rows].sum()),
+            "carrying_cost_per_year": float(result.carrying_cost_per_year[rows].sum()),
             "expired_value": float(result.expired_value[rows].sum()),
             "orders": int(result.orders[rows].sum()),
             "emergency_orders": int(result.emergency_orders[rows].sum()),
@@ -151,43 +227,24 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
     actual = history[rows, known:]
     inputs = ours.inputs
     lead, lead_std = ours.lead_time_mean, ours.lead_time_std
-    price, holding = np.asarray(inputs.unit_price), np.asarray(inputs.holding_rate)
-    remaining = np.asarray(inputs.remaining_life_days)
-    usable = np.where(
-        np.isfinite(remaining),
-        np.maximum(remaining - np.asarray(inputs.min_usable_life_days), 1.0),
-        np.inf,
-    )
     # (3, n, days): reorder point, order quantity and safety stock in force on each day
     candidates = {name: tuple(np.concatenate(parts, axis=2)) for name, parts in paths.items()}
     abc = np.asarray(inputs.abc)
     fill = ours.service_kind == "fill_rate"
-    measured: dict[str, Any] = {}
+    outcomes: dict[str, Any] = {}
     for name, (reorder_point, quantity, safety) in candidates.items():
-        result = simulate(
+        result = simulate_policy(
             actual,
-            Policy.s_q(
-                reorder_point,
-                quantity,
-                min_order=np.asarray(inputs.moq),
-                order_multiple=np.asarray(inputs.order_multiple),
-            ),
-            LeadTime(lead, lead_std),
-            unit_cost=price,
-            holding_rate=holding,
+            inputs,
+            reorder_point=reorder_point,
+            order_quantity=quantity,
+            safety_stock=safety,
+            lead_time=LeadTime(lead, lead_std),
+            holding_rate=np.asarray(inputs.holding_rate),
             seed=params["seed"],
-            shelf_life=usable,
-            initial_on_hand=reorder_point[:, 0] + quantity[:, 0] / 2,
-            # the emergency quantity is one order of the first plan's size
-            emergency=EmergencyRule(
-                level=safety,
-                lead_time=np.maximum(np.round(lead / 3), 1),
-                quantity=quantity[:, 0],
-            ),
         )
-        measured[name] = {
-            "overall": {measure: float(getattr(result.total, measure)) for measure in MEASURES},
-            "by_abc": _grouped(result, abc),
+        outcomes[name] = {
+            **measured(result, abc),
             # fill-rate targets only: a cycle-service target is not a fill rate
             "within_target": float(
                 np.mean(
@@ -201,7 +258,7 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
             else None,
         }
     return {
-        **measured,
+        **outcomes,
         "sku_sites": len(rows),
         "replans": len(range(0, hold_out, every)),
         "target_fill_rate": float(np.mean(ours.service_level[fill])) if fill.any() else None,

@@ -60,3 +60,11 @@ def nightly_plan_run() -> int | None:
         return None
     plan_run.delay(run.pk)
     return run.pk
+
+
+@shared_task(name="optimization.tasks.run_scenario")
+def run_scenario(scenario_id: int) -> str:
+    """Simulate a saved what-if scenario; returns its status."""
+    from .scenarios import scenario_compute
+
+    return scenario_compute(scenario_id=scenario_id).status

@@ -1,6 +1,18 @@
-from django.db.models import F, Sum
+"""Read queries of the suppliers app; what a user may see is decided here."""
 
-from .models import OPEN_PO_STATUSES, PurchaseOrderLine
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import Signature
+from accounts.roles import Capability, user_can
+from inventory.models import Site
+
+from .models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine, Supplier
 
 
 def open_order_quantities(
@@ -18,3 +30,156 @@ def open_order_quantities(
         .values_list("sku_id", "purchase_order__destination_id", "open")
     )
     return {(sku, site): int(units) for sku, site, units in rows if units}
+
+
+# ---- purchase orders: what a user may see -----------------------------------------------------
+
+PURCHASE_ORDER_SORTS = {
+    "created": ("created_at", "pk"),
+    "number": ("number",),
+    "supplier": ("supplier__code", "number"),
+    "destination": ("destination__code", "number"),
+    "status": ("status", "number"),
+    "ordered_on": ("ordered_on", "number"),
+    "expected_on": ("expected_on", "number"),
+    "value": ("total_value", "number"),
+    "lines": ("line_count", "number"),
+}
+
+
+@dataclass(frozen=True)
+class PurchaseOrderFilters:
+    q: str = ""
+    status: str = ""
+    supplier: Supplier | None = None
+    destination: Site | None = None
+    sort: str = "created"
+    descending: bool = True
+
+
+def purchase_orders_for(user: Any) -> QuerySet[PurchaseOrder]:
+    """The purchase orders `user` may see: every order for users who may view operations,
+    none for anyone else. (Suppliers' own orders join this scope with the supplier portal.)"""
+    if not user_can(user, Capability.VIEW_OPERATIONS):
+        return PurchaseOrder.objects.none()
+    return PurchaseOrder.objects.all()
+
+
+def purchase_order_list(user: Any, filters: PurchaseOrderFilters) -> QuerySet[PurchaseOrder]:
+    """The orders `user` may see that match the filters, with their line count and value,
+    sorted by a whitelisted column."""
+    money = DecimalField(max_digits=20, decimal_places=2)
+    line_value = ExpressionWrapper(
+        F("lines__quantity") * F("lines__unit_price"), output_field=money
+    )
+    orders = (
+        purchase_orders_for(user)
+        .select_related("supplier", "destination")
+        .annotate(
+            line_count=Count("lines"),
+            total_value=Coalesce(Sum(line_value), Value(Decimal(0)), output_field=money),
+        )
+    )
+    if filters.q:
+        orders = orders.filter(
+            Q(number__icontains=filters.q)
+            | Q(supplier__code__icontains=filters.q)
+            | Q(supplier__name__icontains=filters.q)
+        )
+    if filters.status:
+        orders = orders.filter(status=filters.status)
+    if filters.supplier is not None:
+        orders = orders.filter(supplier=filters.supplier)
+    if filters.destination is not None:
+        orders = orders.filter(destination=filters.destination)
+    order = PURCHASE_ORDER_SORTS.get(filters.sort, PURCHASE_ORDER_SORTS["created"])
+    if filters.descending:
+        order = tuple(f"-{term}" for term in order)
+    return orders.order_by(*order, "-pk" if filters.descending else "pk")
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    printed_name: str
+    signed_at: Any  # an aware datetime; shown in UTC
+    meaning: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLineView:
+    line: PurchaseOrderLine
+    value: Decimal
+    suggestion: Any  # the SuggestedOrder the line came from, or None
+    signatures: list[SignatureLine]
+
+
+@dataclass(frozen=True)
+class PurchaseOrderView:
+    order: PurchaseOrder
+    lines: list[PurchaseOrderLineView]
+    total_quantity: int
+    total_received: int
+    total_value: Decimal
+
+    @property
+    def signatures(self) -> list[SignatureLine]:
+        return [signature for line in self.lines for signature in line.signatures]
+
+
+def purchase_order_detail(user: Any, pk: int) -> PurchaseOrderView:
+    """One order `user` may see with its lines, the suggestion each line came from and that
+    suggestion's signatures (oldest first), in three queries. Raises PurchaseOrder.DoesNotExist
+    for an order out of scope."""
+    order = (
+        purchase_orders_for(user).select_related("supplier", "destination", "created_by").get(pk=pk)
+    )
+    lines = list(
+        order.lines.select_related(
+            "sku", "suggestion__site", "suggestion__sku", "suggestion__decided_by"
+        ).order_by("pk")
+    )
+    suggestions = {line.pk: getattr(line, "suggestion", None) for line in lines}
+    by_suggestion = _signatures_of_suggestions(
+        [suggestion.pk for suggestion in suggestions.values() if suggestion is not None]
+    )
+    views = [
+        PurchaseOrderLineView(
+            line=line,
+            value=Decimal(line.quantity) * line.unit_price,
+            suggestion=suggestions[line.pk],
+            signatures=by_suggestion.get(str(suggestions[line.pk].pk), [])
+            if suggestions[line.pk] is not None
+            else [],
+        )
+        for line in lines
+    ]
+    return PurchaseOrderView(
+        order=order,
+        lines=views,
+        total_quantity=sum(line.quantity for line in lines),
+        total_received=sum(line.received_quantity for line in lines),
+        total_value=sum((view.value for view in views), Decimal(0)),
+    )
+
+
+def _signatures_of_suggestions(pks: list[int]) -> dict[str, list[SignatureLine]]:
+    """Signatures on suggested orders, by the suggestion's pk (as text, as Signature keeps it).
+    The content type is looked up by name: the optimization app is not imported here."""
+    if not pks:
+        return {}
+    content_type = ContentType.objects.get_by_natural_key("optimization", "suggestedorder")
+    rows = Signature.objects.filter(
+        content_type=content_type, object_pk__in=[str(pk) for pk in pks]
+    ).order_by("signed_at", "pk")
+    found: dict[str, list[SignatureLine]] = {}
+    for row in rows:
+        found.setdefault(row.object_pk, []).append(
+            SignatureLine(
+                printed_name=row.signer_full_name,
+                signed_at=row.signed_at,
+                meaning=row.get_meaning_display(),
+                reason=row.reason,
+            )
+        )
+    return found

@@ -1,0 +1,4 @@
+// The printable purchase order's Print button.
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});

@@ -12,7 +12,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns", "nav-optimizationpolicies"}
+OPERATIONS = {
+    "nav-inventorystock_list",
+    "nav-forecastingruns",
+    "nav-optimizationpolicies",
+    "nav-optimizationworklist",
+}
 EXPECTED_NAV = {
     "admin": {
         "nav-home",

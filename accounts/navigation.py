@@ -26,6 +26,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Inventory", "inventory:stock_list", Capability.VIEW_OPERATIONS, "box-seam"),
     NavItem("Forecasts", "forecasting:runs", Capability.VIEW_OPERATIONS, "graph-up-arrow"),
     NavItem("Policies", "optimization:policies", Capability.VIEW_OPERATIONS, "sliders"),
+    NavItem("Replenishment", "optimization:worklist", Capability.VIEW_OPERATIONS, "cart-check"),
     NavItem("Imports", "inventory:imports", Capability.MANAGE_MASTER_DATA, "upload"),
     NavItem("Audit trail", "audit_trail", Capability.VIEW_AUDIT_TRAIL, "journal-check"),
     NavItem("API", "api_docs", Capability.ANY_ROLE, "braces"),

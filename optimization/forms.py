@@ -1,8 +1,11 @@
 from django import forms
 
+from accounts.errors import DomainError
 from inventory.models import Site
+from suppliers.models import Supplier
 
-from .selectors import POLICY_SORTS, PolicyFilters
+from .models import SuggestionStatus, Urgency
+from .selectors import POLICY_SORTS, WORKLIST_SORTS, PolicyFilters, WorklistFilters
 
 ABC_CHOICES = [("", "ABC"), ("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CHOICES = [("", "XYZ"), ("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -105,3 +108,102 @@ class EoqForm(forms.Form):
     min_usable_life_days = forms.FloatField(
         label="Usable down to (days left)", min_value=0, initial=0, required=False
     )
+
+
+# ---- replenishment worklist -------------------------------------------------------------------
+
+WORKLIST_STATUS_CHOICES = [
+    ("open", "Open (to decide)"),
+    ("all", "All statuses"),
+    *SuggestionStatus.choices,
+]
+URGENCY_CHOICES = [("", "Any urgency"), *[(value, value.title()) for value in Urgency.values]]
+
+
+class WorklistFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "SKU, site or supplier", "type": "search"}),
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.filter(active=True).order_by("code"),
+        required=False,
+        empty_label="All sites",
+    )
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.order_by("code"), required=False, empty_label="All suppliers"
+    )
+    abc = forms.ChoiceField(required=False, label="ABC", choices=ABC_CHOICES)
+    urgency = forms.ChoiceField(required=False, choices=URGENCY_CHOICES)
+    status = forms.ChoiceField(required=False, choices=WORKLIST_STATUS_CHOICES, initial="open")
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in WORKLIST_SORTS], widget=forms.HiddenInput
+    )
+    desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_sort(self) -> str:
+        return self.cleaned_data.get("sort") or "urgency"
+
+    def filters(self) -> WorklistFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return WorklistFilters(
+            q=(data.get("q") or "").strip(),
+            site=data["site"].pk if data.get("site") else None,
+            supplier=data["supplier"].pk if data.get("supplier") else None,
+            abc=data.get("abc") or "",
+            urgency=data.get("urgency") or "",
+            status=data.get("status") or "open",
+            sort=data.get("sort") or "urgency",
+            descending=bool(data.get("desc")),
+        )
+
+
+class RefusalFormMixin:
+    """Show a service's refusal on the form: field messages by their fields, the rest on top."""
+
+    def add_refusal(self, refused: DomainError) -> None:
+        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}  # type: ignore[attr-defined]
+        for name, messages in fields.items():
+            self.add_error(name, messages)  # type: ignore[attr-defined]
+        if not fields:
+            self.add_error(None, refused.message)  # type: ignore[attr-defined]
+
+
+class SuggestionEditForm(RefusalFormMixin, forms.Form):
+    """Quantity and order date of a suggested order, with the reason; the rules (MOQ, order
+    multiple, shelf-life cap, dates) are the service's, shown by field."""
+
+    quantity = forms.IntegerField(
+        label="Quantity (units)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autofocus": True}),
+    )
+    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why this quantity or date"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SuggestionRejectForm(RefusalFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for rejecting",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why not to order", "autofocus": True}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ApprovalForm(RefusalFormMixin, forms.Form):
+    """The electronic signature of an approval: the password again, one key per dialog."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    reason = forms.CharField(label="Comment (optional)", required=False, widget=forms.TextInput)
+    idempotency_key = forms.CharField(max_length=80, widget=forms.HiddenInput)

@@ -30,6 +30,7 @@ from accounts.locks import advisory_xact_lock
 from forecasting import selectors as forecast_selectors
 from forecasting.services import current_run
 from inventory.models import Site, Sku, StockPosition
+from inventory.services import analyze_tables
 from suppliers.models import OPEN_PO_STATUSES, PurchaseOrderLine, SupplierItem
 
 from .engine.deployment import StockNeeds, StockOffers, plan_transfers
@@ -529,6 +530,8 @@ def plan_run_publish(*, run_id: int) -> PlanRun:
             )
         run.finished_at = now
         run.save(update_fields=["status", "error", "summary", "finished_at"])
+    if run.status == PlanRunStatus.SUCCEEDED:
+        analyze_tables(SuggestedOrder, SuggestedTransfer)
     return run
 
 

@@ -356,7 +356,9 @@ def worklist(plan: PlanRun | None, filters: WorklistFilters) -> QuerySet[Suggest
     """The suggested orders of `plan` (none without a plan) that match the filters, sorted."""
     if plan is None:
         return SuggestedOrder.objects.none()
-    rows = SuggestedOrder.objects.filter(plan=plan).select_related(
+    # The daily projection is read only when a row is opened: sorting wide rows costs.
+    rows = SuggestedOrder.objects.filter(plan=plan).defer("projection", "price_breaks")
+    rows = rows.select_related(
         "sku",
         "site",
         "supplier",

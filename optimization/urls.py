@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, scenario_views, views
 
 app_name = "optimization"
 
@@ -20,5 +20,43 @@ urlpatterns = [
         "policy/<int:sku_id>/site/<int:site_id>/",
         views.PolicyDetailView.as_view(),
         name="policy_detail",
+    ),
+    path("plan/", plan_views.WorklistView.as_view(), name="worklist"),
+    path(
+        "plan/orders/<int:pk>/",
+        plan_views.SuggestionDetailView.as_view(),
+        name="suggestion_detail",
+    ),
+    path(
+        "plan/orders/<int:pk>/edit/",
+        plan_views.SuggestionEditView.as_view(),
+        name="suggestion_edit",
+    ),
+    path(
+        "plan/orders/<int:pk>/reject/",
+        plan_views.SuggestionRejectView.as_view(),
+        name="suggestion_reject",
+    ),
+    path("plan/approve/", plan_views.ApproveView.as_view(), name="suggestions_approve"),
+    path("plan/transfers/", plan_views.TransferListView.as_view(), name="plan_transfers"),
+    path("plan/runs/", plan_views.PlanRunListView.as_view(), name="plan_runs"),
+    path("plan/runs/start/", plan_views.PlanRunStartView.as_view(), name="plan_run_start"),
+    path(
+        "plan/runs/<int:pk>/progress/",
+        plan_views.PlanRunProgressView.as_view(),
+        name="plan_run_progress",
+    ),
+    path("scenarios/", scenario_views.ScenarioListView.as_view(), name="scenarios"),
+    path("scenarios/new/", scenario_views.ScenarioCreateView.as_view(), name="scenario_create"),
+    path(
+        "scenarios/compare/", scenario_views.ScenarioCompareView.as_view(), name="scenario_compare"
+    ),
+    path(
+        "scenarios/<int:pk>/", scenario_views.ScenarioDetailView.as_view(), name="scenario_detail"
+    ),
+    path(
+        "scenarios/<int:pk>/progress/",
+        scenario_views.ScenarioProgressView.as_view(),
+        name="scenario_progress",
     ),
 ]

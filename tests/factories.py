@@ -174,9 +174,7 @@ class SuggestedOrderFactory(DjangoModelFactory):
     order_date = factory.LazyFunction(date.today)
     suggested_order_date = factory.SelfAttribute("order_date")
     lead_time_days = 14
-    arrival_date = factory.LazyAttribute(
-        lambda o: o.order_date + timedelta(days=o.lead_time_days)
-    )
+    arrival_date = factory.LazyAttribute(lambda o: o.order_date + timedelta(days=o.lead_time_days))
     unit_price = Decimal("10.00")
     list_price = factory.SelfAttribute("unit_price")
     value = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)

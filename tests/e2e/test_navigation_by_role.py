@@ -23,9 +23,14 @@ def test_planner_sees_planner_navigation(page, sign_in, make_user):  # type: ign
     expect(nav.get_by_test_id("nav-api_docs")).to_be_visible()
     expect(nav.get_by_test_id("nav-audit_trail")).to_have_count(0)
     expect(nav.get_by_test_id("nav-adminindex")).to_have_count(0)
-    for item in ("nav-inventorystock_list", "nav-forecastingruns", "nav-optimizationpolicies"):
+    for item in (
+        "nav-inventorystock_list",
+        "nav-forecastingruns",
+        "nav-optimizationpolicies",
+        "nav-optimizationworklist",
+    ):
         expect(nav.get_by_test_id(item)).to_be_visible()
-    expect(nav.get_by_role("link")).to_have_count(5)
+    expect(nav.get_by_role("link")).to_have_count(6)
     current_user = page.get_by_test_id("current-user")
     expect(current_user).to_contain_text("Paula Planner")
     expect(current_user.locator(".badge")).to_have_text(["Planner"])

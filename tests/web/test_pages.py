@@ -35,7 +35,12 @@ def test_wrong_password_is_refused_with_a_message(client, planner) -> None:  # t
     assert "_auth_user_id" not in client.session
 
 
-OPERATIONS = {"nav-inventorystock_list", "nav-forecastingruns", "nav-optimizationpolicies"}
+OPERATIONS = {
+    "nav-inventorystock_list",
+    "nav-forecastingruns",
+    "nav-optimizationpolicies",
+    "nav-optimizationworklist",
+}
 NAVIGATION_BY_ROLE = {
     Role.ADMIN: {
         "nav-home",
@@ -247,5 +252,6 @@ def test_the_section_entry_stays_active_below_it_and_the_longest_match_wins(make
 
     assert active("/inventory/lots/") == ["Inventory"]
     assert active("/inventory/imports/3/") == ["Imports"]
+    assert active("/optimization/plan/orders/3/") == ["Replenishment"]
     assert active("/") == ["Dashboard"]
     assert active("/nowhere/") == []

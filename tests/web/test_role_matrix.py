@@ -163,6 +163,15 @@ def sample_policy(ctx: dict) -> dict[str, int]:
     return {"sku_id": lot.sku_id, "site_id": lot.site_id}
 
 
+def sample_suggestion(ctx: dict) -> dict[str, int]:
+    """A suggested order in the current plan (made once per test)."""
+    from tests.factories import SuggestedOrderFactory
+
+    if "suggestion" not in ctx["samples"]:
+        ctx["samples"]["suggestion"] = SuggestedOrderFactory()
+    return {"pk": ctx["samples"]["suggestion"].pk}
+
+
 def sample_object(ctx: dict, label: str) -> Any:
     """The sample record of a model, made once per test."""
     if label not in ctx["samples"]:
@@ -181,6 +190,19 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "supplier-detail": lambda ctx: {"pk": ctx["stock"]["receipt"].line.purchase_order.supplier_id},
     "supplier-item-detail": lambda ctx: {"pk": sample_object(ctx, "suppliers.supplieritem").pk},
     "purchase-order-detail": lambda ctx: {"pk": ctx["stock"]["receipt"].line.purchase_order_id},
+    "suppliers:purchase_order_detail": lambda ctx: {
+        "pk": ctx["stock"]["receipt"].line.purchase_order_id
+    },
+    "suppliers:purchase_order_print": lambda ctx: {
+        "pk": ctx["stock"]["receipt"].line.purchase_order_id
+    },
+    "reorder-recommendation-edit": sample_suggestion,
+    "reorder-recommendation-reject": sample_suggestion,
+    "reorder-plan-run-detail": lambda ctx: {
+        "pk": _model("optimization.PlanRun")
+        .objects.create(as_of=date(2026, 1, 1), status="succeeded")
+        .pk
+    },
     "inventory:import_detail": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_commit": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_file": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
@@ -196,8 +218,22 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     },
     "forecasting:override_withdraw": lambda ctx: {"pk": sample_override(ctx).pk},
     "optimization:policy_detail": sample_policy,
+    "optimization:suggestion_detail": sample_suggestion,
+    "optimization:suggestion_edit": sample_suggestion,
+    "optimization:suggestion_reject": sample_suggestion,
+    "optimization:plan_run_progress": lambda ctx: {
+        "pk": _model("optimization.PlanRun")
+        .objects.create(as_of=date(2026, 1, 1), status="succeeded")
+        .pk
+    },
     "optimization:simulation_progress": lambda ctx: {
         "pk": _model("optimization.PolicySimulation").objects.create(status="succeeded").pk
+    },
+    "optimization:scenario_detail": lambda ctx: {
+        "pk": _model("optimization.Scenario").objects.create(name="Sample", status="succeeded").pk
+    },
+    "optimization:scenario_progress": lambda ctx: {
+        "pk": _model("optimization.Scenario").objects.create(name="Sample", status="running").pk
     },
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
@@ -228,8 +264,14 @@ ALLOWED_STATUS = {
     "forecasting:override_withdraw": 405,  # withdraws on POST only
     "optimization:policy_refresh": 405,  # starts on POST only
     "optimization:simulation_start": 405,  # starts on POST only
+    "optimization:plan_run_start": 405,  # starts on POST only
+    "optimization:scenario_create": 405,  # saves and starts on POST only
     "optimization-calculate-eoq": 405,  # calculates on POST only
     "optimization-safety-stock": 405,  # calculates on POST only
+    "reorder-recommendations": 405,  # searches with a POST body only
+    "reorder-recommendations-approve": 405,  # approves on POST only
+    "reorder-recommendation-edit": 405,  # saves on POST only
+    "reorder-recommendation-reject": 405,  # rejects on POST only
 }
 
 

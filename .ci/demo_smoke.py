@@ -17,6 +17,7 @@ OPERATIONS = {
     "nav-forecastingruns",
     "nav-optimizationpolicies",
     "nav-optimizationworklist",
+    "nav-supplierspurchase_orders",
 }
 EXPECTED_NAV = {
     "admin": {

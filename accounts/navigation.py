@@ -27,6 +27,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Forecasts", "forecasting:runs", Capability.VIEW_OPERATIONS, "graph-up-arrow"),
     NavItem("Policies", "optimization:policies", Capability.VIEW_OPERATIONS, "sliders"),
     NavItem("Replenishment", "optimization:worklist", Capability.VIEW_OPERATIONS, "cart-check"),
+    NavItem("Purchase orders", "suppliers:purchase_orders", Capability.VIEW_OPERATIONS, "receipt"),
     NavItem("Imports", "inventory:imports", Capability.MANAGE_MASTER_DATA, "upload"),
     NavItem("Audit trail", "audit_trail", Capability.VIEW_AUDIT_TRAIL, "journal-check"),
     NavItem("API", "api_docs", Capability.ANY_ROLE, "braces"),

@@ -150,9 +150,42 @@ def setup_demo_data() -> str:
     sku_code = busiest["sku__code"] if busiest else ""
     _override_forecast(User.objects.get(username="planner"), sku_code)
     call_command("run_policy_backtest", if_none=True)
+    call_command("run_plan", if_none_published=True)
+    _approve_and_plan_scenarios(User.objects.get(username="planner"))
     print(f"Set-up done; no-role login: {NO_ROLE_USERNAME} / {NO_ROLE_PASSWORD}")
     print(f"SKU with the highest average daily demand: {sku_code} (pass --sku {sku_code})")
     return sku_code
+
+
+def _approve_and_plan_scenarios(planner: Any) -> None:
+    """The most urgent suggestion approved (so a purchase order with its signature exists) and
+    two what-if scenarios computed, once."""
+    from optimization.approvals import approval_limit, suggestions_approve
+    from optimization.models import Scenario, SuggestedOrder
+    from optimization.plans import current_plan
+    from optimization.scenarios import scenario_compute, scenario_create
+
+    plan = current_plan()
+    if plan is not None and not SuggestedOrder.objects.filter(status="approved").exists():
+        first = (
+            SuggestedOrder.objects.filter(plan=plan, value__lte=approval_limit(planner))
+            .order_by("urgency_rank", "pk")
+            .first()
+        )
+        if first is not None:
+            suggestions_approve(
+                actor=planner,
+                suggestion_ids=[first.pk],
+                password=demo_password("planner"),
+                reason="Stock-out projected before the next delivery",
+            )
+    if not Scenario.objects.exists():
+        for name, changes in (
+            ("Class A at 99 %", {"service_levels": {"A": 0.99}}),
+            ("Demand +15 %", {"demand_uplift": 0.15}),
+        ):
+            scenario = scenario_create(actor=planner, name=name, changes=changes)
+            scenario_compute(scenario_id=scenario.pk)
 
 
 def _override_forecast(planner: Any, sku_code: str) -> None:
@@ -212,6 +245,36 @@ def shoot_planning(s: "Shooter", page: Any) -> None:
     page.goto("/optimization/calculator/")
     expect_visible(page.get_by_test_id("ss-result"))
     s.shot(page, "calculator.png")
+
+
+def shoot_replenishment(s: "Shooter", page: Any) -> None:
+    """The worklist with a row opened, the approval dialog, a purchase order and its printable
+    page, and the what-if scenarios."""
+    page.goto("/optimization/plan/")
+    expect_visible(page.get_by_test_id("worklist-table"))
+    page.get_by_test_id("toggle-detail").first.click()
+    expect_visible(page.get_by_test_id("suggestion-detail").first)
+    page.wait_for_timeout(600)
+    s.shot(page, "worklist.png", full_page=True)
+    page.get_by_test_id("approve").first.click()
+    expect_visible(page.get_by_test_id("approve-dialog"))
+    page.wait_for_timeout(400)
+    s.shot(page, "approve-dialog.png")
+    page.goto("/optimization/plan/?status=approved")
+    page.goto(page.get_by_test_id("po-link").first.get_attribute("href"))
+    expect_visible(page.get_by_test_id("po-lines"))
+    s.shot(page, "purchase-order.png", full_page=True)
+    page.goto(page.get_by_test_id("po-print").get_attribute("href"))
+    expect_visible(page.get_by_test_id("po-signatures"))
+    s.shot(page, "purchase-order-print.png", full_page=True)
+    page.goto("/optimization/scenarios/")
+    expect_visible(page.get_by_test_id("scenario-table"))
+    page.goto(
+        page.get_by_test_id("scenario-table").locator("tbody tr a").first.get_attribute("href")
+    )
+    expect_visible(page.get_by_test_id("scenario-kpis"))
+    page.wait_for_timeout(600)
+    s.shot(page, "scenario.png", full_page=True)
 
 
 def expect_visible(locator: Any) -> None:
@@ -315,6 +378,7 @@ def take_screenshots(base_url: str, out_dir: Path, sku_code: str = "") -> list[P
         s.shot(page, "dashboard-planner.png", full_page=True)
         shoot_inventory(s, page, sku_code)
         shoot_planning(s, page)
+        shoot_replenishment(s, page)
         page.goto("/api/docs/")
         page.locator(".swagger-ui .opblock").first.wait_for(state="visible")
         # Expand the first operation so the picture shows what a call looks like.

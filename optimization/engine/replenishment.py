@@ -266,6 +266,9 @@ def reason_text(facts: ReasonFacts) -> str:
         lot=_units(facts.lot_quantity),
         cap=_units(facts.shelf_life_cap) if np.isfinite(facts.shelf_life_cap) else "none",
     )
+    if facts.lot_reason == "eoq" and abs(facts.lot_quantity - facts.eoq) >= facts.order_multiple:
+        # the EOQ at a break price is larger than at the list price
+        words = f"EOQ {_units(facts.lot_quantity)} at the price paid (list-price EOQ {words[4:]})"
     quantity = f"quantity {_units(facts.quantity)} = {words}"
     if facts.order_multiple > 1 and facts.lot_reason in ("eoq", "shelf_life"):
         quantity += f" rounded to multiple {_units(facts.order_multiple)}"

@@ -274,3 +274,10 @@ def test_all_units_price_of_the_largest_break_reached() -> None:
     assert unit_price_at(99, 10.0, breaks) == 10.0
     assert unit_price_at(100, 10.0, breaks) == 9.5
     assert unit_price_at(750, 10.0, breaks) == 9.0
+
+
+def test_reason_names_the_eoq_at_the_price_paid_when_a_break_moves_it() -> None:
+    text = reason_text(
+        facts(eoq=69.0, lot_quantity=71.0, quantity=142.0, lots=2, order_multiple=1.0)
+    )
+    assert "quantity 142 = EOQ 71 at the price paid (list-price EOQ 69)" in text

@@ -40,6 +40,7 @@ OPERATIONS = {
     "nav-forecastingruns",
     "nav-optimizationpolicies",
     "nav-optimizationworklist",
+    "nav-supplierspurchase_orders",
 }
 NAVIGATION_BY_ROLE = {
     Role.ADMIN: {

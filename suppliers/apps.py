@@ -10,9 +10,33 @@ class SuppliersConfig(AppConfig):
 
         from accounts.audit import audited_fields
 
-        from .models import PurchaseOrder, PurchaseOrderLine, Receipt, Supplier, SupplierItem
+        from .models import (
+            LineProposal,
+            PurchaseOrder,
+            PurchaseOrderLine,
+            PurchaseOrderMessage,
+            Receipt,
+            ScorecardWeights,
+            ShippingNotice,
+            ShippingNoticeLine,
+            Supplier,
+            SupplierItem,
+            SupplierUser,
+        )
 
-        for model in (Supplier, SupplierItem, PurchaseOrder, PurchaseOrderLine, Receipt):
+        for model in (
+            Supplier,
+            SupplierItem,
+            PurchaseOrder,
+            PurchaseOrderLine,
+            Receipt,
+            SupplierUser,
+            LineProposal,
+            ShippingNotice,
+            ShippingNoticeLine,
+            PurchaseOrderMessage,
+            ScorecardWeights,
+        ):
             auditlog.register(model, include_fields=audited_fields(model))
 
         from .imports import register

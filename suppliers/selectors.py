@@ -12,7 +12,17 @@ from accounts.models import Signature
 from accounts.roles import Capability, user_can
 from inventory.models import Site
 
-from .models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine, Supplier
+from .models import (
+    OPEN_PO_STATUSES,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+    Receipt,
+    Supplier,
+    SupplierItem,
+    SupplierScorecard,
+    SupplierUser,
+)
 
 
 def open_order_quantities(
@@ -57,12 +67,64 @@ class PurchaseOrderFilters:
     descending: bool = True
 
 
+def supplier_of(user: Any) -> Supplier | None:
+    """The supplier a portal user acts for (None: not a supplier user, or one whose account
+    is not linked to a supplier yet). Read once per user object."""
+    if user is None or not user.is_authenticated or not user_can(user, Capability.SUPPLIER_PORTAL):
+        return None
+    if not hasattr(user, "_supplier_cache"):
+        link = SupplierUser.objects.select_related("supplier").filter(user=user).first()
+        user._supplier_cache = link.supplier if link else None
+    return user._supplier_cache
+
+
+# Orders a supplier sees: from the moment they are sent, never drafts or approvals in progress.
+SUPPLIER_VISIBLE_STATUSES = (
+    PurchaseOrderStatus.SENT,
+    PurchaseOrderStatus.ACKNOWLEDGED,
+    PurchaseOrderStatus.PARTIALLY_RECEIVED,
+    PurchaseOrderStatus.RECEIVED,
+    PurchaseOrderStatus.CANCELLED,
+)
+
+
 def purchase_orders_for(user: Any) -> QuerySet[PurchaseOrder]:
-    """The purchase orders `user` may see: every order for users who may view operations,
-    none for anyone else. (Suppliers' own orders join this scope with the supplier portal.)"""
-    if not user_can(user, Capability.VIEW_OPERATIONS):
-        return PurchaseOrder.objects.none()
-    return PurchaseOrder.objects.all()
+    """The purchase orders `user` may see: every order for users who may view operations; a
+    supplier user, their own supplier's orders once sent; none for anyone else."""
+    if user_can(user, Capability.VIEW_OPERATIONS):
+        return PurchaseOrder.objects.all()
+    supplier = supplier_of(user)
+    if supplier is not None:
+        return PurchaseOrder.objects.filter(supplier=supplier, status__in=SUPPLIER_VISIBLE_STATUSES)
+    return PurchaseOrder.objects.none()
+
+
+def purchase_order_lines_for(user: Any) -> QuerySet[PurchaseOrderLine]:
+    return PurchaseOrderLine.objects.filter(purchase_order__in=purchase_orders_for(user))
+
+
+def receipts_for(user: Any) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(line__purchase_order__in=purchase_orders_for(user))
+
+
+def supplier_items_for(user: Any) -> QuerySet[SupplierItem]:
+    """Supplier terms: all for operations users, a supplier user's own only."""
+    if user_can(user, Capability.VIEW_OPERATIONS):
+        return SupplierItem.objects.all()
+    supplier = supplier_of(user)
+    if supplier is not None:
+        return SupplierItem.objects.filter(supplier=supplier)
+    return SupplierItem.objects.none()
+
+
+def scorecards_for(user: Any) -> QuerySet[SupplierScorecard]:
+    """Scorecards: all for operations users, a supplier user's own only."""
+    if user_can(user, Capability.VIEW_OPERATIONS):
+        return SupplierScorecard.objects.all()
+    supplier = supplier_of(user)
+    if supplier is not None:
+        return SupplierScorecard.objects.filter(supplier=supplier)
+    return SupplierScorecard.objects.none()
 
 
 def purchase_order_list(user: Any, filters: PurchaseOrderFilters) -> QuerySet[PurchaseOrder]:

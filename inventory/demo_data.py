@@ -75,7 +75,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -500,6 +500,8 @@ class DemoData:
     po_status: list[str]
     po_day: np.ndarray
     po_expected_day: np.ndarray
+    po_sent: np.ndarray
+    po_ack_hours: np.ndarray
     line_po: np.ndarray
     line_sku: np.ndarray
     line_qty: np.ndarray
@@ -1297,7 +1299,15 @@ def _assemble_orders(config: DemoConfig, sim: dict[str, Any]) -> dict[str, Any]:
     status = np.where(
         ~po_pending, "received", np.where(po_received, "partially_received", not_started)
     )
-    confirmed_known = np.isin(status, ["acknowledged", "partially_received", "received"])[line_po]
+    # Sent at 10:00 on the order day (all but approvals in progress); acknowledged some hours
+    # later, each supplier with its own habit (a new random stream: earlier values unchanged).
+    responsiveness = _rng(config.seed, STREAM_STOCK + 101)
+    habit = responsiveness.choice(
+        [4.0, 10.0, 30.0], size=int(pos.get("supplier").max(initial=0)) + 1
+    )
+    ack_hours = responsiveness.gamma(2.0, habit[pos.get("supplier")] / 2.0)
+    acknowledged = np.isin(status, ["acknowledged", "partially_received", "received"])
+    confirmed_known = acknowledged[line_po]
     slip = np.where(rng.random(n_lines) < 0.5, late_days, 0)
     confirmed = np.where(confirmed_known, requested + slip, -1)
 
@@ -1318,6 +1328,8 @@ def _assemble_orders(config: DemoConfig, sim: dict[str, Any]) -> dict[str, Any]:
         "po_status": status.tolist(),
         "po_day": po_day,
         "po_expected_day": pos.get("expected"),
+        "po_sent": status != "approved",
+        "po_ack_hours": np.where(acknowledged, np.round(ack_hours, 2), np.nan),
         "line_po": line_po,
         "line_sku": line_sku,
         "line_qty": line_qty,
@@ -1484,6 +1496,21 @@ class _Loader:
     def stamps(self, days: np.ndarray, hour: int) -> list[str]:
         suffix = f" {hour:02d}:00:00{self.tz_suffix}"
         return [text + suffix for text in self.days(days)]
+
+    def stamps_or_none(
+        self, days: np.ndarray, hour: float, later_hours: np.ndarray
+    ) -> list[str | None]:
+        """`hour` o'clock on each day plus `later_hours` (NaN: no time, None)."""
+        start = self.day_text[0]
+        base = datetime.fromisoformat(start) - timedelta(days=self.first_day)
+        stamps: list[str | None] = []
+        for day, extra in zip(days.tolist(), later_hours.tolist(), strict=True):
+            if np.isnan(extra):
+                stamps.append(None)
+                continue
+            moment = base + timedelta(days=day, hours=hour + extra)
+            stamps.append(f"{moment:%Y-%m-%d %H:%M:%S}{self.tz_suffix}")
+        return stamps
 
     def reserve(self, model: type[models.Model], count: int) -> int:
         """First id of `count` consecutive primary keys nobody else will use."""
@@ -1737,7 +1764,7 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
         s["PurchaseOrder"],
         [
             "id", "number", "supplier_id", "destination_id", "status", "ordered_on",
-            "expected_on", "created_at", "created_by_id",
+            "expected_on", "created_at", "created_by_id", "sent_at", "acknowledged_at",
         ],
         zip(
             range(po0, po0 + n_po),
@@ -1749,6 +1776,8 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
             loader.days(data.po_expected_day),
             loader.stamps(data.po_day, 8),
             [None] * n_po,
+            loader.stamps_or_none(data.po_day, 10.0, np.where(data.po_sent, 0.0, np.nan)),
+            loader.stamps_or_none(data.po_day, 10.0, data.po_ack_hours),
             strict=True,
         ),
     )  # fmt: skip

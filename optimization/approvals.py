@@ -37,7 +37,7 @@ from .models import (
     SuggestedOrder,
     SuggestionStatus,
 )
-from .plans import money
+from .plans import current_plan, money
 
 MAX_ORDER_DAYS_AHEAD = 365
 
@@ -104,6 +104,15 @@ def _check_open(suggestion: SuggestedOrder) -> None:
         raise SuggestionRefused(
             f"{suggestion.sku.code} for {suggestion.site.code} is already "
             f"{suggestion.get_status_display().lower()}: it cannot be changed any more."
+        )
+    current = current_plan()
+    if current is None or suggestion.plan_id != current.pk:
+        # A newer plan has its own figures for this SKU-site: deciding on the old one could
+        # order twice.
+        raise SuggestionRefused(
+            f"{suggestion.sku.code} for {suggestion.site.code} belongs to plan "
+            f"{suggestion.plan_id}, which a newer plan has replaced: reload the worklist and "
+            "decide on the current suggestion."
         )
 
 

@@ -155,14 +155,20 @@ def published_plan(run=None):  # type: ignore[no-untyped-def]
     return run
 
 
+def current_plan_or_new():  # type: ignore[no-untyped-def]
+    from optimization.plans import current_plan
+
+    return current_plan() or published_plan()
+
+
 class SuggestedOrderFactory(DjangoModelFactory):
-    """A proposed order in the current plan: 100 units at 10.00 from a supplier, MOQ 50,
+    """A proposed order in the current plan (one is published if there is none): 100 units at 10.00 from a supplier, MOQ 50,
     multiple 10, no shelf-life cap, ordered today and arriving in 14 days."""
 
     class Meta:
         model = "optimization.SuggestedOrder"
 
-    plan = factory.LazyFunction(published_plan)
+    plan = factory.LazyFunction(current_plan_or_new)
     sku = factory.SubFactory(SkuFactory)
     site = factory.SubFactory(SiteFactory)
     supplier = factory.SubFactory(SupplierFactory)

@@ -394,3 +394,14 @@ def test_a_bulk_approval_signs_every_row_with_one_password(planner) -> None:  # 
 def test_approving_nothing_is_refused(planner) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SuggestionRefused, match="at least one"):
         suggestions_approve(actor=planner, suggestion_ids=[], password=TEST_PASSWORD)
+
+
+def test_a_suggestion_of_a_replaced_plan_cannot_be_decided(planner) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import published_plan
+
+    old = SuggestedOrderFactory()
+    published_plan()  # a newer plan becomes current
+
+    with pytest.raises(SuggestionRefused, match="a newer plan has replaced"):
+        approve(planner, old)
+    assert not PurchaseOrderLine.objects.exists()

@@ -1,11 +1,24 @@
 """Read queries of the suppliers app; what a user may see is decided here."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import Signature
@@ -14,10 +27,14 @@ from inventory.models import Site
 
 from .models import (
     OPEN_PO_STATUSES,
+    LineProposal,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderMessage,
     PurchaseOrderStatus,
     Receipt,
+    ShippingNotice,
+    ShippingNoticeLine,
     Supplier,
     SupplierItem,
     SupplierScorecard,
@@ -245,3 +262,161 @@ def _signatures_of_suggestions(pks: list[int]) -> dict[str, list[SignatureLine]]
             )
         )
     return found
+
+
+# ---- planner side of the portal: what happened on one order -----------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseOrderExchanges:
+    """What the supplier and the planners said and did on one order, beside its lines."""
+
+    proposals_by_line: dict[int, list[LineProposal]]  # newest first
+    shipping_notices: list[ShippingNotice]  # `.lines` prefetched, with their order line's SKU
+    messages: list[PurchaseOrderMessage]  # oldest first
+
+
+def purchase_order_exchanges(order: PurchaseOrder) -> PurchaseOrderExchanges:
+    """The proposals, shipping notices and messages of an order the caller already got through
+    purchase_orders_for(), in three queries (four with notices)."""
+    proposals: dict[int, list[LineProposal]] = {}
+    for proposal in LineProposal.objects.filter(line__purchase_order=order).select_related(
+        "proposed_by", "decided_by"
+    ):
+        proposals.setdefault(proposal.line_id, []).append(proposal)
+    notice_lines = ShippingNoticeLine.objects.select_related("line__sku").order_by("pk")
+    notices = list(
+        ShippingNotice.objects.filter(purchase_order=order)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("lines", queryset=notice_lines))
+    )
+    messages = list(
+        PurchaseOrderMessage.objects.filter(purchase_order=order).select_related("author")
+    )
+    return PurchaseOrderExchanges(
+        proposals_by_line=proposals, shipping_notices=notices, messages=messages
+    )
+
+
+# ---- supplier performance -----------------------------------------------------------------------
+
+# Sort keys of the performance table: the columns, nulls last either way.
+SCORECARD_SORTS = {
+    "supplier": "supplier__code",
+    "otif": "otif_rate",
+    "on_time": "on_time_rate",
+    "in_full": "in_full_rate",
+    "quality": "quality_acceptance_rate",
+    "lead_time": "lead_time_mean",
+    "lead_time_std": "lead_time_std",
+    "lead_time_trend": "lead_time_trend",
+    "price": "price_variance",
+    "ack": "acknowledgement_hours",
+    "score": "score",
+    "grade": "grade",
+}
+
+
+def scorecard_months(user: Any) -> list[date]:
+    """The months with computed scorecards that `user` may see, newest first."""
+    return list(scorecards_for(user).order_by("-month").values_list("month", flat=True).distinct())
+
+
+def scorecards_of_month(
+    user: Any, month: date, *, sort: str = "score", descending: bool = True
+) -> QuerySet[SupplierScorecard]:
+    """Every supplier's scorecard for `month` that `user` may see, sorted by a whitelisted
+    column (empty values last)."""
+    column = SCORECARD_SORTS.get(sort, SCORECARD_SORTS["score"])
+    term = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return (
+        scorecards_for(user)
+        .filter(month=month)
+        .select_related("supplier")
+        .order_by(term, "supplier__code")
+    )
+
+
+def scorecard_history(
+    user: Any, *, until: date, months: int = 12, supplier: Supplier | None = None
+) -> list[SupplierScorecard]:
+    """The scorecards of the `months` months up to `until` (a first of month), oldest first,
+    for one supplier or all that `user` may see."""
+    first = _months_before(until, months - 1)
+    rows = scorecards_for(user).filter(month__gte=first, month__lte=until)
+    if supplier is not None:
+        rows = rows.filter(supplier=supplier)
+    return list(rows.select_related("supplier").order_by("month", "supplier__code"))
+
+
+def month_range(until: date, months: int) -> list[date]:
+    """The first days of the `months` months ending with `until`'s month, oldest first."""
+    return [_months_before(until, back) for back in range(months - 1, -1, -1)]
+
+
+def _months_before(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# Orders whose lines count against a supplier: placed with them (not drafts or cancelled).
+_ORDERED = ~Q(purchase_order__status__in=(PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.CANCELLED))
+
+
+def late_lines(
+    supplier: Supplier, *, today: date, due_from: date | None = None, due_to: date | None = None
+) -> QuerySet[PurchaseOrderLine]:
+    """Lines of the supplier's orders whose agreed date (confirmed, else requested, else the
+    order's expected date) has passed without the agreed quantity (confirmed, else ordered)
+    received by that date: the lines that are not on time in full. Each row carries `due`,
+    `agreed`, `received_by_due` and `last_received_on`; most recently due first."""
+    received_by_due = (
+        Receipt.objects.filter(line=OuterRef("pk"), received_on__lte=OuterRef("due"))
+        .values("line")
+        .annotate(units=Sum("quantity_received"))
+        .values("units")[:1]
+    )
+    last_received = (
+        Receipt.objects.filter(line=OuterRef("pk"))
+        .order_by("-received_on")
+        .values("received_on")[:1]
+    )
+    lines = (
+        PurchaseOrderLine.objects.filter(_ORDERED, purchase_order__supplier=supplier)
+        .annotate(
+            due=Coalesce("confirmed_date", "requested_date", "purchase_order__expected_on"),
+            agreed=Coalesce("confirmed_quantity", "quantity"),
+        )
+        .annotate(
+            received_by_due=Coalesce(Subquery(received_by_due), Value(0)),
+            last_received_on=Subquery(last_received),
+        )
+        .filter(due__lt=today, received_by_due__lt=F("agreed"))
+    )
+    if due_from is not None:
+        lines = lines.filter(due__gte=due_from)
+    if due_to is not None:
+        lines = lines.filter(due__lte=due_to)
+    return lines.select_related("purchase_order", "sku").order_by("-due", "-pk")
+
+
+def rejected_receipts(
+    supplier: Supplier, *, received_from: date | None = None, received_to: date | None = None
+) -> QuerySet[Receipt]:
+    """Receipts from the supplier where quality accepted fewer units than arrived, newest
+    first, each with `quantity_rejected`."""
+    receipts = Receipt.objects.filter(
+        line__purchase_order__supplier=supplier, quantity_accepted__lt=F("quantity_received")
+    ).annotate(quantity_rejected=F("quantity_received") - F("quantity_accepted"))
+    if received_from is not None:
+        receipts = receipts.filter(received_on__gte=received_from)
+    if received_to is not None:
+        receipts = receipts.filter(received_on__lte=received_to)
+    return receipts.select_related("line__purchase_order", "line__sku").order_by(
+        "-received_on", "-pk"
+    )
+
+
+def proposals_for(user: Any) -> QuerySet[LineProposal]:
+    """Supplier proposals on the lines of orders `user` may see."""
+    return LineProposal.objects.filter(line__purchase_order__in=purchase_orders_for(user))

@@ -1,21 +1,32 @@
 """Purchase-order pages: the list (filter, sort, export), one order with the signed
-suggestions its lines came from, and a printable copy."""
+suggestions its lines came from, and a printable copy.
+
+On an order's page planners also work with the supplier: send an approved order, accept or
+reject what the supplier proposes per line, and write on the order. Each action answers htmx
+with the part of the page it changed (`page.html#partial`); the rules are in suppliers.portal.
+"""
 
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.errors import DomainError
 from accounts.permissions import CapabilityRequiredMixin
-from accounts.roles import Capability
+from accounts.roles import Capability, user_can
 from inventory.views import ExportMixin, HtmxPartialMixin, query_without
 
 from . import selectors
 from .forms import PurchaseOrderFilterForm
-from .models import PurchaseOrder, PurchaseOrderStatus
+from .models import ProposalStatus, PurchaseOrder, PurchaseOrderStatus
+from .planner_forms import MessageForm, ProposalRejectForm
+from .portal import NotYours, message_post, proposal_decide, purchase_order_send
 
 PAGE_SIZE = 50
 
@@ -90,26 +101,50 @@ class PurchaseOrderListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMix
         return context
 
 
+DETAIL_TEMPLATE = "suppliers/purchase_order_detail.html"
+PROPOSAL_STYLES = {
+    ProposalStatus.PENDING: "warning",
+    ProposalStatus.ACCEPTED: "success",
+    ProposalStatus.REJECTED: "dark",
+}
+
+
+def order_context(request: Any, pk: int, *, exchanges: bool = True) -> dict[str, Any]:
+    """What an order's page shows, for the whole page and for each of its partials. Raises
+    Http404 for an order the user may not see."""
+    try:
+        detail = selectors.purchase_order_detail(request.user, pk)
+    except PurchaseOrder.DoesNotExist as missing:
+        raise Http404("No such purchase order.") from missing
+    context: dict[str, Any] = {
+        "detail": detail,
+        "order": detail.order,
+        "status_styles": STATUS_STYLES,
+        "suggestion_urls": {
+            view.line.pk: suggestion_url(view.suggestion)
+            for view in detail.lines
+            if view.suggestion is not None
+        },
+    }
+    if exchanges:
+        context.update(
+            exchanges=selectors.purchase_order_exchanges(detail.order),
+            can_plan=user_can(request.user, Capability.PLAN),
+            proposal_styles=PROPOSAL_STYLES,
+            reject_forms={},
+            message_form=MessageForm(),
+        )
+    return context
+
+
 class PurchaseOrderDetailView(CapabilityRequiredMixin, TemplateView):
     required_capability = Capability.VIEW_OPERATIONS
-    template_name = "suppliers/purchase_order_detail.html"
+    template_name = DETAIL_TEMPLATE
+    with_exchanges = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        try:
-            detail = selectors.purchase_order_detail(self.request.user, kwargs["pk"])
-        except PurchaseOrder.DoesNotExist as missing:
-            raise Http404("No such purchase order.") from missing
-        context.update(
-            detail=detail,
-            order=detail.order,
-            status_styles=STATUS_STYLES,
-            suggestion_urls={
-                view.line.pk: suggestion_url(view.suggestion)
-                for view in detail.lines
-                if view.suggestion is not None
-            },
-        )
+        context.update(order_context(self.request, kwargs["pk"], exchanges=self.with_exchanges))
         return context
 
 
@@ -117,6 +152,99 @@ class PurchaseOrderPrintView(PurchaseOrderDetailView):
     """The same order on one clean page for printing or saving as PDF: no navigation."""
 
     template_name = "suppliers/purchase_order_print.html"
+    with_exchanges = False
+
+
+# ---- planners working with the supplier on one order --------------------------------------------
+
+
+def order_part(
+    request: Any, pk: int, partial: str, *, notice: str = "", refused: bool = False, **extra: Any
+) -> HttpResponse:
+    """After an action: for htmx the changed part of the order's page (refusals too, as htmx
+    swaps 200 answers only); otherwise the page again, or on success a redirect to it."""
+    if not request.htmx and not refused:
+        if notice:
+            messages.success(request, notice)
+        return redirect("suppliers:purchase_order_detail", pk=pk)
+    context = {**order_context(request, pk), "notice": notice, **extra}
+    if request.htmx:
+        return render(request, f"{DETAIL_TEMPLATE}#{partial}", context)
+    return render(request, DETAIL_TEMPLATE, context, status=400)
+
+
+class PurchaseOrderSendView(CapabilityRequiredMixin, View):
+    """Send an approved order to its supplier: it appears in their portal."""
+
+    required_capability = Capability.PLAN
+
+    def post(self, request: Any, pk: int) -> HttpResponse:
+        try:
+            order = purchase_order_send(actor=request.user, order_id=pk)
+        except NotYours as missing:
+            raise Http404(missing.message) from missing
+        except DomainError as refused:
+            return order_part(request, pk, "workflow", refused=True, send_error=refused.message)
+        return order_part(
+            request, pk, "workflow", notice=f"{order.number} sent to {order.supplier.code}."
+        )
+
+
+class ProposalDecideView(CapabilityRequiredMixin, View):
+    """Accept a supplier's proposal for a line (its confirmed date and quantity become the
+    proposed ones) or reject it with a reason the supplier reads."""
+
+    required_capability = Capability.PLAN
+    accept = True
+
+    def post(self, request: Any, pk: int) -> HttpResponse:
+        proposal = (
+            selectors.proposals_for(request.user).select_related("line__sku").filter(pk=pk).first()
+        )
+        if proposal is None:
+            raise Http404("No such proposal.")
+        order_id = proposal.line.purchase_order_id
+        form = ProposalRejectForm(request.POST, prefix=f"p{pk}")
+        if form.is_valid():
+            try:
+                proposal_decide(
+                    actor=request.user,
+                    proposal_id=pk,
+                    accept=self.accept,
+                    reason="" if self.accept else form.cleaned_data["reason"],
+                )
+            except NotYours as missing:
+                raise Http404(missing.message) from missing
+            except DomainError as refused:
+                form.add_refusal(refused)
+        if form.errors:
+            return order_part(request, order_id, "lines", refused=True, reject_forms={pk: form})
+        notice = (
+            f"Accepted: {proposal.line.sku.code} now due {proposal.proposed_date:%Y-%m-%d}, "
+            f"{proposal.proposed_quantity:,} units."
+            if self.accept
+            else f"Proposal for {proposal.line.sku.code} rejected."
+        )
+        return order_part(request, order_id, "lines", notice=notice, notice_line=proposal.line_id)
+
+
+class MessagePostView(CapabilityRequiredMixin, View):
+    """A planner writes on an order; the supplier's users read it in their portal."""
+
+    required_capability = Capability.PLAN
+
+    def post(self, request: Any, pk: int) -> HttpResponse:
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                message_post(actor=request.user, order_id=pk, body=form.cleaned_data["body"])
+            except NotYours as missing:
+                raise Http404(missing.message) from missing
+            except DomainError as refused:
+                form.add_refusal(refused)
+            else:
+                return order_part(request, pk, "messages", notice="Message sent.")
+        return order_part(request, pk, "messages", refused=True, message_form=form)
 
 
 def suggestion_url(suggestion: Any) -> str:

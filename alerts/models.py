@@ -178,3 +178,106 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"Alert e-mails for {self.user}"
+
+
+# ---- overview dashboard snapshots -----------------------------------------------------------
+
+
+class DashboardSnapshot(models.Model):
+    """The overview dashboard as of one day (the analytics layer): computed from the ledger,
+    demand, lots and stock positions by alerts.dashboard.dashboard_snapshot_refresh, so the page
+    reads one row instead of scanning movements. One row per `as_of`; a refresh on the same
+    day replaces it. The breakdowns are small lists of dicts; their shapes are documented on
+    the functions of alerts.dashboard that build them."""
+
+    as_of = models.DateField(unique=True, help_text="Figures cover the days before this date.")
+    computed_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    inventory_value = models.DecimalField(
+        max_digits=18, decimal_places=2, default=0, help_text="Units held at unit cost."
+    )
+    inventory_units = models.BigIntegerField(default=0)
+    positions = models.PositiveIntegerField(default=0)
+    projected_waste_value = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        default=0,
+        help_text="Released units the position refresh projects to expire before use.",
+    )
+    abc_xyz = models.JSONField(default=list, blank=True)
+    status_by_category = models.JSONField(default=list, blank=True)
+    status_by_zone = models.JSONField(default=list, blank=True)
+    expiry_by_month = models.JSONField(default=list, blank=True)
+    by_site = models.JSONField(default=list, blank=True)
+    consumption_trend = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-as_of"]
+        get_latest_by = "as_of"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inventory_value__gte=0, inventory_units__gte=0),
+                name="dashboard_inventory_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dashboard as of {self.as_of:%Y-%m-%d}"
+
+
+class KpiSnapshot(models.Model):
+    """The business measures (../shared/DOMAIN.md) over the `window_days` days before the
+    snapshot's `as_of`. Rates are shares (0..1); money is in the SKUs' unit-cost currency;
+    turnover and carrying cost are annualised."""
+
+    snapshot = models.ForeignKey(DashboardSnapshot, on_delete=models.CASCADE, related_name="kpis")
+    window_days = models.PositiveSmallIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="Last day of the window (included).")
+    units_asked = models.BigIntegerField(default=0)
+    units_served = models.BigIntegerField(default=0)
+    fill_rate = models.DecimalField(max_digits=7, decimal_places=6, null=True, blank=True)
+    sku_site_days = models.BigIntegerField(default=0)
+    stockout_days = models.BigIntegerField(default=0)
+    stockout_rate = models.DecimalField(max_digits=7, decimal_places=6, null=True, blank=True)
+    average_inventory_value = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cogs_issued = models.DecimalField(
+        max_digits=18, decimal_places=2, default=0, help_text="Cost of goods issued in the window."
+    )
+    turnover = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    carrying_cost = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    expired_value = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    expired_units = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["snapshot", "window_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "window_days"], name="kpi_one_per_snapshot_window"
+            ),
+            models.CheckConstraint(condition=Q(window_days__gt=0), name="kpi_window_positive"),
+            models.CheckConstraint(
+                condition=Q(fill_rate__isnull=True) | Q(fill_rate__gte=0, fill_rate__lte=1),
+                name="kpi_fill_rate_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(stockout_rate__isnull=True)
+                | Q(stockout_rate__gte=0, stockout_rate__lte=1),
+                name="kpi_stockout_rate_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(units_served__lte=models.F("units_asked")),
+                name="kpi_served_within_asked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"KPIs over {self.window_days} days to {self.end_date:%Y-%m-%d}"
+
+    @property
+    def fill_rate_percent(self) -> float | None:
+        return None if self.fill_rate is None else float(self.fill_rate) * 100
+
+    @property
+    def stockout_rate_percent(self) -> float | None:
+        return None if self.stockout_rate is None else float(self.stockout_rate) * 100

@@ -89,7 +89,7 @@ def _open(condition: Condition, now: datetime) -> Alert:
         **_fields(condition),
     )
     if alert.severity == Severity.CRITICAL:
-        transaction.on_commit(lambda: notify(alert.pk))
+        transaction.on_commit(lambda: _notify_later(alert.pk))
     return alert
 
 
@@ -269,6 +269,15 @@ def recipients(alert: Alert) -> list[User]:
     return chosen
 
 
+def _notify_later(alert_id: int) -> None:
+    from .tasks import notify_alert  # the task module imports this one
+
+    try:
+        notify_alert.delay(alert_id)
+    except Exception:  # a broker down must not lose the alert; the e-mail is what is lost
+        logger.exception("Queueing the e-mail of alert %s failed", alert_id)
+
+
 def notify(alert_id: int) -> int:
     """E-mail the alert to the users who want it; once per alert. Returns the e-mails sent."""
     alert = Alert.objects.filter(pk=alert_id, notified_at__isnull=True).first()
@@ -288,3 +297,13 @@ def notify(alert_id: int) -> int:
             return 0
     Alert.objects.filter(pk=alert.pk).update(notified_at=timezone.now())
     return len(users)
+
+
+def notification_preference_set(
+    *, actor: Any, email_critical: bool, email_high: bool
+) -> NotificationPreference:
+    """The acting user's own choice of alert e-mails."""
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=actor, defaults={"email_critical": email_critical, "email_high": email_high}
+    )
+    return preference

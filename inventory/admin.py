@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from accounts.admin import AuditedModelAdmin, ImportLinkMixin, ReadOnlyAdmin
 
-from .models import DailyDemand, ImportBatch, Lot, Site, Sku, StockMovement, StockPosition
+from .models import (
+    DailyDemand,
+    ImportBatch,
+    Lot,
+    Site,
+    Sku,
+    StockMovement,
+    StockPosition,
+    StorageUnit,
+)
 
 
 @admin.register(Sku)
@@ -39,6 +48,17 @@ class SiteAdmin(ImportLinkMixin, AuditedModelAdmin):
     list_filter = ["echelon", "region", "active"]
     search_fields = ["code", "name", "region"]
     autocomplete_fields = ["replenished_from"]
+
+
+@admin.register(StorageUnit)
+class StorageUnitAdmin(AuditedModelAdmin):
+    """Fridges, freezers and stores that temperature readings name as "<site>/<unit>"."""
+
+    list_display = ["code", "name", "site", "zone", "allowed_minutes_outside", "active"]
+    list_filter = ["zone", "active", "site__echelon"]
+    search_fields = ["code", "name", "site__code", "site__name"]
+    autocomplete_fields = ["site"]
+    list_select_related = ["site"]
 
 
 class MovementInline(admin.TabularInline):

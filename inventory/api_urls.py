@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, cold_chain_api
 
 router = SimpleRouter()
 router.register("inventory/sku", api.SkuViewSet, basename="sku")
@@ -8,4 +9,11 @@ router.register("inventory/sites", api.SiteViewSet, basename="site")
 router.register("inventory/lots", api.LotViewSet, basename="lot")
 router.register("inventory/stock-levels", api.StockLevelViewSet, basename="stock-level")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "temperature-readings",
+        cold_chain_api.TemperatureReadingsView.as_view(),
+        name="temperature-readings",
+    ),
+    *router.urls,
+]

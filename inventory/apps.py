@@ -10,10 +10,20 @@ class InventoryConfig(AppConfig):
 
         from accounts.audit import audited_fields
 
-        from .models import Lot, Site, Sku, StockMovement
+        from .models import (
+            Excursion,
+            ExcursionLot,
+            Lot,
+            Site,
+            Sku,
+            StockMovement,
+            StorageUnit,
+        )
 
         # Master data and lots: every change. Movements are themselves a ledger; their creation
         # is logged with who and why. DailyDemand and StockPosition are derived tables, rebuilt
         # from movements and imports (whose raw files and row results are kept), so not logged.
-        for model in (Sku, Site, Lot, StockMovement):
+        # Cold chain: storage units, excursions and the quality decisions on their lots are
+        # logged; temperature readings are append-only raw data (unique per sensor and time).
+        for model in (Sku, Site, Lot, StockMovement, StorageUnit, Excursion, ExcursionLot):
             auditlog.register(model, include_fields=audited_fields(model))

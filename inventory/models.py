@@ -3,7 +3,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -236,6 +236,14 @@ class Lot(models.Model):
         max_length=20, choices=LotStatus.choices, default=LotStatus.QUARANTINE
     )
     received_on = models.DateField(null=True, blank=True)
+    storage_unit = models.ForeignKey(
+        "StorageUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lots",
+        help_text="Where the lot is stored, when known (cold-chain exposure).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -256,6 +264,166 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku.code} lot {self.lot_number} @ {self.site.code}"
+
+
+class StorageUnit(models.Model):
+    """A fridge, freezer, cold room or ambient store at a site, held in one temperature zone
+    and watched by one or more sensors. Readings refer to it as "<site code>/<unit code>"."""
+
+    MASTER_FIELDS = ("site", "code", "name", "zone", "allowed_minutes_outside", "active")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="storage_units")
+    code = models.CharField(
+        max_length=40,
+        validators=[RegexValidator(r"^[^/\s]+$", "Letters, digits and dashes; no '/' or spaces.")],
+    )
+    name = models.CharField(max_length=200)
+    zone = models.CharField(max_length=20, choices=TemperatureZone.choices)
+    allowed_minutes_outside = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="Readings may stay outside the zone this long before it is an excursion.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["site__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="storage_unit_code_per_site"),
+            models.CheckConstraint(
+                condition=_in_choices("zone", TemperatureZone), name="storage_unit_zone_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(code__contains="/"), name="storage_unit_code_without_slash"
+            ),
+            models.CheckConstraint(
+                condition=Q(allowed_minutes_outside__gt=0),
+                name="storage_unit_allowed_minutes_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code}/{self.code} {self.name}"
+
+    @property
+    def limits(self) -> tuple[float, float]:
+        return ZONE_LIMITS_C[self.zone]
+
+
+class TemperatureReading(models.Model):
+    """One sensor reading (append-only raw data). The same sensor and instant is stored once,
+    so a gateway may resend a batch safely."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Indexed by reading_unit_time_idx, led by unit.
+    unit = models.ForeignKey(
+        StorageUnit, on_delete=models.PROTECT, related_name="readings", db_index=False
+    )
+    sensor_id = models.CharField(max_length=80)
+    recorded_at = models.DateTimeField()
+    celsius = models.FloatField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "recorded_at"]
+        indexes = [models.Index(fields=["unit", "recorded_at"], name="reading_unit_time_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor_id", "recorded_at"], name="reading_unique_per_sensor_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(celsius__gte=-150, celsius__lte=100), name="reading_celsius_physical"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.recorded_at:%Y-%m-%d %H:%M}: {self.celsius} °C"
+
+
+class ExcursionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Excursion(models.Model):
+    """A storage unit outside its zone for longer than it allows (EU GDP 9.4): from the first
+    reading outside to the first reading back inside. The lots exposed to it are quarantined
+    when it opens and wait for a quality decision (ExcursionLot)."""
+
+    unit = models.ForeignKey(StorageUnit, on_delete=models.PROTECT, related_name="excursions")
+    started_at = models.DateTimeField(help_text="First reading outside the zone.")
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="First reading back inside the zone."
+    )
+    min_celsius = models.FloatField()
+    max_celsius = models.FloatField()
+    status = models.CharField(
+        max_length=10, choices=ExcursionStatus.choices, default=ExcursionStatus.OPEN
+    )
+    lots_quarantined = models.PositiveIntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)
+    detected_at = models.DateTimeField(default=timezone.now)
+    lots = models.ManyToManyField(Lot, through="ExcursionLot", related_name="excursions")
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["status", "started_at"], name="excursion_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="open"), name="excursion_one_open_per_unit"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("status", ExcursionStatus), name="excursion_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", ended_at__isnull=True)
+                | Q(status="closed", ended_at__isnull=False),
+                name="excursion_closed_has_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="excursion_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Excursion in {self.unit_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class LotDecision(models.TextChoices):
+    RELEASED = "released", "Released"
+    REJECTED = "rejected", "Rejected"
+
+
+class ExcursionLot(models.Model):
+    """A lot an excursion put in quarantine, and the quality decision on it."""
+
+    excursion = models.ForeignKey(Excursion, on_delete=models.PROTECT, related_name="exposed_lots")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="excursion_exposures")
+    quantity = models.IntegerField(help_text="Units in the lot when it was quarantined.")
+    decision = models.CharField(max_length=10, choices=LotDecision.choices, blank=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["excursion", "lot__lot_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["excursion", "lot"], name="excursion_lot_unique"),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", *LotDecision.values]),
+                name="excursion_lot_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(decided_at__isnull=False),
+                name="excursion_lot_decision_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot_id} in excursion {self.excursion_id}"
 
 
 class MovementKind(models.TextChoices):

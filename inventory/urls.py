@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import excursion_views, import_views, views
 
 app_name = "inventory"
 
@@ -9,6 +9,17 @@ urlpatterns = [
     path("sku/<int:pk>/", views.SkuDetailView.as_view(), name="sku_detail"),
     path("lots/", views.LotListView.as_view(), name="lot_list"),
     path("network/", views.NetworkView.as_view(), name="network"),
+    path("excursions/", excursion_views.ExcursionListView.as_view(), name="excursions"),
+    path(
+        "excursions/<int:pk>/",
+        excursion_views.ExcursionDetailView.as_view(),
+        name="excursion_detail",
+    ),
+    path(
+        "excursions/<int:pk>/lots/<int:lot_id>/decide/",
+        excursion_views.ExcursionLotDecideView.as_view(),
+        name="excursion_lot_decide",
+    ),
     path("imports/", import_views.ImportListView.as_view(), name="imports"),
     path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
     path("imports/<int:pk>/commit/", import_views.ImportCommitView.as_view(), name="import_commit"),

@@ -57,6 +57,7 @@ from .models import (
     SuggestedTransfer,
     SuggestionStatus,
 )
+from .signals import plan_published
 
 RUN_LOCK = "optimization.plan_run"
 MAX_HORIZON = 365
@@ -528,6 +529,7 @@ def plan_run_publish(*, run_id: int) -> PlanRun:
             PlanPublication.objects.update_or_create(
                 name="current", defaults={"run": run, "published_at": now}
             )
+            transaction.on_commit(lambda: plan_published.send(sender=PlanRun, run=run))
         run.finished_at = now
         run.save(update_fields=["status", "error", "summary", "finished_at"])
     if run.status == PlanRunStatus.SUCCEEDED:

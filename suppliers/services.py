@@ -22,6 +22,7 @@ from .models import (
     Receipt,
 )
 from .selectors import open_order_quantities
+from .signals import goods_received
 
 RECEIVABLE_STATUSES = (
     PurchaseOrderStatus.SENT,
@@ -177,6 +178,7 @@ def purchase_order_line_receive(
             ),
             today=today,
         )
+        transaction.on_commit(lambda: goods_received.send(sender=Receipt, receipt=receipt))
     return receipt
 
 

@@ -1,0 +1,35 @@
+"""Alert jobs: the scheduled evaluation of every rule (django-celery-beat, every 15 minutes)
+and the evaluations the events that matter ask for (alerts.apps)."""
+
+from celery import shared_task
+
+from .evaluation import alerts_evaluate
+from .services import notify
+
+
+@shared_task(name="alerts.tasks.evaluate_alerts")
+def evaluate_alerts(kinds: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Evaluate the rules of `kinds` (all when empty); idempotent, so a retry is harmless."""
+    results = alerts_evaluate(kinds or None)
+    return {
+        kind: {"opened": len(r.opened), "updated": r.updated, "resolved": len(r.resolved)}
+        for kind, r in results.items()
+    }
+
+
+@shared_task(name="alerts.tasks.notify_alert")
+def notify_alert(alert_id: int) -> int:
+    """E-mail a new alert to the users who want it (once), away from the request that raised
+    it, so a slow mail server never holds up a sensor gateway or a page."""
+    return notify(alert_id)
+
+
+@shared_task(name="alerts.tasks.refresh_dashboard")
+def refresh_dashboard(as_of: str | None = None) -> int:
+    """Recompute the overview dashboard's snapshot (as of `as_of`, ISO date, or today); the
+    day's snapshot is replaced, so a retry is harmless. Returns the snapshot's id."""
+    from datetime import date
+
+    from .dashboard import dashboard_snapshot_refresh
+
+    return dashboard_snapshot_refresh(as_of=date.fromisoformat(as_of) if as_of else None).pk

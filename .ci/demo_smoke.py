@@ -18,6 +18,9 @@ OPERATIONS = {
     "nav-optimizationpolicies",
     "nav-optimizationworklist",
     "nav-supplierspurchase_orders",
+    "nav-suppliersperformance",
+    "nav-alertsinbox",
+    "nav-alertsdashboard",
 }
 EXPECTED_NAV = {
     "admin": {
@@ -30,7 +33,7 @@ EXPECTED_NAV = {
     },
     "planner": {"nav-home", "nav-api_docs", *OPERATIONS},
     "quality": {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
-    "supplier": {"nav-home", "nav-api_docs"},
+    "supplier": {"nav-home", "nav-api_docs", "nav-portalhome"},
     "viewer": {"nav-home", "nav-api_docs", *OPERATIONS},
 }
 
@@ -47,7 +50,8 @@ def wait_for(url: str, seconds: float) -> str:
             time.sleep(1)
 
 
-def sign_in(base: str, username: str, password: str) -> str:
+def sign_in(base: str, username: str, password: str, then: str = "") -> str:
+    """Sign in and return the page landed on (or the page at `then`, opened after)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/accounts/login/", timeout=10).read()
@@ -59,7 +63,11 @@ def sign_in(base: str, username: str, password: str) -> str:
         f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
     )
     with opener.open(request, timeout=10) as response:
-        return response.read().decode()
+        page = response.read().decode()
+    if then:
+        with opener.open(f"{base}{then}", timeout=10) as response:
+            page = response.read().decode()
+    return page
 
 
 def main(base: str) -> int:
@@ -75,6 +83,15 @@ def main(base: str) -> int:
         status = "ok" if shown == expected else f"MISMATCH, expected {sorted(expected)}"
         failures += shown != expected
         print(f"  {role:<9} navigation {sorted(shown)} {status}")
+    portal = sign_in(base, "supplier", "pharma-demo-supplier", then="/portal/")
+    rows = portal.count('data-testid="portal-order-row"')
+    waiting = 'data-testid="to-acknowledge">0<' not in portal
+    ok = rows > 0 and waiting
+    failures += not ok
+    print(
+        f"  supplier  portal: {rows} open order(s), some to acknowledge: {waiting} "
+        + ("ok" if ok else "MISMATCH, expected open orders with some to acknowledge")
+    )
     return 1 if failures else 0
 
 

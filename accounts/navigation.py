@@ -22,12 +22,16 @@ class NavItem:
 
 
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("Dashboard", "home", Capability.ANY_ROLE, "speedometer2"),
+    NavItem("Home", "home", Capability.ANY_ROLE, "house"),
+    NavItem("Overview", "alerts:dashboard", Capability.VIEW_OPERATIONS, "speedometer2"),
     NavItem("Inventory", "inventory:stock_list", Capability.VIEW_OPERATIONS, "box-seam"),
     NavItem("Forecasts", "forecasting:runs", Capability.VIEW_OPERATIONS, "graph-up-arrow"),
     NavItem("Policies", "optimization:policies", Capability.VIEW_OPERATIONS, "sliders"),
     NavItem("Replenishment", "optimization:worklist", Capability.VIEW_OPERATIONS, "cart-check"),
     NavItem("Purchase orders", "suppliers:purchase_orders", Capability.VIEW_OPERATIONS, "receipt"),
+    NavItem("Suppliers", "suppliers:performance", Capability.VIEW_OPERATIONS, "building"),
+    NavItem("Alerts", "alerts:inbox", Capability.VIEW_OPERATIONS, "bell"),
+    NavItem("Supplier portal", "portal:home", Capability.SUPPLIER_PORTAL, "truck"),
     NavItem("Imports", "inventory:imports", Capability.MANAGE_MASTER_DATA, "upload"),
     NavItem("Audit trail", "audit_trail", Capability.VIEW_AUDIT_TRAIL, "journal-check"),
     NavItem("API", "api_docs", Capability.ANY_ROLE, "braces"),

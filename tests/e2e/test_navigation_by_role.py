@@ -19,7 +19,7 @@ def test_planner_sees_planner_navigation(page, sign_in, make_user):  # type: ign
     expect(page.get_by_role("heading", name="Good to see you, Paula")).to_be_visible()
     nav = page.get_by_test_id("main-nav")
     expect(nav.get_by_test_id("nav-home")).to_be_visible()
-    expect(nav.get_by_test_id("nav-home")).to_have_text("Dashboard")
+    expect(nav.get_by_test_id("nav-home")).to_have_text("Home")
     expect(nav.get_by_test_id("nav-api_docs")).to_be_visible()
     expect(nav.get_by_test_id("nav-audit_trail")).to_have_count(0)
     expect(nav.get_by_test_id("nav-adminindex")).to_have_count(0)
@@ -29,9 +29,12 @@ def test_planner_sees_planner_navigation(page, sign_in, make_user):  # type: ign
         "nav-optimizationpolicies",
         "nav-optimizationworklist",
         "nav-supplierspurchase_orders",
+        "nav-suppliersperformance",
+        "nav-alertsinbox",
+        "nav-alertsdashboard",
     ):
         expect(nav.get_by_test_id(item)).to_be_visible()
-    expect(nav.get_by_role("link")).to_have_count(7)
+    expect(nav.get_by_role("link")).to_have_count(10)
     current_user = page.get_by_test_id("current-user")
     expect(current_user).to_contain_text("Paula Planner")
     expect(current_user.locator(".badge")).to_have_text(["Planner"])

@@ -41,6 +41,9 @@ OPERATIONS = {
     "nav-optimizationpolicies",
     "nav-optimizationworklist",
     "nav-supplierspurchase_orders",
+    "nav-suppliersperformance",
+    "nav-alertsinbox",
+    "nav-alertsdashboard",
 }
 NAVIGATION_BY_ROLE = {
     Role.ADMIN: {
@@ -53,7 +56,7 @@ NAVIGATION_BY_ROLE = {
     },
     Role.PLANNER: {"nav-home", "nav-api_docs", *OPERATIONS},
     Role.QUALITY: {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
-    Role.SUPPLIER: {"nav-home", "nav-api_docs"},
+    Role.SUPPLIER: {"nav-home", "nav-api_docs", "nav-portalhome"},
     Role.VIEWER: {"nav-home", "nav-api_docs", *OPERATIONS},
 }
 
@@ -254,5 +257,6 @@ def test_the_section_entry_stays_active_below_it_and_the_longest_match_wins(make
     assert active("/inventory/lots/") == ["Inventory"]
     assert active("/inventory/imports/3/") == ["Imports"]
     assert active("/optimization/plan/orders/3/") == ["Replenishment"]
-    assert active("/") == ["Dashboard"]
+    assert active("/") == ["Home"]
+    assert active("/alerts/dashboard/") == ["Overview"]
     assert active("/nowhere/") == []

@@ -22,6 +22,7 @@ from accounts.permissions import CapabilityRequiredMixin, required_capability_of
 from accounts.roles import Capability, Role, roles_allow
 from accounts.services import signature_sign
 from inventory.imports import import_check
+from suppliers.models import SupplierUser
 from tests.factories import TEST_PASSWORD, UserFactory
 
 ANONYMOUS = "anonymous"
@@ -63,6 +64,31 @@ def _signature(ctx: dict) -> Signature:
 
 def _model(label: str) -> Any:
     return apps.get_model(label)
+
+
+def sample_proposal(ctx: dict) -> Any:
+    """A supplier's proposal waiting on the sample line (made once per test)."""
+    if "proposal" not in ctx["samples"]:
+        ctx["samples"]["proposal"] = _model("suppliers.LineProposal").objects.create(
+            line=ctx["stock"]["receipt"].line,
+            proposed_date=date(2026, 2, 1),
+            proposed_quantity=5,
+            proposed_by=ctx["target"],
+        )
+    return ctx["samples"]["proposal"]
+
+
+def sample_alert(ctx: dict) -> Any:
+    """An open alert (made once per test)."""
+    if "alert" not in ctx["samples"]:
+        from alerts.services import Condition, alert_raise
+
+        ctx["samples"]["alert"] = alert_raise(
+            Condition(
+                kind="po_late", key="po:sample", severity="high", title="Sample", message="Sample"
+            )
+        )
+    return ctx["samples"]["alert"]
 
 
 SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
@@ -120,7 +146,44 @@ SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
     "inventory.importbatch": lambda ctx: import_check(
         actor=None, kind="sites", filename="sites.csv", content=b"code,name,echelon\nX9,X,dc\n"
     ),
+    "inventory.storageunit": lambda ctx: sample_excursion(ctx).unit,
+    "suppliers.supplieruser": lambda ctx: _model("suppliers.SupplierUser").objects.create(
+        user=ctx["target"], supplier=ctx["stock"]["receipt"].line.purchase_order.supplier
+    ),
+    "suppliers.lineproposal": sample_proposal,
+    "suppliers.shippingnotice": lambda ctx: _model("suppliers.ShippingNotice").objects.create(
+        purchase_order=ctx["stock"]["receipt"].line.purchase_order,
+        number="ASN-1",
+        shipped_on=date(2026, 1, 1),
+        expected_on=date(2026, 1, 3),
+        created_by=ctx["target"],
+    ),
+    "suppliers.scorecardweights": lambda ctx: _model(
+        "suppliers.ScorecardWeights"
+    ).objects.get_or_create(name="default")[0],
+    "suppliers.supplierscorecard": lambda ctx: _model("suppliers.SupplierScorecard").objects.create(
+        supplier=ctx["stock"]["receipt"].line.purchase_order.supplier, month=date(2026, 1, 1)
+    ),
+    "alerts.alertsettings": lambda ctx: _model("alerts.AlertSettings").objects.get_or_create(
+        name="default"
+    )[0],
+    "alerts.alert": sample_alert,
 }
+
+
+def sample_excursion(ctx: dict) -> Any:
+    """An open excursion in a fridge at the sample lot's site, with the lot exposed."""
+    if "excursion" not in ctx["samples"]:
+        lot = ctx["stock"]["lot"]
+        unit = _model("inventory.StorageUnit").objects.create(
+            site=lot.site, code="FRIDGE-1", name="Fridge", zone="refrigerated"
+        )
+        excursion = _model("inventory.Excursion").objects.create(
+            unit=unit, started_at=timezone.now(), min_celsius=9, max_celsius=11
+        )
+        _model("inventory.ExcursionLot").objects.create(excursion=excursion, lot=lot, quantity=10)
+        ctx["samples"]["excursion"] = excursion
+    return ctx["samples"]["excursion"]
 
 
 def published_forecast(ctx: dict) -> int:
@@ -172,6 +235,16 @@ def sample_suggestion(ctx: dict) -> dict[str, int]:
     return {"pk": ctx["samples"]["suggestion"].pk}
 
 
+def portal_order_kwargs(ctx: dict) -> dict[str, Any]:
+    """A portal URL names the order by its number (the visiting supplier user's own order)."""
+    return {"number": ctx["stock"]["receipt"].line.purchase_order.number}
+
+
+def portal_line_kwargs(ctx: dict) -> dict[str, Any]:
+    line = ctx["stock"]["receipt"].line
+    return {"number": line.purchase_order.number, "line_id": line.pk}
+
+
 def sample_object(ctx: dict, label: str) -> Any:
     """The sample record of a model, made once per test."""
     if label not in ctx["samples"]:
@@ -196,6 +269,26 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "suppliers:purchase_order_print": lambda ctx: {
         "pk": ctx["stock"]["receipt"].line.purchase_order_id
     },
+    "portal:order": portal_order_kwargs,
+    "portal:acknowledge": portal_order_kwargs,
+    "portal:line_confirm": portal_line_kwargs,
+    "portal:line_propose": portal_line_kwargs,
+    "portal:shipping_notice": portal_order_kwargs,
+    "portal:message": portal_order_kwargs,
+    "suppliers:purchase_order_send": lambda ctx: {
+        "pk": ctx["stock"]["receipt"].line.purchase_order_id
+    },
+    "suppliers:purchase_order_message": lambda ctx: {
+        "pk": ctx["stock"]["receipt"].line.purchase_order_id
+    },
+    "suppliers:proposal_accept": lambda ctx: {"pk": sample_proposal(ctx).pk},
+    "suppliers:proposal_reject": lambda ctx: {"pk": sample_proposal(ctx).pk},
+    "suppliers:supplier_performance": lambda ctx: {
+        "supplier_id": ctx["stock"]["receipt"].line.purchase_order.supplier_id
+    },
+    "purchase-order-acknowledge": portal_order_kwargs,
+    "purchase-order-line-confirm": portal_line_kwargs,
+    "purchase-order-line-propose": portal_line_kwargs,
     "reorder-recommendation-edit": sample_suggestion,
     "reorder-recommendation-reject": sample_suggestion,
     "reorder-plan-run-detail": lambda ctx: {
@@ -207,6 +300,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "inventory:import_commit": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_file": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_template": lambda ctx: {"kind": "skus"},
+    "inventory:excursion_detail": lambda ctx: {"pk": sample_excursion(ctx).pk},
+    "inventory:excursion_lot_decide": lambda ctx: {
+        "pk": sample_excursion(ctx).pk,
+        "lot_id": ctx["stock"]["lot"].pk,
+    },
     "forecast-demand": lambda ctx: {"sku_id": published_forecast(ctx)},
     "forecasting:series": lambda ctx: {
         "sku_id": ctx["stock"]["lot"].sku_id,
@@ -235,6 +333,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "optimization:scenario_progress": lambda ctx: {
         "pk": _model("optimization.Scenario").objects.create(name="Sample", status="running").pk
     },
+    "alerts:detail": lambda ctx: {"pk": sample_alert(ctx).pk},
+    "alerts:acknowledge": lambda ctx: {"pk": sample_alert(ctx).pk},
+    "alerts:assign": lambda ctx: {"pk": sample_alert(ctx).pk},
+    "alerts:comment": lambda ctx: {"pk": sample_alert(ctx).pk},
+    "alerts:resolve": lambda ctx: {"pk": sample_alert(ctx).pk},
     "forecasting:run_progress": lambda ctx: {
         "pk": _model("forecasting.ForecastRun")
         .objects.create(as_of=date(2026, 1, 1), engine_version="sample", status="succeeded")
@@ -254,11 +357,20 @@ READ_ONLY_ADMIN_MODELS = {
     "inventory.stockposition",
     "suppliers.receipt",
     "inventory.importbatch",
+    # what suppliers send and what the scorecard job computes; the one row of weights
+    "suppliers.lineproposal",
+    "suppliers.shippingnotice",
+    "suppliers.supplierscorecard",
+    "suppliers.scorecardweights",
+    # alerts come from the rules and the inbox; the one row of thresholds
+    "alerts.alert",
+    "alerts.alertsettings",
 }
 
 # Pages whose allowed answer to a GET is not 200.
 ALLOWED_STATUS = {
     "inventory:import_commit": 405,  # commits on POST only
+    "inventory:excursion_lot_decide": 405,  # decides on POST only
     "forecasting:run_start": 405,  # starts on POST only
     "forecasting:override_create": 405,  # saves on POST only
     "forecasting:override_withdraw": 405,  # withdraws on POST only
@@ -272,6 +384,24 @@ ALLOWED_STATUS = {
     "reorder-recommendations-approve": 405,  # approves on POST only
     "reorder-recommendation-edit": 405,  # saves on POST only
     "reorder-recommendation-reject": 405,  # rejects on POST only
+    "portal:acknowledge": 405,  # acknowledges on POST only
+    "portal:line_confirm": 405,  # confirms on POST only
+    "portal:line_propose": 405,  # proposes on POST only
+    "portal:shipping_notice": 405,  # saves on POST only
+    "portal:message": 405,  # posts on POST only
+    "suppliers:purchase_order_send": 405,  # sends on POST only
+    "suppliers:purchase_order_message": 405,  # posts on POST only
+    "suppliers:proposal_accept": 405,  # decides on POST only
+    "suppliers:proposal_reject": 405,  # decides on POST only
+    "suppliers:performance_recompute": 405,  # starts on POST only
+    "purchase-order-acknowledge": 405,  # acknowledges on POST only
+    "purchase-order-line-confirm": 405,  # confirms on POST only
+    "purchase-order-line-propose": 405,  # proposes on POST only
+    "alerts:acknowledge": 405,  # acknowledges on POST only
+    "alerts:assign": 405,  # assigns on POST only
+    "alerts:comment": 405,  # comments on POST only
+    "alerts:resolve": 405,  # resolves on POST only
+    "alerts:dashboard_refresh": 405,  # recomputes on POST only
 }
 
 
@@ -462,7 +592,12 @@ def test_every_url_answers_what_the_role_matrix_allows(
 ) -> None:
     if visitor != ANONYMOUS:
         roles = [visitor] if visitor in set(Role) else []
-        client.force_login(UserFactory(username=f"visitor-{visitor}", roles=roles))
+        user = UserFactory(username=f"visitor-{visitor}", roles=roles)
+        if visitor == Role.SUPPLIER.value:  # the portal shows their own supplier's orders
+            SupplierUser.objects.create(
+                user=user, supplier=matrix_context["stock"]["receipt"].line.purchase_order.supplier
+            )
+        client.force_login(user)
     mismatches = []
     checked = 0
     for endpoint in all_endpoints():

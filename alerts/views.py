@@ -233,7 +233,7 @@ class BadgeView(CapabilityRequiredMixin, View):
             "critical": critical,
             "others": sum(counts.values()) - critical,
             "total": sum(counts.values()),
-            "poll_seconds": getattr(settings, "ALERTS_BADGE_POLL_SECONDS", 15),
+            "poll_seconds": settings.ALERTS_BADGE_POLL_SECONDS,
         }
         response = render(request, "alerts/_badge.html", context)
         response["Cache-Control"] = "no-store"

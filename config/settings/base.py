@@ -231,6 +231,9 @@ PLAN_DEFAULT_APPROVAL_LIMIT = env.float("PLAN_DEFAULT_APPROVAL_LIMIT", default=2
 PLAN_TRANSFER_COST_RATE = env.float("PLAN_TRANSFER_COST_RATE", default=0.03)
 PLAN_TRANSFER_TRANSIT_DAYS = env.float("PLAN_TRANSFER_TRANSIT_DAYS", default=2)
 
+# Alerts: how often the navigation badge asks for new counts (seconds).
+ALERTS_BADGE_POLL_SECONDS = env.int("ALERTS_BADGE_POLL_SECONDS", default=15)
+
 INVENTORY_ABC_A_SHARE = env.float("INVENTORY_ABC_A_SHARE", default=0.80)
 INVENTORY_ABC_B_SHARE = env.float("INVENTORY_ABC_B_SHARE", default=0.95)
 INVENTORY_XYZ_X_BELOW = env.float("INVENTORY_XYZ_X_BELOW", default=0.5)

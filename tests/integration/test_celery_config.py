@@ -70,6 +70,11 @@ def test_every_beat_schedule_names_a_registered_task() -> None:
         "suppliers.refresh_stock_positions",
         "inventory.classify_abc_xyz",
         "forecasting.tasks.nightly_forecast_run",
+        "forecasting.tasks.refresh_lead_time_estimates",
+        "optimization.tasks.nightly_plan_run",
+        "suppliers.tasks.monthly_scorecards",
+        "alerts.tasks.evaluate_alerts",
+        "alerts.tasks.refresh_dashboard",
     } <= scheduled
     assert scheduled <= set(current_app.tasks)
 

@@ -150,7 +150,12 @@ def setup_demo_data() -> str:
     sku_code = busiest["sku__code"] if busiest else ""
     _override_forecast(User.objects.get(username="planner"), sku_code)
     call_command("run_policy_backtest", if_none=True)
+    call_command("create_storage_units")
+    call_command("link_demo_supplier_user")
     call_command("run_plan", if_none_published=True)
+    call_command("compute_scorecards")
+    call_command("evaluate_alerts")
+    call_command("refresh_dashboard")
     _approve_and_plan_scenarios(User.objects.get(username="planner"))
     print(f"Set-up done; no-role login: {NO_ROLE_USERNAME} / {NO_ROLE_PASSWORD}")
     print(f"SKU with the highest average daily demand: {sku_code} (pass --sku {sku_code})")
@@ -245,6 +250,35 @@ def shoot_planning(s: "Shooter", page: Any) -> None:
     page.goto("/optimization/calculator/")
     expect_visible(page.get_by_test_id("ss-result"))
     s.shot(page, "calculator.png")
+
+
+def shoot_portal(s: "Shooter") -> None:
+    """The supplier portal and one of its orders, as the demo supplier user."""
+    page = s.new_page("supplier", demo_password("supplier"))
+    page.goto("/portal/")
+    expect_visible(page.get_by_test_id("portal-orders"))
+    s.shot(page, "portal.png")
+    page.goto(page.get_by_test_id("portal-order-link").first.get_attribute("href"))
+    expect_visible(page.get_by_test_id("asn-section"))
+    s.shot(page, "portal-order.png", full_page=True)
+    page.context.close()
+
+
+def shoot_watch(s: "Shooter", page: Any) -> None:
+    """The overview, the alert inbox with one alert opened, and supplier performance."""
+    page.goto("/alerts/dashboard/")
+    expect_visible(page.get_by_test_id("main-nav"))
+    page.wait_for_timeout(800)
+    s.shot(page, "overview.png", full_page=True)
+    page.goto("/alerts/")
+    expect_visible(page.get_by_test_id("inbox-table"))
+    page.get_by_test_id("open").first.click()
+    expect_visible(page.get_by_test_id("alert-detail").first)
+    s.shot(page, "alerts.png")
+    page.goto("/suppliers/performance/")
+    expect_visible(page.get_by_test_id("performance-table"))
+    page.wait_for_timeout(600)
+    s.shot(page, "supplier-performance.png", full_page=True)
 
 
 def shoot_replenishment(s: "Shooter", page: Any) -> None:
@@ -379,6 +413,7 @@ def take_screenshots(base_url: str, out_dir: Path, sku_code: str = "") -> list[P
         shoot_inventory(s, page, sku_code)
         shoot_planning(s, page)
         shoot_replenishment(s, page)
+        shoot_watch(s, page)
         page.goto("/api/docs/")
         page.locator(".swagger-ui .opblock").first.wait_for(state="visible")
         # Expand the first operation so the picture shows what a call looks like.
@@ -405,6 +440,8 @@ def take_screenshots(base_url: str, out_dir: Path, sku_code: str = "") -> list[P
         expect(page.get_by_test_id("import-errors")).to_be_visible()
         s.shot(page, "import-check.png", full_page=True)
         page.context.close()
+
+        shoot_portal(s)
 
         # 6. What a signed-in user without a role sees.
         page = s.new_page(NO_ROLE_USERNAME, NO_ROLE_PASSWORD)

@@ -41,6 +41,8 @@ def test_planner_sees_a_new_critical_alert_and_resolves_it(
     assert page.evaluate("window.notReloaded") is True, "the badge reloaded the page"
 
     page.get_by_test_id("nav-alertsinbox").click()
+
+    page.wait_for_load_state()  # htmx is ready before the next click
     row = page.get_by_test_id(f"alert-{alert.pk}")
     expect(row.get_by_test_id("severity")).to_have_text("Critical")
     row.get_by_test_id("open").click()

@@ -49,6 +49,7 @@ def stocked(make_user):  # type: ignore[no-untyped-def]
 def test_planner_filters_the_inventory_list_and_opens_a_sku(page, sign_in, stocked) -> None:  # type: ignore[no-untyped-def]
     sign_in("paula")
     page.get_by_test_id("nav-inventorystock_list").click()
+    page.wait_for_load_state()  # htmx is ready before the next click
     table = page.get_by_test_id("stock-table")
     expect(table.locator("tbody tr")).to_have_count(13)
 

@@ -91,6 +91,7 @@ def test_quality_filters_audit_trail_by_user(page, sign_in, make_user):  # type:
 
     sign_in("quinn")
     page.get_by_test_id("nav-audit_trail").click()
+    page.wait_for_load_state()  # htmx is ready before the next click
 
     expect(page).to_have_url(re.compile(r"/audit/$"))
     rows = page.locator("#trail-results tbody tr")

@@ -40,6 +40,7 @@ def test_planner_reviews_a_policy_and_tries_a_target_in_the_calculator(
 ) -> None:  # type: ignore[no-untyped-def]
     sign_in("paula")
     page.get_by_test_id("nav-optimizationpolicies").click()
+    page.wait_for_load_state()  # htmx is ready before the next click
     table = page.get_by_test_id("policy-table")
     expect(table).to_contain_text("AMX-500")
     expect(table).to_contain_text("PCM-100")

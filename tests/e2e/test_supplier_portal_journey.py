@@ -52,6 +52,7 @@ def test_supplier_acknowledges_and_proposes_then_the_planner_accepts(page, sign_
     # The supplier finds the order in the portal, with what it needs from them.
     sign_in("sam")
     page.get_by_test_id("nav-portalhome").click()
+    page.wait_for_load_state()  # htmx is ready before the next click
     expect(page.get_by_test_id("to-acknowledge")).to_have_text("1")
     rows = page.get_by_test_id("portal-order-row")
     expect(rows).to_have_count(1)

@@ -45,9 +45,27 @@ def suggestion(make_user):  # type: ignore[no-untyped-def]
     )
 
 
+def approve_with_signature(page, row) -> None:  # type: ignore[no-untyped-def]
+    """Approve the row through the signature dialog, then close the dialog."""
+    row.get_by_test_id("approve").click()
+    dialog = page.get_by_test_id("approve-dialog")
+    expect(dialog.get_by_test_id("signer-name")).to_have_text("Paula Planner")
+    expect(dialog.get_by_test_id("approve-chosen")).to_contain_text("150")
+    password = dialog.get_by_label("Password")
+    expect(password).to_be_focused()
+    password.fill(TEST_PASSWORD)
+    password.press("Enter")
+    expect(dialog.get_by_test_id("approve-outcome")).to_contain_text(
+        "1 approved into purchase order PO-"
+    )
+    dialog.get_by_test_id("approve-close").click()
+    expect(dialog).to_be_hidden()
+
+
 def test_planner_edits_approves_and_finds_the_purchase_order(page, sign_in, suggestion) -> None:  # type: ignore[no-untyped-def]
     sign_in("paula")
     page.get_by_test_id("nav-optimizationworklist").click()
+    page.wait_for_load_state()  # htmx is ready before the next click
     row = page.get_by_test_id(f"suggestion-{suggestion.pk}")
     expect(row.get_by_test_id("urgency")).to_have_text("Critical")
 
@@ -73,20 +91,7 @@ def test_planner_edits_approves_and_finds_the_purchase_order(page, sign_in, sugg
     expect(row.get_by_test_id("quantity")).to_contain_text("150")
     expect(row.get_by_test_id("status")).to_contain_text("edited by Paula Planner")
 
-    # Approve with the signature dialog.
-    row.get_by_test_id("approve").click()
-    dialog = page.get_by_test_id("approve-dialog")
-    expect(dialog.get_by_test_id("signer-name")).to_have_text("Paula Planner")
-    expect(dialog.get_by_test_id("approve-chosen")).to_contain_text("150")
-    password = dialog.get_by_label("Password")
-    expect(password).to_be_focused()
-    password.fill(TEST_PASSWORD)
-    password.press("Enter")
-    expect(dialog.get_by_test_id("approve-outcome")).to_contain_text(
-        "1 approved into purchase order PO-"
-    )
-    dialog.get_by_test_id("approve-close").click()
-    expect(dialog).to_be_hidden()
+    approve_with_signature(page, row)
 
     status = row.get_by_test_id("status")
     expect(status).to_contain_text("Approved")

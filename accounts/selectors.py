@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from .models import AuditLogEntry, User
+from .models import AuditLogEntry, Signature, User
 
 
 def audit_entries(
@@ -78,3 +78,19 @@ def describe_changes(entry: AuditLogEntry) -> list[dict[str, Any]]:
 
 def _shown(value: Any) -> str:
     return "(empty)" if value in (None, "None", "") else str(value)
+
+
+def object_trail(*, content_type: ContentType, object_pk: str) -> QuerySet[AuditLogEntry]:
+    """Every trail entry of one record, oldest first (the order they were written)."""
+    return (
+        AuditLogEntry.objects.filter(content_type=content_type, object_pk=object_pk)
+        .select_related("actor", "content_type")
+        .order_by("sequence")
+    )
+
+
+def object_signatures(*, content_type: ContentType, object_pk: str) -> QuerySet[Signature]:
+    """The signatures on one record, oldest first."""
+    return Signature.objects.filter(content_type=content_type, object_pk=object_pk).order_by(
+        "signed_at", "pk"
+    )

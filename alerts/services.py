@@ -295,7 +295,8 @@ def notify(alert_id: int) -> int:
         except Exception:  # a mail server down must not undo the alert
             logger.exception("E-mailing alert %s failed", alert.pk)
             return 0
-    Alert.objects.filter(pk=alert.pk).update(notified_at=timezone.now())
+    alert.notified_at = timezone.now()
+    alert.save(update_fields=["notified_at"])  # a save, so the trail records it
     return len(users)
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from accounts.audit import audit_context
+from accounts.audit import audit_context, audited_bulk_create, audited_update
 from accounts.errors import DomainError
 from accounts.locks import advisory_xact_lock
 from forecasting import selectors as forecast_selectors
@@ -161,10 +161,10 @@ def plan_run_mark_running(*, run_id: int) -> PlanRun:
 
 
 def plan_run_fail(*, run_id: int, error: str) -> PlanRun:
-    """Mark a run failed; the current plan does not change."""
-    PlanRun.objects.filter(pk=run_id).exclude(status=PlanRunStatus.SUCCEEDED).update(
-        status=PlanRunStatus.FAILED, error=error[:4000], finished_at=timezone.now()
-    )
+    """Mark a run failed; the current plan does not change. The first cause is kept."""
+    PlanRun.objects.filter(pk=run_id).exclude(
+        status__in=[PlanRunStatus.SUCCEEDED, PlanRunStatus.FAILED]
+    ).update(status=PlanRunStatus.FAILED, error=error[:4000], finished_at=timezone.now())
     return PlanRun.objects.get(pk=run_id)
 
 
@@ -276,7 +276,7 @@ def plan_chunk_compute(*, run_id: int, index: int) -> int:
     with transaction.atomic():
         SuggestedOrder.objects.filter(plan=run, sku_id__gte=sku_lo, sku_id__lte=sku_hi).delete()
         SuggestedTransfer.objects.filter(plan=run, sku_id__gte=sku_lo, sku_id__lte=sku_hi).delete()
-        SuggestedOrder.objects.bulk_create(orders, batch_size=1000)
+        audited_bulk_create(SuggestedOrder, orders, batch_size=1000)
         SuggestedTransfer.objects.bulk_create(transfers, batch_size=1000)
         PlanRunChunk.objects.update_or_create(
             run=run,
@@ -554,7 +554,8 @@ def _carry_over(run: PlanRun, previous: PlanRun | None) -> int:
     for sku_id, site_ids in by_sku.items():
         replaced |= Q(sku_id=sku_id, site_id__in=site_ids)
     SuggestedOrder.objects.filter(replaced, plan=run).delete()
-    return SuggestedOrder.objects.filter(pk__in=[pk for pk, _, _ in touched]).update(plan=run)
+    carried = SuggestedOrder.objects.filter(pk__in=[pk for pk, _, _ in touched])
+    return audited_update(carried, plan=run)
 
 
 def _drop_decided_meanwhile(run: PlanRun) -> int:

@@ -1,9 +1,13 @@
 import os
+from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 
+from accounts.append_only import purge_permitted
 from accounts.roles import Role
 from tests.factories import UserFactory
 
@@ -15,6 +19,23 @@ def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must run this test: {reason}")
     pytest.skip(reason)
+
+
+_execute_sql_flush = BaseDatabaseOperations.execute_sql_flush
+
+
+def _flush_with_audit_purge(ops: BaseDatabaseOperations, sql_list: list[str]) -> None:
+    with purge_permitted(ops.connection) as first:
+        _execute_sql_flush(ops, [*first, *sql_list])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_may_empty_the_audit_trail() -> Iterator[None]:
+    """Transactional tests end with Django's flush, which empties every table; the append-only
+    triggers on the audit trail and signatures let it through only inside `purge_permitted`
+    (accounts/append_only.py). Nothing else in the suite may remove an audit entry."""
+    with mock.patch.object(BaseDatabaseOperations, "execute_sql_flush", _flush_with_audit_purge):
+        yield
 
 
 @pytest.fixture

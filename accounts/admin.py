@@ -3,7 +3,7 @@ from typing import Any
 from auditlog.mixins import AuditlogHistoryAdminMixin, LogEntryAdminMixin
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from .audit import audit_context
 from .models import AuditLogEntry, SecurityEvent, Signature, User
 from .roles import Role, user_roles
-from .services import user_set_roles
+from .services import user_sessions_end, user_set_roles
 
 REASON_FIELD = "change_reason"
 
@@ -26,16 +26,59 @@ def reason_field() -> forms.CharField:
     )
 
 
+def reason_missing_message(labels: list[str]) -> str:
+    return f"Give a reason for changing {', '.join(labels)}."
+
+
 class ReasonModelForm(forms.ModelForm):
+    """A change form with a 'Reason for change'. Changing one of `reason_required_for` (regulated
+    fields, set by the admin) on an existing record without a reason is refused."""
+
     change_reason = reason_field()
+    reason_required_for: tuple[str, ...] = ()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        regulated = [name for name in self.reason_required_for if name in self.changed_data]
+        if self.instance.pk and regulated and not (cleaned.get(REASON_FIELD) or "").strip():
+            labels = [str(self.fields[name].label or name).lower() for name in regulated]
+            self.add_error(REASON_FIELD, reason_missing_message(labels))
+        return cleaned
+
+
+class ReasonRequiredInlineFormSet(forms.BaseInlineFormSet):
+    """Inline rows whose `reason_required_for` fields (set by the inline) may change on existing
+    rows, or existing rows be deleted, only with the parent form's 'Reason for change'."""
+
+    reason_required_for: tuple[str, ...] = ()
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.data.get(REASON_FIELD) or "").strip():
+            return
+        for form in self.forms:
+            if not form.instance.pk:
+                continue
+            regulated = [name for name in self.reason_required_for if name in form.changed_data]
+            if regulated or (self.can_delete and self._should_delete_form(form)):
+                raise forms.ValidationError(reason_missing_message(regulated or ["a row"]))
 
 
 class AuditedModelAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     """Admin for an audited model: a 'Reason for change' field whose text is stored with the
-    trail entries of the save, and an 'Audit log' view per object."""
+    trail entries of the save, and an 'Audit log' view per object. Changing one of
+    `reason_required_for` (regulated fields) needs a reason."""
 
     form = ReasonModelForm
     show_auditlog_history_link = True
+    reason_required_for: tuple[str, ...] = ()
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.reason_required_for = self.reason_required_for
+        return form
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -124,6 +167,24 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_sessions_end(user=obj, why="deactivated")
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """Setting a new password signs the user out everywhere and revokes the API token."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                user_sessions_end(
+                    user=user,
+                    why="password set by an administrator",
+                    keep_session_key=request.session.session_key,
+                )
+        return response
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         roles = {Role(name) for name in form.cleaned_data.get("roles") or []}
@@ -178,10 +239,22 @@ class AuditLogEntryAdmin(LogEntryAdminMixin, ReadOnlyAdmin):
     ]
     list_filter = ["action", "source", "content_type"]
     search_fields = ["object_repr", "reason", "actor__username", "actor__full_name"]
-    readonly_fields = ["created", "resource_url", "action", "user_url", "msg", "reason", "source"]
+    readonly_fields = [
+        "created",
+        "resource_url",
+        "action",
+        "user_url",
+        "msg",
+        "reason",
+        "source",
+        "sequence",
+        "previous_hash",
+        "entry_hash",
+    ]
     fieldsets = [
         (None, {"fields": ["created", "user_url", "resource_url", "source"]}),
         ("Changes", {"fields": ["action", "msg", "reason"]}),
+        ("Hash chain", {"fields": ["sequence", "previous_hash", "entry_hash"]}),
     ]
 
 

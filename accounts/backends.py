@@ -1,5 +1,6 @@
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
 from .roles import Role, user_roles
@@ -25,3 +26,14 @@ class RoleModelBackend(ModelBackend):
         if user_obj.is_active and Role.ADMIN in user_roles(user_obj):
             return True
         return super().has_module_perms(user_obj, app_label)
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """First in AUTHENTICATION_BACKENDS: refuses a locked-out username and address before any
+    password is checked (django-axes). Sign-ins without a request (the test client's
+    `login()`, a shell) have no address to lock and are left to the next backend."""
+
+    def authenticate(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)

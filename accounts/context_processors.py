@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from .navigation import navigation_for
 from .roles import user_roles
+from .sessions import signing_needs_user_id
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +15,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_items": navigation_for(user, request.path),
         "user_roles": [role.label for role in roles],
+        "signing_needs_user_id": signing_needs_user_id(request),
     }

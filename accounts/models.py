@@ -3,7 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,12 +43,21 @@ class User(AbstractUser):
 class AuditLogEntry(AbstractLogEntry):
     """One change of an audited record: who, when (UTC), old -> new values, why and from where.
 
-    Written only by the audit machinery (accounts.audit), never edited by the application.
+    Written only by the audit machinery (accounts.audit), never edited: the database refuses
+    UPDATE and DELETE on the table (migration 0005), and each entry is chained to the one before
+    it by a hash (accounts.audit_chain), checked by `manage.py verify_audit_trail`.
     """
 
     reason = models.TextField(blank=True)
     source = models.CharField(
         max_length=120, blank=True, help_text="web, api, admin, task:<name> or command:<name>"
+    )
+    sequence = models.PositiveBigIntegerField(
+        unique=True, editable=False, help_text="Place in the trail: 1, 2, 3 … without gaps."
+    )
+    previous_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 of the content and previous_hash."
     )
 
     class Meta(AbstractLogEntry.Meta):
@@ -58,6 +67,12 @@ class AuditLogEntry(AbstractLogEntry):
             models.Index(fields=["content_type", "object_pk"], name="audit_object_idx"),
             models.Index(fields=["actor", "timestamp"], name="audit_actor_time_idx"),
         ]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A new entry takes its place in the chain (pre_save, accounts.audit_chain) under a lock
+        # held until the insert commits: inside the caller's transaction, or a short one here.
+        with transaction.atomic(using=kwargs.get("using")):  # type: ignore[arg-type]
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Signature(models.Model):
@@ -109,10 +124,13 @@ class Signature(models.Model):
 
 
 class SecurityEvent(models.Model):
-    """A security-relevant event a reviewer must be able to find: failed signatures and the like."""
+    """A security-relevant event a reviewer must be able to find: failed signatures, sign-in
+    lockouts, sessions ended by a deactivation or a password change."""
 
     class Kind(models.TextChoices):
         SIGNATURE_FAILED = "signature_failed", "Signature refused (wrong password)"
+        LOGIN_LOCKED_OUT = "login_locked_out", "Sign-in locked out (too many failures)"
+        SESSIONS_ENDED = "sessions_ended", "Sessions and API token ended"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     user = models.ForeignKey(

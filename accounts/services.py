@@ -8,15 +8,19 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from .audit import audit_context
 from .errors import ReasonRequired, SignatureRefused
 from .models import AuditLogEntry, SecurityEvent, Signature, User
 from .roles import Role
+from .signals import account_locked_out
 
 security_log = logging.getLogger("pharmastock.security")
 
@@ -42,30 +46,43 @@ def signature_verify(
     meaning: Signature.Meaning | str,
     target_label: str,
     remote_addr: str | None = None,
+    username: str | None = None,
 ) -> None:
-    """The first step of signing: the signer re-entered the password. A wrong password is
-    recorded as a SecurityEvent (in its own transaction, so it survives the refusal), logged,
-    and refused with SignatureRefused. Call it before opening the transaction that signs."""
+    """The first step of signing: the signer re-entered the password (and, when `username` is
+    given, the user id: required after a pause, see accounts.sessions). A wrong password or user
+    id is recorded as a SecurityEvent (in its own transaction, so it survives the refusal),
+    logged, and refused with SignatureRefused. Call it before opening the transaction that
+    signs."""
     if meaning not in Signature.Meaning.values:
         raise SignatureRefused(f"'{meaning}' is not a signature meaning.")
+    if username is not None and username.strip() != signer.get_username():
+        _signature_failed(signer, meaning, target_label, remote_addr, what="user id")
+        raise SignatureRefused("The user id or password is not correct. Nothing was signed.")
     if not signer.is_active or not password or not signer.check_password(password):
-        SecurityEvent.objects.create(
-            kind=SecurityEvent.Kind.SIGNATURE_FAILED,
-            user=signer,
-            username=signer.get_username(),
-            remote_addr=remote_addr,
-            detail={"meaning": str(meaning), "target": target_label},
-        )
-        security_log.warning(
-            "signature refused: wrong password for user %s signing %s",
-            signer.get_username(),
-            target_label,
-        )
+        _signature_failed(signer, meaning, target_label, remote_addr, what="password")
         raise SignatureRefused("The password is not correct. Nothing was signed.")
     if not signer.full_name.strip():
         raise SignatureRefused(
             "Your account has no full name; an administrator must add it before you can sign."
         )
+
+
+def _signature_failed(
+    signer: User, meaning: str, target_label: str, remote_addr: str | None, *, what: str
+) -> None:
+    SecurityEvent.objects.create(
+        kind=SecurityEvent.Kind.SIGNATURE_FAILED,
+        user=signer,
+        username=signer.get_username(),
+        remote_addr=remote_addr,
+        detail={"meaning": str(meaning), "target": target_label, "wrong": what},
+    )
+    security_log.warning(
+        "signature refused: wrong %s for user %s signing %s",
+        what,
+        signer.get_username(),
+        target_label,
+    )
 
 
 def signature_record(
@@ -129,7 +146,51 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes: Any) ->
             setattr(user, name, changes[name])
         user.full_clean(exclude=["password"])
         user.save(update_fields=changed)
+        if "is_active" in changed and not user.is_active:
+            user_sessions_end(user=user, why="deactivated")
     return user
+
+
+def user_sessions_end(*, user: User, why: str, keep_session_key: str | None = None) -> int:
+    """End every session of `user` (except `keep_session_key`, the one that changed its own
+    password) and revoke the API token: a deactivated user or one whose password changed is
+    signed out everywhere at once. A new token is issued from the admin. Returns the number of
+    sessions ended."""
+    user_id = str(user.pk)
+    with transaction.atomic():
+        ended = [
+            session.session_key
+            for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+            if session.session_key != keep_session_key
+            and session.get_decoded().get("_auth_user_id") == user_id
+        ]
+        Session.objects.filter(session_key__in=ended).delete()
+        tokens, _ = Token.objects.filter(user=user).delete()
+        SecurityEvent.objects.create(
+            kind=SecurityEvent.Kind.SESSIONS_ENDED,
+            user=user,
+            username=user.get_username(),
+            detail={"why": why, "sessions": len(ended), "api_token_revoked": bool(tokens)},
+        )
+    security_log.info("ended %d sessions of user %s (%s)", len(ended), user.get_username(), why)
+    return len(ended)
+
+
+def login_lockout_record(*, username: str, remote_addr: str | None) -> SecurityEvent:
+    """Too many failed sign-ins for `username` (which may not exist) from `remote_addr`:
+    recorded, logged, and announced (account_locked_out) for the alerts app. The event is
+    committed first: a failing receiver cannot undo it."""
+    event = SecurityEvent.objects.create(
+        kind=SecurityEvent.Kind.LOGIN_LOCKED_OUT,
+        user=User.objects.filter(username=username).first(),
+        username=username[:150],
+        remote_addr=remote_addr,
+    )
+    security_log.warning("sign-in locked out: user %s from %s", username, remote_addr)
+    for receiver, error in account_locked_out.send_robust(sender=SecurityEvent, event=event):
+        if isinstance(error, Exception):
+            security_log.error("lockout receiver %r failed: %s", receiver, error)
+    return event
 
 
 def user_set_roles(*, actor: User | None, user: User, roles: set[Role], reason: str) -> User:

@@ -1,9 +1,10 @@
 from typing import Any
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -14,6 +15,7 @@ from .health import system_health
 from .permissions import CapabilityRequiredMixin, requires
 from .roles import Capability, Role, user_roles
 from .selectors import audit_entries, describe_changes
+from .services import user_sessions_end
 
 AUDIT_TRAIL_PAGE_SIZE = 50
 
@@ -61,9 +63,32 @@ class AuditTrailView(CapabilityRequiredMixin, TemplateView):
         return response
 
 
+# One answer for a wrong password, an unknown user, an inactive account and a locked-out one,
+# so the login page never tells which usernames exist.
+LOGIN_REFUSED = (
+    "Please enter a correct username and password. After too many failed attempts an account "
+    "is locked for a while: try again later or ask an administrator."
+)
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {"invalid_login": LOGIN_REFUSED, "inactive": LOGIN_REFUSED}
+
+
 class LoginView(auth_views.LoginView):
     required_capability = Capability.PUBLIC
     template_name = "registration/login.html"
+    form_class = LoginForm
+
+
+def login_refused(
+    request: HttpRequest, original_response: HttpResponse | None = None, *args: Any
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: a locked-out sign-in gets the page a wrong password gets (the
+    backend refused it before any password check, so the form already says LOGIN_REFUSED)."""
+    if original_response is not None:
+        return original_response
+    return HttpResponseForbidden(LOGIN_REFUSED)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -71,7 +96,18 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(CapabilityRequiredMixin, auth_views.PasswordChangeView):
+    """A new password signs the user out everywhere else and revokes the API token."""
+
     required_capability = Capability.LOGIN
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
+        user_sessions_end(
+            user=form.user,
+            why="password changed",
+            keep_session_key=self.request.session.session_key,
+        )
+        return response
 
 
 class PasswordChangeDoneView(CapabilityRequiredMixin, auth_views.PasswordChangeDoneView):

@@ -21,6 +21,7 @@ class AlertKind(models.TextChoices):
     FORECAST_ACCURACY = "forecast_accuracy", "Forecast accuracy dropped"
     SUPPLIER_GRADE = "supplier_grade", "Supplier fell a grade"
     JOB_FAILED = "job_failed", "Background job failed"
+    SECURITY = "security", "Security event"
 
 
 class Severity(models.TextChoices):

@@ -469,6 +469,7 @@ def excursion_lot_decide(
     password: str,
     remote_addr: str | None = None,
     today: date | None = None,
+    username: str | None = None,
 ) -> ExcursionLot:
     """Release or reject a lot an excursion quarantined: quality users only, with a reason and
     an electronic signature (meaning "released" or "rejected") on the lot as it is after the
@@ -490,6 +491,7 @@ def excursion_lot_decide(
     signature_verify(
         signer=actor,
         password=password,
+        username=username,
         meaning=decision,
         target_label=f"{lot._meta.label_lower}:{lot.pk}",
         remote_addr=remote_addr,

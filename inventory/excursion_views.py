@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 from accounts.errors import DomainError, SignatureRefused
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
+from accounts.sessions import signing_identified, signing_user_id
 
 from . import cold_chain_selectors as selectors
 from .cold_chain import excursion_lot_decide
@@ -102,6 +103,7 @@ class ExcursionLotDecideView(CapabilityRequiredMixin, View):
                     decision=form.cleaned_data["decision"],
                     reason=form.cleaned_data["reason"],
                     password=form.cleaned_data["password"],
+                    username=signing_user_id(request, request.POST.get("username")),
                     remote_addr=request.META.get("REMOTE_ADDR"),
                 )
             except SignatureRefused as refused:
@@ -109,6 +111,7 @@ class ExcursionLotDecideView(CapabilityRequiredMixin, View):
             except DomainError as refused:
                 form.add_refusal(refused)
             else:
+                signing_identified(request)
                 return self._decided(request, pk, lot_id)
         context = _lot_context(request, exposure, form)
         if request.htmx:

@@ -231,6 +231,7 @@ def suggestions_approve(
     actor: Any,
     suggestion_ids: list[int],
     password: str,
+    username: str | None = None,
     idempotency_key: str = "",
     expected_versions: dict[int, int] | None = None,
     reason: str = "",
@@ -250,6 +251,7 @@ def suggestions_approve(
     signature_verify(
         signer=actor,
         password=password,
+        username=username,
         meaning=Signature.Meaning.APPROVED,
         target_label=f"optimization.suggestedorder:{','.join(map(str, ids))}",
         remote_addr=remote_addr,

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import SignatureRefused
 from accounts.roles import Capability
+from accounts.sessions import signing_identified, signing_user_id
 from config.api import exception_handler
 from inventory.models import Site
 from suppliers.models import Supplier
@@ -177,6 +178,13 @@ class RecommendationApproveSerializer(serializers.Serializer):
         trim_whitespace=False,
         style={"input_type": "password"},
         help_text="The approver's password again: the electronic signature.",
+    )
+    username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="The approver's user id, checked when given; required when a signed-in "
+        "session was idle (see SIGNATURE_REIDENTIFY_MINUTES).",
     )
     idempotency_key = serializers.CharField(
         required=False,
@@ -388,11 +396,13 @@ class RecommendationApproveView(ReorderAPIView):
             actor=request.user,
             suggestion_ids=data.validated_data["ids"],
             password=data.validated_data["password"],
+            username=signing_user_id(request, data.validated_data.get("username")),
             idempotency_key=data.validated_data.get("idempotency_key", ""),
             expected_versions=data.validated_data.get("versions") or {},
             reason=data.validated_data.get("reason", ""),
             remote_addr=request.META.get("REMOTE_ADDR"),
         )
+        signing_identified(request)
         return Response(ApprovalOutcomeSerializer(outcome.as_dict()).data)
 
 

@@ -26,6 +26,7 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts.errors import DomainError, ReasonRequired, SignatureRefused
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
+from accounts.sessions import signing_identified, signing_user_id
 from inventory.views import ExportMixin, HtmxPartialMixin, query_without
 
 from . import selectors
@@ -367,6 +368,7 @@ class ApproveView(CapabilityRequiredMixin, View):
                     actor=request.user,
                     suggestion_ids=ids,
                     password=form.cleaned_data["password"],
+                    username=signing_user_id(request, request.POST.get("username")),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     expected_versions=versions,
                     reason=form.cleaned_data["reason"],
@@ -377,6 +379,7 @@ class ApproveView(CapabilityRequiredMixin, View):
             except DomainError as refused:
                 form.add_refusal(refused)
             else:
+                signing_identified(request)
                 return self._approved(request, ids, outcome)
         return self._dialog(request, ids, versions, form, status=400)
 

@@ -4,7 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.admin import AuditedModelAdmin, ImportLinkMixin, ReadOnlyAdmin, ReasonModelForm
+from accounts.admin import (
+    AuditedModelAdmin,
+    ImportLinkMixin,
+    ReadOnlyAdmin,
+    ReasonModelForm,
+    ReasonRequiredInlineFormSet,
+)
 
 from .models import (
     LineProposal,
@@ -39,6 +45,7 @@ class SupplierAdmin(ImportLinkMixin, AuditedModelAdmin):
     list_filter = ["active"]
     search_fields = ["code", "name"]
     inlines = [SupplierUserInline]
+    reason_required_for = ("active",)
 
 
 @admin.register(SupplierItem)
@@ -58,10 +65,16 @@ class SupplierItemAdmin(ImportLinkMixin, AuditedModelAdmin):
     search_fields = ["sku__code", "sku__name", "supplier__code"]
     autocomplete_fields = ["supplier", "sku"]
     list_select_related = ["supplier", "sku"]
+    reason_required_for = ("supplier", "unit_price", "moq", "order_multiple", "is_primary")
+
+
+class PurchaseOrderLineFormSet(ReasonRequiredInlineFormSet):
+    reason_required_for = ("sku", "quantity", "unit_price", "requested_date", "confirmed_date")
 
 
 class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
+    formset = PurchaseOrderLineFormSet
     fields = [
         "sku",
         "quantity",
@@ -84,6 +97,7 @@ class PurchaseOrderAdmin(AuditedModelAdmin):
     list_select_related = ["supplier", "destination"]
     autocomplete_fields = ["supplier", "destination"]
     inlines = [PurchaseOrderLineInline]
+    reason_required_for = ("supplier", "destination", "status", "ordered_on", "expected_on")
 
 
 @admin.register(Receipt)

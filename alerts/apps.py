@@ -49,6 +49,20 @@ class AlertsConfig(AppConfig):
             signal = getattr(inventory_signals, f"temperature_excursion_{event}")
             signal.connect(receiver, dispatch_uid=f"alerts.excursion_{event}")
 
+        # A background job that failed for good opens a "job failed" alert for the admins.
+        from celery.signals import task_failure
+
+        from .jobs import on_task_failure
+
+        task_failure.connect(on_task_failure, dispatch_uid="alerts.job_failed")
+
+        # Sign-in lockouts open a "security" alert for the admins.
+        from accounts.signals import account_locked_out
+
+        from .security import on_account_locked_out
+
+        account_locked_out.connect(on_account_locked_out, dispatch_uid="alerts.locked_out")
+
 
 def _evaluate_later(kinds: list[str]) -> None:
     """Queue an evaluation of `kinds` once the current transaction commits (at once when there

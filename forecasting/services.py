@@ -287,10 +287,10 @@ def _summary(forecast_run: ForecastRun) -> dict[str, Any]:
 
 
 def forecast_run_fail(*, run_id: int, error: str) -> ForecastRun:
-    """Mark a run failed (the current publication does not change)."""
-    ForecastRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCEEDED).update(
-        status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now()
-    )
+    """Mark a run failed (the current publication does not change); the first cause is kept."""
+    ForecastRun.objects.filter(pk=run_id).exclude(
+        status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED]
+    ).update(status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now())
     return ForecastRun.objects.get(pk=run_id)
 
 

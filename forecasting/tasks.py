@@ -1,42 +1,66 @@
 """Forecast-run jobs (heavy queue). A run fans out one task per chunk and publishes once every
-chunk succeeded; a chunk that raises marks the run failed, so the previous run stays current."""
+chunk succeeded; a chunk that fails for good marks the run failed, so the previous run stays
+current. A dropped connection is retried (config.celery.Task) before the run is given up;
+every step reports as the forecast-run job, so its failure raises one alert."""
+
+from typing import Any
 
 from celery import chord, shared_task
 
 from . import services
+from .models import RunStatus
+
+FORECAST_JOB = "forecasting.tasks.forecast_run"
 
 CHUNK_SOFT_LIMIT = 25 * 60
 CHUNK_HARD_LIMIT = 30 * 60
 
 
-@shared_task(name="forecasting.tasks.forecast_run")
-def forecast_run(run_id: int) -> None:
-    run = services.forecast_run_mark_running(run_id=run_id)
-    if run.chunks_total == 0:
-        services.forecast_run_publish(run_id=run_id)
-        return
-    chunks = [forecast_chunk.si(run_id, index) for index in range(run.chunks_total)]
-    chord(chunks)(forecast_publish.si(run_id))
+class ForecastRunFailed(Exception):
+    """The run ended failed: raised so the job shows as failed (and alerts)."""
 
 
-@shared_task(
-    name="forecasting.tasks.forecast_chunk",
-    soft_time_limit=CHUNK_SOFT_LIMIT,
-    time_limit=CHUNK_HARD_LIMIT,
-)
-def forecast_chunk(run_id: int, index: int) -> int:
+@shared_task(bind=True, name=FORECAST_JOB)
+def forecast_run(self: Any, run_id: int) -> None:
     try:
-        return services.forecast_chunk_compute(run_id=run_id, index=index)
+        run = services.forecast_run_mark_running(run_id=run_id)
+        if run.chunks_total == 0:
+            services.forecast_run_publish(run_id=run_id)
+            return
+        chunks = [forecast_chunk.si(run_id, index) for index in range(run.chunks_total)]
+        chord(chunks)(forecast_publish.si(run_id))
     except Exception as error:
-        services.forecast_run_fail(
-            run_id=run_id, error=f"chunk {index}: {type(error).__name__}: {error}"
-        )
+        if not self.will_retry(error):
+            services.forecast_run_fail(
+                run_id=run_id, error=f"start: {type(error).__name__}: {error}"
+            )
         raise
 
 
-@shared_task(name="forecasting.tasks.forecast_publish")
+@shared_task(
+    bind=True,
+    name="forecasting.tasks.forecast_chunk",
+    job_name=FORECAST_JOB,
+    soft_time_limit=CHUNK_SOFT_LIMIT,
+    time_limit=CHUNK_HARD_LIMIT,
+)
+def forecast_chunk(self: Any, run_id: int, index: int) -> int:
+    try:
+        return services.forecast_chunk_compute(run_id=run_id, index=index)
+    except Exception as error:
+        if not self.will_retry(error):
+            services.forecast_run_fail(
+                run_id=run_id, error=f"chunk {index}: {type(error).__name__}: {error}"
+            )
+        raise
+
+
+@shared_task(name="forecasting.tasks.forecast_publish", job_name=FORECAST_JOB)
 def forecast_publish(run_id: int) -> str:
-    return services.forecast_run_publish(run_id=run_id).status
+    run = services.forecast_run_publish(run_id=run_id)
+    if run.status == RunStatus.FAILED:
+        raise ForecastRunFailed(f"Forecast run {run.pk} failed: {run.error}")
+    return run.status
 
 
 @shared_task(name="forecasting.tasks.nightly_forecast_run")

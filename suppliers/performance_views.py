@@ -137,7 +137,7 @@ class PerformanceRecomputeView(CapabilityRequiredMixin, View):
     def post(self, request: Any) -> HttpResponse:
         from .tasks import compute_scorecards
 
-        compute_scorecards.delay()
+        compute_scorecards.delay_on_commit()
         messages.success(
             request,
             "Scorecards of the last twelve months are being recomputed; "

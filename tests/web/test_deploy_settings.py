@@ -46,3 +46,67 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_fails_when_a_protection_is_turned_off() -> None:
+    """The clean check above is not vacuous: without HSTS the same command fails."""
+    env = {**PRODUCTION_ENV, "SECURE_HSTS_SECONDS": "0"}
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr
+
+
+def test_production_debug_stays_off_and_trusts_the_tls_proxy() -> None:
+    env = {
+        **PRODUCTION_ENV,
+        "DEBUG": "1",
+        "CSRF_TRUSTED_ORIGINS": "https://pharmastock.example.com",
+    }
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_PROXY_SSL_HEADER, s.SECURE_HSTS_SECONDS >= 31536000, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.CSRF_TRUSTED_ORIGINS)"
+    )
+
+    result = manage("shell", "-c", code, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "False ('HTTP_X_FORWARDED_PROTO', 'https') True True True "
+        "['https://pharmastock.example.com']"
+    )
+
+
+DEPLOYMENT_TOPICS = [
+    "gunicorn",
+    "--workers",
+    "-Q default",
+    "-Q heavy",
+    "--max-tasks-per-child",
+    "--time-limit",
+    "DatabaseScheduler",
+    "visibility_timeout",
+    "CELERY_LONGEST_TASK_LIMIT",
+    "ANALYZE",
+    "PgBouncer",
+    "X-Forwarded-Proto",
+    "CSRF_TRUSTED_ORIGINS",
+    "HSTS",
+    "collectstatic",
+    "whitenoise",
+    "manage.py migrate",
+    "check --deploy",
+    "/healthz",
+    "SECRET_KEY",
+    "backup-restore.md",
+]
+
+
+def test_the_deployment_guide_covers_every_moving_part() -> None:
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+
+    missing = [topic for topic in DEPLOYMENT_TOPICS if topic not in guide]
+
+    assert missing == []

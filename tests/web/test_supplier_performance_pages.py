@@ -170,7 +170,9 @@ def test_recompute_is_for_planners_and_starts_the_job(planner_client, monkeypatc
     from suppliers import tasks
 
     started = []
-    monkeypatch.setattr(tasks.compute_scorecards, "delay", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(
+        tasks.compute_scorecards, "delay_on_commit", lambda *a, **k: started.append(a)
+    )
     page = planner_client.get(LIST_URL).content.decode()
     assert 'data-testid="recompute"' in page
 
@@ -185,7 +187,9 @@ def test_viewers_see_no_recompute_and_may_not_post_it(viewer_client, monkeypatch
     from suppliers import tasks
 
     started = []
-    monkeypatch.setattr(tasks.compute_scorecards, "delay", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(
+        tasks.compute_scorecards, "delay_on_commit", lambda *a, **k: started.append(a)
+    )
 
     assert 'data-testid="recompute"' not in viewer_client.get(LIST_URL).content.decode()
     assert viewer_client.post("/suppliers/performance/recompute/").status_code == 403

@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "config.limits.bad_request"
 handler403 = "accounts.views.permission_denied"

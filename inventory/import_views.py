@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
 
-from .imports import IMPORT_KINDS, ImportRefused, import_check, import_commit
+from .imports import IMPORT_KINDS, ImportRefused, check_size, import_check, import_commit
 from .models import ImportBatch, ImportStatus
 
 
@@ -29,6 +29,14 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(key, kind.label) for key, kind in IMPORT_KINDS.items()]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            check_size(upload.size)  # before the file is read into memory
+        except ImportRefused as refused:
+            raise forms.ValidationError(refused.message) from refused
+        return upload
 
 
 class ImportListView(CapabilityRequiredMixin, TemplateView):

@@ -11,6 +11,7 @@ the suppliers app adds its own when it starts (apps depend left to right, so inv
 imports suppliers).
 """
 
+import codecs
 import csv
 import hashlib
 import io
@@ -91,7 +92,8 @@ def register_import_kind(kind: ImportKind) -> None:
 
 def read_table(content: bytes, filename: str) -> Table:
     """Headers (lower-cased, trimmed) and rows of the first sheet of an XLSX file or of a CSV
-    file (UTF-8 with or without BOM, or Windows-1252; comma, semicolon, tab or pipe)."""
+    file (UTF-8 with or without BOM, UTF-16 with BOM, or Windows-1252; comma, semicolon, tab
+    or pipe). Every row has the header's width."""
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".xlsx":
         raw_rows = _xlsx_rows(content)
@@ -108,20 +110,40 @@ def read_table(content: bytes, filename: str) -> Table:
     duplicates = sorted({name for name in headers if name and headers.count(name) > 1})
     if duplicates:
         raise ImportRefused(f"Columns appear twice: {', '.join(duplicates)}.")
-    return Table(headers=headers, rows=[[cell.strip() for cell in row] for row in rows[1:]])
+    return Table(
+        headers=headers,
+        rows=[_fit(row, len(headers), n) for n, row in enumerate(rows[1:], start=2)],
+    )
+
+
+def _fit(row: list[str], width: int, number: int) -> list[str]:
+    """A data row trimmed and padded to the header's width; a value beyond the last column
+    refuses the file (it would otherwise be silently dropped or shift other values)."""
+    cells = [cell.strip() for cell in row]
+    if any(cells[width:]):
+        raise ImportRefused(
+            f"Row {number}: it has {len(cells)} cells but the header has {width} columns."
+        )
+    return cells[:width] + [""] * (width - len(cells))
 
 
 def _csv_rows(content: bytes) -> list[list[str]]:
-    if b"\x00" in content[:65536]:
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)  # "Unicode text" as spreadsheets save it
+    elif b"\x00" in content[:65536]:
         raise ImportRefused("This is not a text file (it contains binary data). Use CSV or XLSX.")
-    for encoding in ("utf-8-sig", "cp1252"):
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
             text = content.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes nearly everything; kept for clarity
-        raise ImportRefused("The file's text encoding is not UTF-8 or Windows-1252.")
+    else:
+        raise ImportRefused("The file's text encoding is not UTF-8, UTF-16 or Windows-1252.")
+    if "\x00" in text:
+        raise ImportRefused("This is not a text file (it contains binary data). Use CSV or XLSX.")
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=CSV_DELIMITERS)
         delimiter = dialect.delimiter
@@ -138,13 +160,19 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged or disguised workbook fails in many ways while it is unzipped and its XML
+    # parsed (XML parse errors are SyntaxErrors); each of them means the same to the user.
+    unreadable = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError)
+    unreadable += (TypeError, IndexError, SyntaxError)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
+    except unreadable as error:
         raise ImportRefused("The file is not a readable XLSX workbook.") from error
     try:
         sheet = workbook.worksheets[0]
         return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    except unreadable as error:
+        raise ImportRefused("The file is not a readable XLSX workbook.") from error
     finally:
         workbook.close()
 
@@ -399,15 +427,21 @@ def _run(kind: ImportKind, table: Table, *, commit: bool, actor: Any, reason: st
     return report
 
 
+def check_size(size: int) -> None:
+    """ImportRefused when a file of `size` bytes is over IMPORT_MAX_BYTES (checked before a file
+    is read, and again by import_check)."""
+    if size > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES / 1e6
+        raise ImportRefused(
+            f"The file is {size / 1e6:.1f} MB; the limit is {limit:.{0 if limit >= 10 else 1}f} MB."
+        )
+
+
 def import_check(*, actor: Any, kind: str, filename: str, content: bytes) -> ImportBatch:
     """Keep the file and check every row; nothing but the ImportBatch is written. A file that
     cannot be read at all raises ImportRefused and is not kept."""
     import_kind = _kind(kind)
-    if len(content) > settings.IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            f"The file is {len(content) / 1e6:.1f} MB; the limit is "
-            f"{settings.IMPORT_MAX_BYTES / 1e6:.0f} MB."
-        )
+    check_size(len(content))
     table = read_table(content, filename)
     _check_columns(import_kind, table)
     report = _run(import_kind, table, commit=False, actor=actor, reason=f"check of {filename}")

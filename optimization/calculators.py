@@ -30,6 +30,19 @@ def _refused(error: EngineInputError) -> CalculationRefused:
     return CalculationRefused(str(error))
 
 
+def _finite(result: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`result` when every number in it is finite; inputs so large that a figure overflows are
+    refused rather than answered with infinity or NaN."""
+    for key, value in result.items():
+        if isinstance(value, dict):
+            _finite(value, f"{prefix}{key}.")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise CalculationRefused(
+                f"The inputs are too large: {prefix}{key} would not be a finite number."
+            )
+    return result
+
+
 def eoq_calculation(
     *,
     annual_demand: float,
@@ -74,18 +87,20 @@ def eoq_calculation(
         )
     except EngineInputError as error:
         raise _refused(error) from error
-    return {
-        "eoq": round(float(sizes.eoq[0]), 3),
-        "order_quantity": quantity,
-        "unit_price_paid": float(sizes.unit_price[0]),
-        "reason": str(sizes.reason[0]),
-        "shelf_life_cap": None if not np.isfinite(sizes.cap[0]) else float(sizes.cap[0]),
-        "annual_cost": {
-            key: round(float(parts[key][0]), 2)
-            for key in ("purchase", "ordering", "holding", "total")
-        },
-        "orders_per_year": round(annual_demand / quantity, 2) if quantity else 0.0,
-    }
+    return _finite(
+        {
+            "eoq": round(float(sizes.eoq[0]), 3),
+            "order_quantity": quantity,
+            "unit_price_paid": float(sizes.unit_price[0]),
+            "reason": str(sizes.reason[0]),
+            "shelf_life_cap": None if not np.isfinite(sizes.cap[0]) else float(sizes.cap[0]),
+            "annual_cost": {
+                key: round(float(parts[key][0]), 2)
+                for key in ("purchase", "ordering", "holding", "total")
+            },
+            "orders_per_year": round(annual_demand / quantity, 2) if quantity else 0.0,
+        }
+    )
 
 
 def safety_stock_calculation(
@@ -124,16 +139,18 @@ def safety_stock_calculation(
         )
     except EngineInputError as error:
         raise _refused(error) from error
-    return {
-        "safety_stock": round(float(policies.safety_stock[0]), 3),
-        "reorder_point": round(float(policies.reorder_point[0]), 3),
-        "expected_fill_rate": round(float(policies.expected_fill_rate[0]), 5),
-        "order_quantity": float(policies.order_quantity[0]),
-        "lead_time_std_used": round(float(policies.lead_time_std[0]), 3),
-        "lead_time_std_imputed": bool(policies.lead_time_imputed[0]),
-        "periodic": {
-            "review_period": review_period,
-            "safety_stock": round(float(policies.safety_stock_periodic[0]), 3),
-            "order_up_to": round(float(policies.order_up_to[0]), 3),
-        },
-    }
+    return _finite(
+        {
+            "safety_stock": round(float(policies.safety_stock[0]), 3),
+            "reorder_point": round(float(policies.reorder_point[0]), 3),
+            "expected_fill_rate": round(float(policies.expected_fill_rate[0]), 5),
+            "order_quantity": float(policies.order_quantity[0]),
+            "lead_time_std_used": round(float(policies.lead_time_std[0]), 3),
+            "lead_time_std_imputed": bool(policies.lead_time_imputed[0]),
+            "periodic": {
+                "review_period": review_period,
+                "safety_stock": round(float(policies.safety_stock_periodic[0]), 3),
+                "order_up_to": round(float(policies.order_up_to[0]), 3),
+            },
+        }
+    )

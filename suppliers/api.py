@@ -146,7 +146,9 @@ class ScorecardSerializer(serializers.ModelSerializer):
 
 
 class PerformanceFilterSerializer(serializers.Serializer):
-    supplier = serializers.IntegerField(required=False, min_value=1, help_text="Supplier id.")
+    supplier = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Supplier id."
+    )  # an id beyond the database's integer range is a bad filter, not a server error
     month_from = serializers.DateField(
         required=False, help_text="From this date's month (YYYY-MM-DD), inclusive."
     )

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "import_export",
+    "axes",
     # ours, in dependency order (ARCHITECTURE.md)
     "accounts",
     "inventory",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.AuditContextMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the login page's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,7 +94,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.RoleModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in of a locked-out username and address (django-axes).
+    "accounts.backends.LockoutBackend",
+    "accounts.backends.RoleModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -203,6 +212,14 @@ MIGRATION_MODULES = {"auditlog": None}
 
 # Imports: the largest file accepted, and where raw files are kept (MEDIA_ROOT/imports/).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Request limits: a body without files (form or JSON) up to DATA_UPLOAD_MAX_MEMORY_SIZE, at
+# most DATA_UPLOAD_MAX_NUMBER_FIELDS fields and DATA_UPLOAD_MAX_NUMBER_FILES files; an upload
+# up to IMPORT_MAX_BYTES (plus the form around it). Over a limit: 400 or 413 with the reason
+# (config.limits). Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the audit trail records every imported change
 
@@ -247,6 +264,26 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pharmastock@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT failed attempts for one username from one
+# address lock that pair for LOGIN_LOCKOUT_MINUTES; unknown usernames count the same way. Admins
+# unlock early in the admin (Axes > Access attempts: delete the row). accounts.lockout records
+# the lockout and the alerts app raises a "security" alert for admins.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_refused"
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "old_password"]
+
+# Sessions end after SESSION_IDLE_TIMEOUT_MINUTES without activity and, whatever the activity,
+# SESSION_ABSOLUTE_HOURS after sign-in (accounts.middleware.SessionTimeoutMiddleware). A signer
+# idle longer than SIGNATURE_REIDENTIFY_MINUTES enters the user id again with the password.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+SIGNATURE_REIDENTIFY_MINUTES = env.int("SIGNATURE_REIDENTIFY_MINUTES", default=10)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

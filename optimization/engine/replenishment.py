@@ -113,8 +113,12 @@ def _check(inputs: ProjectionInputs) -> tuple[int, int]:
             raise EngineInputError(f"{name} must have one value per SKU-site ({n}).")
         if np.isnan(value).any():
             raise EngineInputError(f"{name} is missing {where(np.isnan(value))}.")
-    if (np.asarray(demand) < 0).any() or np.isnan(demand).any():
-        raise EngineInputError(f"demand must be >= 0 {where(~(demand >= 0))}.")
+        if name != "shelf_life_cap" and np.isinf(value).any():  # only the cap may be "none"
+            raise EngineInputError(f"{name} must be finite {where(np.isinf(value), value)}.")
+    for name, table in (("demand", demand), ("receipts", np.asarray(inputs.receipts, float))):
+        bad = ~((table >= 0) & np.isfinite(table))
+        if bad.any():
+            raise EngineInputError(f"{name} must be finite and >= 0 {where(bad.any(axis=1))}.")
     quantity = np.asarray(inputs.order_quantity, dtype=float)
     if (quantity <= 0).any():
         raise EngineInputError(f"order_quantity must be > 0 {where(quantity <= 0, quantity)}.")

@@ -444,6 +444,10 @@ def test_the_solved_reorder_point_meets_the_exact_fill_rate(case: dict[str, floa
         return
     scale = case["d"] * (case["lead"] + case["review"]) + case["sd"] * math.sqrt(case["lead"] + 1)
     high = low + 50.0 * scale + 10.0 * case["d"] * case["lead_sd"]
+    for _ in range(60):  # widen the bracket until the target lies inside it
+        if reference_fill(high, case) >= beta:
+            break
+        high = low + 2.0 * (high - low)
     reference = optimize.brentq(
         lambda s: reference_fill(s, case) - beta, low, high, xtol=1e-12 * scale, rtol=1e-13
     )

@@ -117,6 +117,16 @@ SAMPLE_OBJECTS: dict[str, Callable[[dict], Any]] = {
     ).objects.create(
         name="nightly ping", task="accounts.diagnostics.ping", interval=ctx["interval"]
     ),
+    # django-axes: sign-in lockouts and the access log (unlock = delete the attempt).
+    "axes.accessattempt": lambda ctx: _model("axes.AccessAttempt").objects.create(
+        username="someone", ip_address="10.0.0.9", failures_since_start=1
+    ),
+    "axes.accesslog": lambda ctx: _model("axes.AccessLog").objects.create(
+        username="someone", ip_address="10.0.0.9"
+    ),
+    "axes.accessfailurelog": lambda ctx: _model("axes.AccessFailureLog").objects.create(
+        username="someone", ip_address="10.0.0.9"
+    ),
     "django_celery_results.taskresult": lambda ctx: _model(
         "django_celery_results.TaskResult"
     ).objects.create(task_id="sample-task"),
@@ -255,6 +265,12 @@ def sample_object(ctx: dict, label: str) -> Any:
 # Non-admin URLs that take arguments: how to fill them.
 SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "user-detail": lambda ctx: {"pk": ctx["target"].pk},
+    "audit_object": lambda ctx: {"model_label": "accounts.user", "object_pk": ctx["target"].pk},
+    "audit_object_export": lambda ctx: {
+        "model_label": "accounts.user",
+        "object_pk": ctx["target"].pk,
+        "fmt": "csv",
+    },
     "inventory:sku_detail": lambda ctx: {"pk": ctx["stock"]["lot"].sku_id},
     "sku-detail": lambda ctx: {"pk": ctx["stock"]["lot"].sku_id},
     "site-detail": lambda ctx: {"pk": ctx["stock"]["lot"].site_id},
@@ -366,6 +382,8 @@ READ_ONLY_ADMIN_MODELS = {
     "alerts.alert",
     "alerts.alertsettings",
 }
+# Written by django-axes on sign-in failures: never added by hand; deleting an attempt unlocks.
+ADD_REFUSED_ADMIN_MODELS = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 
 # Pages whose allowed answer to a GET is not 200.
 ALLOWED_STATUS = {
@@ -477,6 +495,8 @@ def admin_expectation(endpoint: Endpoint) -> Expectation:
         return Expectation(admin, api=False, allowed_status=302)
     label = admin_model_label(endpoint)
     if label in READ_ONLY_ADMIN_MODELS and (name.endswith("_add") or name.endswith("_delete")):
+        return Expectation(admin, api=False, allowed_status=403)
+    if label in ADD_REFUSED_ADMIN_MODELS and name.endswith("_add"):
         return Expectation(admin, api=False, allowed_status=403)
     return Expectation(admin, api=False)
 

@@ -5,7 +5,13 @@ from django.core.management.base import CommandError, CommandParser
 
 from accounts.commands import AuditedCommand
 from accounts.models import User
-from inventory.imports import IMPORT_KINDS, ImportRefused, import_check, import_commit
+from inventory.imports import (
+    IMPORT_KINDS,
+    ImportRefused,
+    check_size,
+    import_check,
+    import_commit,
+)
 from inventory.models import ImportStatus
 
 
@@ -27,6 +33,7 @@ class Command(AuditedCommand):
             raise CommandError(f"No file at {path}.")
         actor = User.objects.filter(username=options.get("actor") or "").first()
         try:
+            check_size(path.stat().st_size)  # before the file is read into memory
             batch = import_check(
                 actor=actor, kind=options["kind"], filename=path.name, content=path.read_bytes()
             )

@@ -1,0 +1,103 @@
+"""Every download the project offers defuses formula-like text, in CSV and in XLSX.
+
+The export views are found, not listed: every URL whose view uses ExportMixin (the
+`?export=csv|xlsx` downloads). One record whose text fields start with each formula prefix is
+visible in every export; each of its values must come out with the apostrophe in front.
+"""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from inventory.exports import FORMULA_PREFIXES
+from inventory.services import stock_positions_refresh
+from inventory.views import ExportMixin
+from tests.factories import (
+    LotFactory,
+    PurchaseOrderFactory,
+    PurchaseOrderLineFactory,
+    SiteFactory,
+    SkuFactory,
+    SuggestedOrderFactory,
+    SupplierFactory,
+    published_plan,
+)
+
+pytestmark = pytest.mark.django_db
+
+# One hostile value per formula prefix; codes are short fields, so they get the short ones.
+HOSTILE = {
+    "sku_name": '=HYPERLINK("http://attacker.example","x")',
+    "sku_code": "+1+cmd",
+    "site_code": "-2+3",
+    "supplier_name": "@SUM(1+1)*cmd",
+    "lot_number": "\t=1+1",
+    "po_number": "\r=1+1",
+}
+KNOWN_EXPORTS = {
+    "/inventory/",
+    "/inventory/lots/",
+    "/suppliers/purchase-orders/",
+    "/optimization/plan/",
+}
+
+
+def _export_urls(patterns=None, prefix: str = "") -> set[str]:  # type: ignore[no-untyped-def]
+    urls = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            urls |= _export_urls(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            view = getattr(pattern.callback, "view_class", None)
+            if view is not None and issubclass(view, ExportMixin):
+                assert "<" not in route, f"{route}: export URLs with parameters need a test here"
+                urls.add("/" + route)
+    return urls
+
+
+@pytest.fixture
+def hostile_record(make_user, client):  # type: ignore[no-untyped-def]
+    sku = SkuFactory(code=HOSTILE["sku_code"], name=HOSTILE["sku_name"])
+    site = SiteFactory(code=HOSTILE["site_code"])
+    supplier = SupplierFactory(name=HOSTILE["supplier_name"])
+    LotFactory(sku=sku, site=site, lot_number=HOSTILE["lot_number"], expiry_date=date(2030, 1, 1))
+    stock_positions_refresh()
+    order = PurchaseOrderFactory(number=HOSTILE["po_number"], supplier=supplier, destination=site)
+    PurchaseOrderLineFactory(purchase_order=order, sku=sku)
+    SuggestedOrderFactory(plan=published_plan(), sku=sku, site=site, supplier=supplier)
+    # Admin for the inventory and order lists; the worklist is a planner's.
+    client.force_login(make_user(Role.ADMIN, Role.PLANNER))
+    return client
+
+
+def _cells(response, fmt: str) -> list[str]:  # type: ignore[no-untyped-def]
+    if fmt == "csv":
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    else:
+        sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    return [cell for row in rows[1:] for cell in row if isinstance(cell, str)]
+
+
+def test_every_export_url_is_known() -> None:
+    assert _export_urls() == KNOWN_EXPORTS
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("url", sorted(KNOWN_EXPORTS))
+def test_formula_like_text_is_escaped(hostile_record, url: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    response = hostile_record.get(url, {"export": fmt})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    cells = _cells(response, fmt)
+    found = [value for value in HOSTILE.values() if f"'{value}" in cells]
+    assert found, f"{url}: the hostile record is not in the export"
+    assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)], cells

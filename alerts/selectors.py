@@ -9,7 +9,17 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import AuditLogEntry, User
 from accounts.roles import MATRIX, Capability, user_can
 
-from .models import ACTIVE_STATUSES, Alert, AlertStatus
+from .models import ACTIVE_STATUSES, Alert, AlertKind, AlertStatus
+
+
+def visible_alerts(user: Any) -> QuerySet:
+    """The alerts `user` may see: all of them for operations users, except security alerts
+    (lockouts and the like), which only user administrators see; none for anyone else."""
+    if not user_can(user, Capability.VIEW_OPERATIONS):
+        return Alert.objects.none()
+    if not user_can(user, Capability.MANAGE_USERS):
+        return Alert.objects.exclude(kind=AlertKind.SECURITY)
+    return Alert.objects.all()
 
 
 def active_counts_for(user: Any) -> dict[str, int]:
@@ -18,7 +28,8 @@ def active_counts_for(user: Any) -> dict[str, int]:
     if not user_can(user, Capability.VIEW_OPERATIONS):
         return {}
     rows = (
-        Alert.objects.filter(status__in=ACTIVE_STATUSES)
+        visible_alerts(user)
+        .filter(status__in=ACTIVE_STATUSES)
         .values_list("severity")
         .annotate(n=Count("pk"))
         .order_by()
@@ -59,11 +70,8 @@ class InboxFilters:
 
 
 def alerts_inbox(user: Any, filters: InboxFilters, *, with_severity: bool = True) -> QuerySet:
-    """The alerts `user` may see, filtered and sorted as the inbox asks (every alert for anyone
-    who can see alerts; none for others)."""
-    rows = Alert.objects.select_related("sku", "site", "supplier", "assignee")
-    if not user_can(user, Capability.VIEW_OPERATIONS):
-        return rows.none()
+    """The alerts `user` may see (visible_alerts), filtered and sorted as the inbox asks."""
+    rows = visible_alerts(user).select_related("sku", "site", "supplier", "assignee")
     if filters.status == "active":
         rows = rows.filter(status__in=ACTIVE_STATUSES)
     elif filters.status == "resolved":
@@ -100,9 +108,8 @@ def alert_for(user: Any, pk: int) -> Alert | None:
     if not user_can(user, Capability.VIEW_OPERATIONS):
         return None
     return (
-        Alert.objects.select_related(
-            "sku", "site", "supplier", "assignee", "acknowledged_by", "resolved_by"
-        )
+        visible_alerts(user)
+        .select_related("sku", "site", "supplier", "assignee", "acknowledged_by", "resolved_by")
         .filter(pk=pk)
         .first()
     )

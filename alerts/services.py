@@ -29,6 +29,7 @@ from .models import (
     SEVERITY_RANK,
     Alert,
     AlertComment,
+    AlertKind,
     AlertStatus,
     NotificationPreference,
     Severity,
@@ -252,12 +253,15 @@ def alert_resolve(*, actor: Any, alert_id: int, reason: str) -> Alert:
 
 
 def recipients(alert: Alert) -> list[User]:
-    """Active users who can see alerts and want e-mail for this severity (critical by
-    default; high only when they asked)."""
+    """Active users who can see the alert and want e-mail for its severity (critical by
+    default; high only when they asked). Security alerts go to user administrators only."""
+    needed = (
+        Capability.MANAGE_USERS if alert.kind == AlertKind.SECURITY else Capability.VIEW_OPERATIONS
+    )
     preferences = {pref.user_id: pref for pref in NotificationPreference.objects.all()}
     chosen = []
     for user in User.objects.filter(is_active=True).exclude(email=""):
-        if not user_can(user, Capability.VIEW_OPERATIONS):
+        if not user_can(user, needed):
             continue
         pref = preferences.get(user.pk)
         wants_critical = pref.email_critical if pref else True

@@ -4,6 +4,7 @@ may act, the navigation badge and the e-mail preferences."""
 import pytest
 from django.urls import reverse
 
+from accounts.roles import Role
 from alerts.models import Alert, AlertStatus, NotificationPreference
 from alerts.services import Condition, alert_assign, alert_raise, alerts_sync
 from tests.factories import SiteFactory
@@ -197,3 +198,38 @@ def test_preferences_page_saves_the_users_choice(client, planner) -> None:  # ty
     assert response.status_code == 302
     preference = NotificationPreference.objects.get(user=planner)
     assert (preference.email_critical, preference.email_high) == (False, True)
+
+
+def _security_alert():  # type: ignore[no-untyped-def]
+    return alert_raise(
+        Condition(
+            kind="security",
+            key="lockout:someone",
+            severity="high",
+            title="Sign-in locked for someone",
+            message="Five failed sign-ins from 10.0.0.9.",
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_security_alerts_are_shown_to_user_administrators_only(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    alert = _security_alert()
+    planner, admin = make_user(Role.PLANNER), make_user(Role.ADMIN)
+
+    client.force_login(planner)
+    assert "Sign-in locked" not in client.get(reverse("alerts:inbox")).content.decode()
+    assert client.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
+    client.force_login(admin)
+    assert "Sign-in locked" in client.get(reverse("alerts:inbox")).content.decode()
+
+
+@pytest.mark.django_db
+def test_security_alerts_are_e_mailed_to_user_administrators_only(make_user) -> None:  # type: ignore[no-untyped-def]
+    from alerts.services import recipients
+
+    planner, admin = make_user(Role.PLANNER), make_user(Role.ADMIN)
+    for user in (planner, admin):
+        NotificationPreference.objects.create(user=user, email_high=True)
+
+    assert recipients(_security_alert()) == [admin]

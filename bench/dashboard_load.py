@@ -21,38 +21,21 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import platform
-import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+
+from loopback import free_port, login, machine, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PAGE = "/alerts/dashboard/"
 USERNAME = "bench-planner"
 PASSWORD = "bench-planner-password-42"  # noqa: S105 - a local bench account, reset each run
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
-        f"Python {platform.python_version()}"
-    )
 
 
 def setup_django() -> None:
@@ -100,52 +83,6 @@ def bench_user() -> None:
     user.is_active = True
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.PLANNER.value)[0])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not come up")
-
-
-def login(port: int) -> str:
-    """Sign in through the login form; returns the Cookie header of the session."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    body = response.read().decode()
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    conn.request(
-        "POST",
-        "/accounts/login/",
-        body=urlencode({"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token}),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    cookies = response.msg.get_all("Set-Cookie") or []
-    session = next((re.search(r"sessionid=([^;]+)", c) for c in cookies if "sessionid=" in c), None)
-    if response.status != 302 or session is None:
-        raise SystemExit(f"login failed: {response.status}")
-    return f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
 
 
 def client(port: int, cookie: str, until: float, times: list[float], errors: list[str]) -> None:
@@ -212,7 +149,7 @@ def main() -> None:
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 - our own argv
     try:
         wait_for(port)
-        cookies = [login(port) for _ in range(args.users)]
+        cookies = [login(port, USERNAME, PASSWORD) for _ in range(args.users)]
         for cookie in cookies[: args.workers * 2]:  # warm every worker (imports, connections)
             for _ in range(3):
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

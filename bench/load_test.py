@@ -48,10 +48,8 @@ import csv
 import http.client
 import math
 import os
-import platform
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,7 +57,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+
+from loopback import free_port, login, machine, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -73,27 +72,6 @@ WEIGHTS = "planners 14 : supplier users 3 : API clients 3"
 PAGE_GOAL_MS = 1000
 FRAGMENT_GOAL_MS = 300
 WARM_PAGES = ["/optimization/plan/", "/inventory/", "/alerts/", "/alerts/dashboard/"]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}){memory}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 # ---- accounts -------------------------------------------------------------------------------
@@ -191,55 +169,9 @@ def setup_accounts(planners: int) -> Accounts:
 # ---- server ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not come up")
-
-
-def login(port: int, username: str) -> str:
-    """Sign in through the login form; returns the Cookie header of the session."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    body = response.read().decode()
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    conn.request(
-        "POST",
-        "/accounts/login/",
-        body=urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    cookies = response.msg.get_all("Set-Cookie") or []
-    session = next((re.search(r"sessionid=([^;]+)", c) for c in cookies if "sessionid=" in c), None)
-    if response.status != 302 or session is None:
-        raise SystemExit(f"warm-up sign-in of {username} failed: HTTP {response.status}")
-    return f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
-
-
 def warm(port: int, workers: int) -> None:
     """Every worker imports and renders every page once before the measurement."""
-    cookie = login(port, f"{PLANNER_PREFIX}001")
+    cookie = login(port, f"{PLANNER_PREFIX}001", PASSWORD, timeout=60)
     for _ in range(workers * 2):
         for path in WARM_PAGES:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

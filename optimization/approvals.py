@@ -99,14 +99,20 @@ def _check_version(suggestion: SuggestedOrder, expected_version: int | None) -> 
     )
 
 
-def _check_open(suggestion: SuggestedOrder) -> None:
+def _current_plan_id() -> int | None:
+    plan = current_plan()
+    return plan.pk if plan else None
+
+
+def _check_open(suggestion: SuggestedOrder, current_plan_id: int | None) -> None:
+    """Refused unless the suggestion is still open and belongs to the current plan (read once
+    per request by the caller)."""
     if suggestion.status not in OPEN_SUGGESTION_STATUSES:
         raise SuggestionRefused(
             f"{suggestion.sku.code} for {suggestion.site.code} is already "
             f"{suggestion.get_status_display().lower()}: it cannot be changed any more."
         )
-    current = current_plan()
-    if current is None or suggestion.plan_id != current.pk:
+    if current_plan_id is None or suggestion.plan_id != current_plan_id:
         # A newer plan has its own figures for this SKU-site: deciding on the old one could
         # order twice.
         raise SuggestionRefused(
@@ -182,7 +188,7 @@ def suggestion_edit(
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
         suggestion = _locked(suggestion_id)
         _check_version(suggestion, expected_version)
-        _check_open(suggestion)
+        _check_open(suggestion, _current_plan_id())
         errors = change_errors(suggestion, quantity=quantity, order_date=order_date, today=today)
         if errors:
             raise SuggestionRefused(
@@ -216,7 +222,7 @@ def suggestion_reject(
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
         suggestion = _locked(suggestion_id)
         _check_version(suggestion, expected_version)
-        _check_open(suggestion)
+        _check_open(suggestion, _current_plan_id())
         suggestion.status = SuggestionStatus.REJECTED
         suggestion.decided_by = actor
         suggestion.decided_at = timezone.now()
@@ -265,6 +271,7 @@ def suggestions_approve(
                 request = ApprovalRequest.objects.create(key=key, user=actor, suggestion_ids=ids)
             outcome = ApprovalOutcome()
             limit = approval_limit(actor)
+            current_plan_id = _current_plan_id()
             for pk in ids:
                 suggestion = _locked(pk)
                 _check_version(suggestion, expected_versions.get(pk))
@@ -275,6 +282,7 @@ def suggestions_approve(
                     reason=reason,
                     outcome=outcome,
                     today=today,
+                    current_plan_id=current_plan_id,
                 )
             if key:
                 request.outcome = outcome.as_dict()
@@ -305,9 +313,10 @@ def _approve_one(
     reason: str,
     outcome: ApprovalOutcome,
     today: date | None,
+    current_plan_id: int | None,
 ) -> None:
     label = f"{suggestion.sku.code} for {suggestion.site.code}"
-    _check_open(suggestion)
+    _check_open(suggestion, current_plan_id)
     now = timezone.now()
     if suggestion.status == SuggestionStatus.AWAITING_SECOND:
         if suggestion.first_approved_by_id == actor.pk:

@@ -272,7 +272,10 @@ def reason_text(facts: ReasonFacts) -> str:
     )
     if facts.lot_reason == "eoq" and abs(facts.lot_quantity - facts.eoq) >= facts.order_multiple:
         # the EOQ at a break price is larger than at the list price
-        words = f"EOQ {_units(facts.lot_quantity)} at the price paid (list-price EOQ {words[4:]})"
+        words = (
+            f"EOQ {_units(facts.lot_quantity)} at the price paid "
+            f"(list-price EOQ {_units(facts.eoq)})"
+        )
     quantity = f"quantity {_units(facts.quantity)} = {words}"
     if facts.order_multiple > 1 and facts.lot_reason in ("eoq", "shelf_life"):
         quantity += f" rounded to multiple {_units(facts.order_multiple)}"

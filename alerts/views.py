@@ -12,6 +12,7 @@ errors, or a notice) and the `alertsChanged` client event, on which the list and
 refresh themselves.
 """
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.conf import settings
@@ -137,7 +138,7 @@ class AlertDetailView(CapabilityRequiredMixin, View):
         return response
 
 
-class AlertActionView(CapabilityRequiredMixin, View):
+class AlertActionView(CapabilityRequiredMixin, View, ABC):
     """POST only; planners, quality and admins. Subclasses call one service in `act`."""
 
     required_capability = Capability.VIEW_OPERATIONS
@@ -174,8 +175,9 @@ class AlertActionView(CapabilityRequiredMixin, View):
     def form_kwargs(self) -> dict[str, Any]:
         return {}
 
+    @abstractmethod
     def act(self, request: Any, alert: Alert, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Call the one service this action stands for."""
 
 
 class AlertAcknowledgeView(AlertActionView):

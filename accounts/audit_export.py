@@ -41,7 +41,7 @@ class ObjectTrail:
     object_pk: str
     object_repr: str
     entries: list[Any]  # AuditLogEntry with .change_rows (selectors.describe_changes)
-    signatures: list[Any]
+    signatures: list[Any]  # Signature with .content_now (audit_views.load_object_trail)
 
     @property
     def filename(self) -> str:
@@ -74,9 +74,9 @@ def trail_rows(trail: ObjectTrail) -> Iterator[list[Any]]:
             utc(signature.signed_at),
             f"{signature.signer_full_name} ({signature.signer_username})",
             signature.get_meaning_display(),
+            "signed content now",
             "",
-            "",
-            "",
+            signature.content_now,
             signature.reason,
             "",
             signature.content_hash,
@@ -124,7 +124,7 @@ def trail_pdf(trail: ObjectTrail) -> HttpResponse:
     changes = [
         [r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]] for r in rows if r[0] == "change"
     ]
-    signed = [[r[2], r[3], r[4], r[8], r[10]] for r in rows if r[0] == "signature"]
+    signed = [[r[2], r[3], r[4], r[8], r[7], r[10]] for r in rows if r[0] == "signature"]
     story: list[Any] = [
         Paragraph(escape(f"Audit trail: {trail.kind} {trail.object_repr}"), styles["Title"]),
         Paragraph(
@@ -144,9 +144,9 @@ def trail_pdf(trail: ObjectTrail) -> HttpResponse:
         Spacer(1, 4 * mm),
         Paragraph("Signatures", styles["Heading2"]),
         table(
-            ["Time (UTC)", "Printed name", "Meaning", "Reason", "Content hash"],
+            ["Time (UTC)", "Printed name", "Meaning", "Reason", "Content now", "Content hash"],
             signed,
-            [30, 60, 25, 70, 82],
+            [30, 55, 22, 60, 28, 82],
         )
         if signed
         else Paragraph("No signatures on this record.", styles["Normal"]),

@@ -13,6 +13,17 @@ from .audit_export import EXPORT_FORMATS, ObjectTrail, trail_csv, trail_pdf
 from .permissions import CapabilityRequiredMixin
 from .roles import Capability
 from .selectors import describe_changes, object_signatures, object_trail
+from .services import canonical_content_hash
+
+SAME_AS_SIGNED = "same as signed"
+CHANGED_SINCE_SIGNING = "changed since signing"
+
+
+def signed_content_now(signature: Any, current_hash: str | None) -> str:
+    """Whether the record still has the content this signature was given for."""
+    if current_hash is None:
+        return "record no longer exists"
+    return SAME_AS_SIGNED if signature.content_hash == current_hash else CHANGED_SINCE_SIGNING
 
 
 def load_object_trail(model_label: str, object_pk: str) -> ObjectTrail:
@@ -28,6 +39,10 @@ def load_object_trail(model_label: str, object_pk: str) -> ObjectTrail:
     for entry in entries:
         entry.change_rows = describe_changes(entry)
     model_class = content_type.model_class()
+    record = model_class._default_manager.filter(pk=object_pk).first() if model_class else None
+    current_hash = canonical_content_hash(record) if record is not None else None
+    for signature in signatures:
+        signature.content_now = signed_content_now(signature, current_hash)
     return ObjectTrail(
         label=f"{content_type.app_label}.{content_type.model}",
         kind=str(model_class._meta.verbose_name) if model_class else content_type.model,

@@ -28,8 +28,14 @@ EDITABLE_USER_FIELDS = ("full_name", "email", "is_active")
 
 
 def canonical_content_hash(record: models.Model) -> str:
-    """SHA-256 of a record's field values in a canonical JSON form (sorted keys, ISO dates)."""
-    values = model_to_dict(record, fields=[f.name for f in record._meta.concrete_fields])
+    """SHA-256 of a record's signed content in a canonical JSON form (sorted keys, ISO dates).
+    The signed content is what the record's `signed_content()` returns where it defines one
+    (the terms a signature vouches for), else every field value."""
+    signed_content = getattr(record, "signed_content", None)
+    if callable(signed_content):
+        values = signed_content()
+    else:
+        values = model_to_dict(record, fields=[f.name for f in record._meta.concrete_fields])
     payload = json.dumps(
         {"model": record._meta.label_lower, "pk": str(record.pk), "fields": values},
         cls=DjangoJSONEncoder,

@@ -361,6 +361,9 @@ def _approve_one(
     signature_record(
         signer=actor, meaning=Signature.Meaning.APPROVED, target=suggestion, reason=reason
     )
+    # The order line's terms are signed too: a later change to them is detectable and needs
+    # a new approval (suppliers.amendments).
+    signature_record(signer=actor, meaning=Signature.Meaning.APPROVED, target=line, reason=reason)
     outcome.approved.append(suggestion.pk)
     number = line.purchase_order.number
     if number not in outcome.purchase_orders:

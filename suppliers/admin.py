@@ -16,6 +16,7 @@ from .models import (
     LineProposal,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderStatus,
     Receipt,
     ScorecardWeights,
     ShippingNotice,
@@ -72,6 +73,12 @@ class PurchaseOrderLineFormSet(ReasonRequiredInlineFormSet):
     reason_required_for = ("sku", "quantity", "unit_price", "requested_date", "confirmed_date")
 
 
+def _signed(order: PurchaseOrder | None) -> bool:
+    """Past draft, an order's lines carry approved, signed terms: they change only on the
+    order's page (suppliers.amendments), where the change waits for a signed re-approval."""
+    return order is not None and order.status != PurchaseOrderStatus.DRAFT
+
+
 class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     formset = PurchaseOrderLineFormSet
@@ -82,10 +89,19 @@ class PurchaseOrderLineInline(admin.TabularInline):
         "requested_date",
         "confirmed_date",
         "received_quantity",
+        "reapproval_required",
     ]
-    readonly_fields = ["received_quantity"]
+    readonly_fields = ["received_quantity", "reapproval_required"]
     autocomplete_fields = ["sku"]
     extra = 0
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if _signed(obj):
+            return [*self.readonly_fields, *PurchaseOrderLine.SIGNED_TERMS]
+        return list(self.readonly_fields)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _signed(obj) and super().has_add_permission(request, obj)
 
 
 @admin.register(PurchaseOrder)
@@ -98,6 +114,12 @@ class PurchaseOrderAdmin(AuditedModelAdmin):
     autocomplete_fields = ["supplier", "destination"]
     inlines = [PurchaseOrderLineInline]
     reason_required_for = ("supplier", "destination", "status", "ordered_on", "expected_on")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if _signed(obj):
+            readonly += ["number", "supplier", "destination"]
+        return readonly
 
 
 @admin.register(Receipt)

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -162,6 +163,9 @@ class PurchaseOrder(models.Model):
 
 
 class PurchaseOrderLine(models.Model):
+    # What an approval signs on a line, besides its order's supplier and destination.
+    SIGNED_TERMS = ("sku", "quantity", "unit_price", "requested_date")
+
     purchase_order = models.ForeignKey(
         PurchaseOrder, on_delete=models.PROTECT, related_name="lines"
     )
@@ -174,6 +178,15 @@ class PurchaseOrderLine(models.Model):
         null=True, blank=True, help_text="What the supplier committed to deliver."
     )
     received_quantity = models.PositiveIntegerField(default=0)
+    reapproval_required = models.BooleanField(
+        default=False,
+        db_default=False,  # the demo loader and bulk loaders insert rows without it
+        help_text="Its signed terms changed after approval; not yet re-approved.",
+    )
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    amended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["purchase_order", "pk"]
@@ -193,6 +206,20 @@ class PurchaseOrderLine(models.Model):
     @property
     def open_quantity(self) -> int:
         return max(self.quantity - self.received_quantity, 0)
+
+    def signed_content(self) -> dict[str, Any]:
+        """The terms an approval signs: who supplies what, where, how many, at what price, by
+        when. What the supplier confirms and what is received later are not part of them."""
+        order = self.purchase_order
+        return {
+            "purchase_order": order.number,
+            "supplier": order.supplier_id,
+            "destination": order.destination_id,
+            "sku": self.sku_id,
+            "quantity": self.quantity,
+            "unit_price": f"{Decimal(self.unit_price):.2f}",
+            "requested_date": self.requested_date.isoformat() if self.requested_date else None,
+        }
 
     @property
     def due_date(self) -> "date | None":

@@ -41,6 +41,41 @@ class MessageForm(RefusalForm):
     )
 
 
+class LineAmendForm(RefusalForm):
+    """New terms for an approved line and why; the service checks them (as for the API)."""
+
+    quantity = forms.IntegerField(label="Quantity", min_value=1)
+    unit_price = forms.DecimalField(label="Unit price", min_value=0, decimal_places=2)
+    requested_date = forms.DateField(
+        label="Requested date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label="Reason for change",
+        required=False,  # the service says when it is missing
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "Why the approved terms change"}),
+    )
+
+
+class LineReapproveForm(RefusalForm):
+    """Approve a changed line: the password again (the signature) and an optional reason."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        required=False,  # the signature service says when it is wrong or missing
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "placeholder": "Your password (signature)"}
+        ),
+    )
+    reason = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "Comment (optional)"}),
+    )
+
+
 class PerformanceForm(forms.Form):
     """Which month the comparison shows (a month with scorecards) and how it is sorted."""
 

@@ -71,6 +71,14 @@ def _as_planner(actor: Any) -> None:
         raise NotYours("No such purchase order.")
 
 
+def _terms_settled(line: PurchaseOrderLine) -> None:
+    if line.reapproval_required:
+        raise PortalRefused(
+            "The buyer is changing this line and has not approved the change yet: confirm or "
+            "propose once it is approved."
+        )
+
+
 def _open_for_supplier(order: PurchaseOrder) -> None:
     if order.status not in SUPPLIER_ACTIONABLE:
         raise PortalRefused(
@@ -88,6 +96,12 @@ def purchase_order_send(*, actor: Any, order_id: int) -> PurchaseOrder:
             raise PortalRefused(
                 f"Only approved orders can be sent; {order.number} is "
                 f"{order.get_status_display().lower()}."
+            )
+        waiting = order.lines.filter(reapproval_required=True).count()
+        if waiting:
+            raise PortalRefused(
+                f"{order.number} has {waiting} line{'s' if waiting > 1 else ''} changed after "
+                "approval: the change must be approved before the order is sent."
             )
         order.status = PurchaseOrderStatus.SENT
         order.sent_at = timezone.now()
@@ -131,6 +145,7 @@ def line_confirm(*, actor: Any, line_id: int) -> PurchaseOrderLine:
         line = _locked_line(line_id)
         _as_supplier(actor, line.purchase_order)
         _open_for_supplier(line.purchase_order)
+        _terms_settled(line)
         if line.proposals.filter(status=ProposalStatus.PENDING).exists():
             raise PortalRefused(
                 "A proposal for this line is waiting for the planner: it must be decided first."
@@ -180,6 +195,7 @@ def line_propose(
         line = _locked_line(line_id)
         _as_supplier(actor, line.purchase_order)
         _open_for_supplier(line.purchase_order)
+        _terms_settled(line)
         errors = proposal_errors(
             line, proposed_date=proposed_date, proposed_quantity=proposed_quantity, today=today
         )

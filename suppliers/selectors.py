@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Signature
 from accounts.roles import Capability, user_can
+from accounts.services import canonical_content_hash
 from inventory.models import Site
 
 from .models import (
@@ -183,6 +184,8 @@ class SignatureLine:
     signed_at: Any  # an aware datetime; shown in UTC
     meaning: str
     reason: str
+    covers: str = "suggestion"  # what was signed: "suggestion" or "order line"
+    matches: bool | None = None  # for order-line signatures: are the signed terms still the line's?
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,19 @@ class PurchaseOrderLineView:
     line: PurchaseOrderLine
     value: Decimal
     suggestion: Any  # the SuggestedOrder the line came from, or None
-    signatures: list[SignatureLine]
+    suggestion_signatures: list[SignatureLine]
+    term_signatures: list[SignatureLine]  # on the line's own terms, each checked against them
+
+    @property
+    def signatures(self) -> list[SignatureLine]:
+        return sorted(
+            [*self.suggestion_signatures, *self.term_signatures], key=lambda s: s.signed_at
+        )
+
+    @property
+    def terms_signed(self) -> bool:
+        """The line's current terms carry a valid approval signature."""
+        return any(signature.matches for signature in self.term_signatures)
 
 
 @dataclass(frozen=True)
@@ -207,29 +222,40 @@ class PurchaseOrderView:
 
 
 def purchase_order_detail(user: Any, pk: int) -> PurchaseOrderView:
-    """One order `user` may see with its lines, the suggestion each line came from and that
-    suggestion's signatures (oldest first), in three queries. Raises PurchaseOrder.DoesNotExist
-    for an order out of scope."""
+    """One order `user` may see with its lines, the suggestion each line came from, that
+    suggestion's signatures and the signatures on the line's own terms (each checked against
+    the terms now), in four queries. Raises PurchaseOrder.DoesNotExist for an order out of
+    scope."""
     order = (
         purchase_orders_for(user).select_related("supplier", "destination", "created_by").get(pk=pk)
     )
     lines = list(
         order.lines.select_related(
-            "sku", "suggestion__site", "suggestion__sku", "suggestion__decided_by"
+            "sku", "amended_by", "suggestion__site", "suggestion__sku", "suggestion__decided_by"
         ).order_by("pk")
     )
+    for line in lines:
+        line.purchase_order = order
     suggestions = {line.pk: getattr(line, "suggestion", None) for line in lines}
-    by_suggestion = _signatures_of_suggestions(
-        [suggestion.pk for suggestion in suggestions.values() if suggestion is not None]
+    by_suggestion = _signatures_on(
+        ContentType.objects.get_by_natural_key("optimization", "suggestedorder"),
+        {str(s.pk): None for s in suggestions.values() if s is not None},
+        covers="suggestion",
+    )
+    by_line = _signatures_on(
+        ContentType.objects.get_for_model(PurchaseOrderLine),
+        {str(line.pk): canonical_content_hash(line) for line in lines},
+        covers="order line",
     )
     views = [
         PurchaseOrderLineView(
             line=line,
             value=Decimal(line.quantity) * line.unit_price,
             suggestion=suggestions[line.pk],
-            signatures=by_suggestion.get(str(suggestions[line.pk].pk), [])
+            suggestion_signatures=by_suggestion.get(str(suggestions[line.pk].pk), [])
             if suggestions[line.pk] is not None
             else [],
+            term_signatures=by_line.get(str(line.pk), []),
         )
         for line in lines
     ]
@@ -242,23 +268,29 @@ def purchase_order_detail(user: Any, pk: int) -> PurchaseOrderView:
     )
 
 
-def _signatures_of_suggestions(pks: list[int]) -> dict[str, list[SignatureLine]]:
-    """Signatures on suggested orders, by the suggestion's pk (as text, as Signature keeps it).
-    The content type is looked up by name: the optimization app is not imported here."""
-    if not pks:
+def _signatures_on(
+    content_type: ContentType, current_hashes: dict[str, str | None], *, covers: str
+) -> dict[str, list[SignatureLine]]:
+    """Signatures on records of one kind, oldest first, by the record's pk as text (as
+    Signature keeps it). `current_hashes` maps each pk to its content hash now, to check each
+    signature against, or to None where the check means nothing. (Suggestions are looked up by
+    name: the optimization app is not imported here.)"""
+    if not current_hashes:
         return {}
-    content_type = ContentType.objects.get_by_natural_key("optimization", "suggestedorder")
     rows = Signature.objects.filter(
-        content_type=content_type, object_pk__in=[str(pk) for pk in pks]
+        content_type=content_type, object_pk__in=list(current_hashes)
     ).order_by("signed_at", "pk")
     found: dict[str, list[SignatureLine]] = {}
     for row in rows:
+        current = current_hashes[row.object_pk]
         found.setdefault(row.object_pk, []).append(
             SignatureLine(
                 printed_name=row.signer_full_name,
                 signed_at=row.signed_at,
                 meaning=row.get_meaning_display(),
                 reason=row.reason,
+                covers=covers,
+                matches=None if current is None else row.content_hash == current,
             )
         )
     return found

@@ -54,6 +54,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
             "requested_date",
             "confirmed_date",
             "received_quantity",
+            "reapproval_required",
         ]
         read_only_fields = fields
 

@@ -35,6 +35,16 @@ class ReceiptRefused(DomainError):
     code = "receipt_refused"
 
 
+def on_order_refresh(*, sku_id: int, site_id: int, today: date | None = None) -> None:
+    """Set a SKU-site's on-order figure from its open purchase-order lines."""
+    position_set_on_order(
+        sku_id=sku_id,
+        site_id=site_id,
+        on_order=open_order_quantities(sku_id=sku_id, site_id=site_id).get((sku_id, site_id), 0),
+        today=today,
+    )
+
+
 def purchase_order_line_add(
     *,
     actor: Any,
@@ -85,14 +95,7 @@ def purchase_order_line_add(
             unit_price=unit_price,
             requested_date=requested_date,
         )
-        position_set_on_order(
-            sku_id=sku_id,
-            site_id=destination_id,
-            on_order=open_order_quantities(sku_id=sku_id, site_id=destination_id).get(
-                (sku_id, destination_id), 0
-            ),
-            today=today,
-        )
+        on_order_refresh(sku_id=sku_id, site_id=destination_id, today=today)
     return line
 
 
@@ -170,14 +173,7 @@ def purchase_order_line_receive(
         line.received_quantity += quantity_received
         line.save(update_fields=["received_quantity"])
         _advance_order_status(order)
-        position_set_on_order(
-            sku_id=line.sku_id,
-            site_id=order.destination_id,
-            on_order=open_order_quantities(sku_id=line.sku_id, site_id=order.destination_id).get(
-                (line.sku_id, order.destination_id), 0
-            ),
-            today=today,
-        )
+        on_order_refresh(sku_id=line.sku_id, site_id=order.destination_id, today=today)
         transaction.on_commit(lambda: goods_received.send(sender=Receipt, receipt=receipt))
     return receipt
 

@@ -27,6 +27,16 @@ urlpatterns = [
         name="purchase_order_message",
     ),
     path(
+        "purchase-orders/lines/<int:pk>/amend/",
+        views.LineAmendView.as_view(),
+        name="line_amend",
+    ),
+    path(
+        "purchase-orders/lines/<int:pk>/reapprove/",
+        views.LineReapproveView.as_view(),
+        name="line_reapprove",
+    ),
+    path(
         "purchase-orders/proposals/<int:pk>/accept/",
         views.ProposalDecideView.as_view(accept=True),
         name="proposal_accept",

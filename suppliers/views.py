@@ -17,15 +17,17 @@ from django.urls import NoReverseMatch, reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.errors import DomainError
+from accounts.errors import DomainError, SignatureRefused
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
+from accounts.sessions import signing_identified, signing_user_id
 from inventory.views import ExportMixin, HtmxPartialMixin, query_without
 
 from . import selectors
+from .amendments import LineNotFound, line_amend, line_reapprove
 from .forms import PurchaseOrderFilterForm
-from .models import ProposalStatus, PurchaseOrder, PurchaseOrderStatus
-from .planner_forms import MessageForm, ProposalRejectForm
+from .models import OPEN_PO_STATUSES, ProposalStatus, PurchaseOrder, PurchaseOrderStatus
+from .planner_forms import LineAmendForm, LineReapproveForm, MessageForm, ProposalRejectForm
 from .portal import NotYours, message_post, proposal_decide, purchase_order_send
 
 PAGE_SIZE = 50
@@ -127,14 +129,31 @@ def order_context(request: Any, pk: int, *, exchanges: bool = True) -> dict[str,
         },
     }
     if exchanges:
+        can_plan = user_can(request.user, Capability.PLAN)
         context.update(
             exchanges=selectors.purchase_order_exchanges(detail.order),
-            can_plan=user_can(request.user, Capability.PLAN),
+            can_plan=can_plan,
+            can_amend=can_plan and detail.order.status in OPEN_PO_STATUSES,
             proposal_styles=PROPOSAL_STYLES,
             reject_forms={},
             message_form=MessageForm(),
+            amend_forms={view.line.pk: _amend_form(view.line) for view in detail.lines},
+            reapprove_forms={
+                view.line.pk: LineReapproveForm(prefix=f"r{view.line.pk}")
+                for view in detail.lines
+                if view.line.reapproval_required
+            },
         )
     return context
+
+
+def _amend_form(line: Any, data: Any = None) -> LineAmendForm:
+    initial = {
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "requested_date": line.requested_date,
+    }
+    return LineAmendForm(data, initial=initial, prefix=f"a{line.pk}")
 
 
 class PurchaseOrderDetailView(CapabilityRequiredMixin, TemplateView):
@@ -245,6 +264,81 @@ class MessagePostView(CapabilityRequiredMixin, View):
             else:
                 return order_part(request, pk, "messages", notice="Message sent.")
         return order_part(request, pk, "messages", refused=True, message_form=form)
+
+
+def _visible_line(request: Any, pk: int) -> Any:
+    line = (
+        selectors.purchase_order_lines_for(request.user).select_related("sku").filter(pk=pk).first()
+    )
+    if line is None:
+        raise Http404("No such purchase-order line.")
+    return line
+
+
+class LineAmendView(CapabilityRequiredMixin, View):
+    """Change an approved line's quantity, price or requested date, with a reason: the line
+    then waits for another planner's signed approval (suppliers.amendments)."""
+
+    required_capability = Capability.PLAN
+
+    def post(self, request: Any, pk: int) -> HttpResponse:
+        line = _visible_line(request, pk)
+        form = _amend_form(line, request.POST)
+        if form.is_valid():
+            try:
+                line_amend(actor=request.user, line_id=pk, **form.cleaned_data)
+            except LineNotFound as missing:
+                raise Http404(missing.message) from missing
+            except DomainError as refused:
+                form.add_refusal(refused)
+        if form.errors:
+            return order_part(
+                request, line.purchase_order_id, "lines", refused=True, amend_forms={pk: form}
+            )
+        return order_part(
+            request,
+            line.purchase_order_id,
+            "lines",
+            notice=f"{line.sku.code} changed: it waits for another planner's approval.",
+        )
+
+
+class LineReapproveView(CapabilityRequiredMixin, View):
+    """Approve a changed line's new terms with an e-signature."""
+
+    required_capability = Capability.PLAN
+
+    def post(self, request: Any, pk: int) -> HttpResponse:
+        line = _visible_line(request, pk)
+        form = LineReapproveForm(request.POST, prefix=f"r{pk}")
+        if form.is_valid():
+            try:
+                line_reapprove(
+                    actor=request.user,
+                    line_id=pk,
+                    password=form.cleaned_data["password"],
+                    reason=form.cleaned_data["reason"],
+                    username=signing_user_id(request, request.POST.get("username")),
+                    remote_addr=request.META.get("REMOTE_ADDR"),
+                )
+            except LineNotFound as missing:
+                raise Http404(missing.message) from missing
+            except SignatureRefused as refused:
+                form.add_error("password", refused.message)
+            except DomainError as refused:
+                form.add_refusal(refused)
+            else:
+                signing_identified(request)
+        if form.errors:
+            return order_part(
+                request, line.purchase_order_id, "lines", refused=True, reapprove_forms={pk: form}
+            )
+        return order_part(
+            request,
+            line.purchase_order_id,
+            "lines",
+            notice=f"The change to {line.sku.code} is approved and signed.",
+        )
 
 
 def suggestion_url(suggestion: Any) -> str:

@@ -110,8 +110,8 @@ def test_a_blank_reason_in_the_admin_post_changes_nothing(admin_client, request_
     assert item.unit_price == Decimal("4.00")
 
 
-def test_changing_an_approved_order_line_needs_a_reason(request_as_admin) -> None:  # type: ignore[no-untyped-def]
-    line = PurchaseOrderLineFactory(quantity=100)
+def test_changing_a_draft_order_line_needs_a_reason(request_as_admin) -> None:  # type: ignore[no-untyped-def]
+    line = PurchaseOrderLineFactory(quantity=100, purchase_order__status="draft")
     order = line.purchase_order
     inline = admin.site._registry[PurchaseOrder].get_inline_instances(request_as_admin, order)[0]
     formset_class = inline.get_formset(request_as_admin, order)
@@ -148,3 +148,47 @@ def test_a_role_change_with_a_blank_reason_is_refused_and_changes_nothing(
 
     user._roles_cache = None
     assert user_roles(user) == {Role.VIEWER}
+
+
+@pytest.mark.parametrize("status", ["approved", "sent", "acknowledged", "received"])
+def test_the_admin_shows_the_signed_terms_of_an_approved_order_read_only(
+    status, request_as_admin
+) -> None:  # type: ignore[no-untyped-def]
+    order = PurchaseOrderLineFactory(purchase_order__status=status).purchase_order
+    order_admin = admin.site._registry[PurchaseOrder]
+    inline = order_admin.get_inline_instances(request_as_admin, order)[0]
+
+    assert set(PurchaseOrderLine.SIGNED_TERMS) <= set(
+        inline.get_readonly_fields(request_as_admin, order)
+    )
+    assert {"supplier", "destination"} <= set(
+        order_admin.get_readonly_fields(request_as_admin, order)
+    )
+    assert not inline.has_add_permission(request_as_admin, order)
+
+
+def test_the_admin_post_cannot_change_an_approved_line(admin_client, request_as_admin) -> None:  # type: ignore[no-untyped-def]
+    line = PurchaseOrderLineFactory(quantity=100, purchase_order__status="sent")
+    order = line.purchase_order
+    form_class = admin.site._registry[PurchaseOrder].get_form(request_as_admin, order, change=True)
+    prefix = "lines"
+
+    response = admin_client.post(
+        f"/admin/suppliers/purchaseorder/{order.pk}/change/",
+        {
+            **current_data(form_class, order),
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "1",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+            f"{prefix}-0-id": str(line.pk),
+            f"{prefix}-0-purchase_order": str(order.pk),
+            f"{prefix}-0-quantity": "999",
+            f"{prefix}-0-unit_price": "0.01",
+            "change_reason": "trying the admin",
+        },
+    )
+
+    assert response.status_code == 302  # saved: only the line's terms were ignored
+    line.refresh_from_db()
+    assert (line.quantity, line.reapproval_required) == (100, False)

@@ -64,7 +64,9 @@ def approved(planner):  # type: ignore[no-untyped-def]
         "suggestion": suggestion,
         "order": suggestion.purchase_order_line.purchase_order,
         "number": outcome.purchase_orders[0],
-        "signature": Signature.objects.get(object_pk=str(suggestion.pk)),
+        "signature": Signature.objects.get(
+            content_type__model="suggestedorder", object_pk=str(suggestion.pk)
+        ),
     }
 
 

@@ -325,7 +325,12 @@ def test_approve_creates_one_purchase_order_line_and_a_signature(planner_api, su
     line = PurchaseOrderLine.objects.get()
     assert (line.sku_id, line.quantity) == (suggestion.sku_id, 100)
     assert body["purchase_orders"] == [line.purchase_order.number]
-    assert Signature.objects.filter(object_pk=str(suggestion.pk), meaning="approved").count() == 1
+    assert (
+        Signature.objects.filter(
+            content_type__model="suggestedorder", object_pk=str(suggestion.pk), meaning="approved"
+        ).count()
+        == 1
+    )
 
 
 def test_search_shows_the_purchase_order_of_an_approved_suggestion(planner_api, suggestion) -> None:  # type: ignore[no-untyped-def]

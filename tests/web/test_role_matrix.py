@@ -297,6 +297,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "suppliers:purchase_order_message": lambda ctx: {
         "pk": ctx["stock"]["receipt"].line.purchase_order_id
     },
+    "suppliers:line_amend": lambda ctx: {"pk": ctx["stock"]["receipt"].line_id},
+    "suppliers:line_reapprove": lambda ctx: {"pk": ctx["stock"]["receipt"].line_id},
     "suppliers:proposal_accept": lambda ctx: {"pk": sample_proposal(ctx).pk},
     "suppliers:proposal_reject": lambda ctx: {"pk": sample_proposal(ctx).pk},
     "suppliers:supplier_performance": lambda ctx: {
@@ -409,6 +411,8 @@ ALLOWED_STATUS = {
     "portal:message": 405,  # posts on POST only
     "suppliers:purchase_order_send": 405,  # sends on POST only
     "suppliers:purchase_order_message": 405,  # posts on POST only
+    "suppliers:line_amend": 405,  # changes on POST only
+    "suppliers:line_reapprove": 405,  # signs on POST only
     "suppliers:proposal_accept": 405,  # decides on POST only
     "suppliers:proposal_reject": 405,  # decides on POST only
     "suppliers:performance_recompute": 405,  # starts on POST only

@@ -186,7 +186,11 @@ def order_part(
         if notice:
             messages.success(request, notice)
         return redirect("suppliers:purchase_order_detail", pk=pk)
-    context = {**order_context(request, pk), "notice": notice, **extra}
+    context = {**order_context(request, pk), "notice": notice}
+    for name, value in extra.items():
+        # A refused line's form replaces that line's form only; the other lines keep theirs.
+        known = context.get(name)
+        context[name] = {**known, **value} if isinstance(known, dict) else value
     if request.htmx:
         return render(request, f"{DETAIL_TEMPLATE}#{partial}", context)
     return render(request, DETAIL_TEMPLATE, context, status=400)

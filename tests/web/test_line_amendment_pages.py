@@ -252,3 +252,45 @@ def test_the_date_field_is_a_date_input(client, line, author) -> None:  # type: 
 
     assert f'name="a{line.pk}-requested_date"' in page
     assert 'type="date"' in page
+
+
+def test_a_refused_change_keeps_the_other_lines_forms(client, line, author) -> None:  # type: ignore[no-untyped-def]
+    other = PurchaseOrderLine.objects.create(
+        purchase_order=line.purchase_order,
+        sku=SkuFactory(code="PARA-1G"),
+        quantity=40,
+        unit_price=Decimal("1.00"),
+        requested_date=line.requested_date,
+    )
+    client.force_login(author)
+
+    response = client.post(
+        f"/suppliers/purchase-orders/lines/{line.pk}/amend/",
+        amend_data(line, quantity=line.quantity + 50, reason=""),
+        **HTMX,
+    )
+
+    assert f'name="a{other.pk}-quantity"' in response.content.decode()
+
+
+def test_a_refused_signature_keeps_the_other_waiting_lines_forms(  # type: ignore[no-untyped-def]
+    client, line, author, reviewer
+) -> None:
+    other = PurchaseOrderLine.objects.create(
+        purchase_order=line.purchase_order,
+        sku=SkuFactory(code="PARA-1G"),
+        quantity=40,
+        unit_price=Decimal("1.00"),
+        requested_date=line.requested_date,
+    )
+    changed(line, author)
+    changed(other, author)
+    client.force_login(reviewer)
+
+    response = client.post(
+        f"/suppliers/purchase-orders/lines/{line.pk}/reapprove/",
+        {f"r{line.pk}-password": "wrong"},
+        **HTMX,
+    )
+
+    assert response.content.decode().count('data-testid="line-reapprove-form"') == 2

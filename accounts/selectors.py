@@ -94,3 +94,22 @@ def object_signatures(*, content_type: ContentType, object_pk: str) -> QuerySet[
     return Signature.objects.filter(content_type=content_type, object_pk=object_pk).order_by(
         "signed_at", "pk"
     )
+
+
+def signature_manifestations(model: type, pks: list[Any]) -> dict[str, str]:
+    """Each record's signatures in words, oldest first, for exports: meaning, printed name,
+    user id and UTC time ("Approved by Ann Author (ann) at 2026-11-24 07:42:32 UTC; …"), by
+    the record's pk as text. One query."""
+    if not pks:
+        return {}
+    rows = Signature.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk__in=[str(pk) for pk in pks],
+    ).order_by("signed_at", "pk")
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.object_pk, []).append(
+            f"{row.get_meaning_display()} by {row.signer_full_name} ({row.signer_username}) "
+            f"at {row.signed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        )
+    return {pk: "; ".join(texts) for pk, texts in found.items()}

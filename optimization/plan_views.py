@@ -10,6 +10,7 @@ these views map their refusals onto the forms.
 
 import json
 import uuid
+from itertools import islice
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts.errors import DomainError, ReasonRequired, SignatureRefused
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
+from accounts.selectors import signature_manifestations
 from accounts.sessions import signing_identified, signing_user_id
 from inventory.views import ExportMixin, HtmxPartialMixin, query_without
 
@@ -137,7 +139,15 @@ class WorklistView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templ
             "decided_by",
             "decision_reason",
             "purchase_order",
+            "signatures",
         ]
+
+        def with_signatures(suggestions: Any, size: int = 2000) -> Any:
+            """Each suggestion with its signatures in words, read a batch at a time."""
+            while batch := list(islice(suggestions, size)):
+                signed = signature_manifestations(SuggestedOrder, [row.pk for row in batch])
+                yield from ((row, signed.get(str(row.pk), "")) for row in batch)
+
         lines = (
             [
                 row.sku.code,
@@ -161,8 +171,9 @@ class WorklistView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templ
                 row.decided_by.get_full_name() if row.decided_by else "",
                 row.decision_reason,
                 row.purchase_order_line.purchase_order.number if row.purchase_order_line else "",
+                signatures,
             ]
-            for row in rows.iterator(chunk_size=2000)
+            for row, signatures in with_signatures(rows.iterator(chunk_size=2000))
         )
         return headers, lines
 

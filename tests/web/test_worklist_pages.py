@@ -1,13 +1,14 @@
 """The replenishment worklist pages: the current plan's suggested orders, their edit, rejection
 and signed approval, the transfers, plan runs and the export."""
 
+import csv
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from accounts.models import SecurityEvent
+from accounts.models import SecurityEvent, Signature
 from accounts.roles import Role
 from optimization.models import (
     PlanRun,
@@ -227,7 +228,8 @@ def test_an_approved_row_shows_its_approver_and_po_link(client, paula, orders) -
 
     row = item(client.get(WORKLIST, {"status": "approved"}), orders["ibu"])
 
-    assert "Approved" in row and "by Paula Planner" in row
+    decided_at = SuggestedOrder.objects.get(pk=orders["ibu"].pk).decided_at
+    assert "Approved" in row and f"by Paula Planner, {decided_at:%Y-%m-%d %H:%M} UTC" in row
     po = line.purchase_order
     assert f'href="/suppliers/purchase-orders/{po.pk}/"' in row and po.number in row
 
@@ -567,6 +569,27 @@ def test_the_csv_export_holds_the_filtered_rows_with_formula_cells_defused(
     assert "'=cmd|'/C calc'!A0" in content and ",'+evil," in content
     assert "SAFE-1" not in content
     assert content.splitlines()[0].startswith("sku_code,sku_name,site_code,supplier_code")
+
+
+def test_the_export_shows_each_signature_with_name_meaning_and_utc_time(
+    client, paula, orders
+) -> None:  # type: ignore[no-untyped-def]
+    from optimization.approvals import suggestions_approve
+
+    suggestions_approve(actor=paula, suggestion_ids=[orders["ibu"].pk], password=TEST_PASSWORD)
+    signed_at = Signature.objects.get(content_type__model="suggestedorder").signed_at
+    client.force_login(paula)
+
+    response = client.get(WORKLIST, {"export": "csv", "status": "all"})
+
+    rows = list(
+        csv.DictReader(b"".join(response.streaming_content).decode("utf-8-sig").splitlines())
+    )
+    signatures = {row["sku_code"]: row["signatures"] for row in rows}
+    assert signatures[orders["ibu"].sku.code] == (
+        f"Approved by Paula Planner (paula) at {signed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    )
+    assert signatures[orders["amx"].sku.code] == ""
 
 
 def test_the_xlsx_export_downloads(client, paula, orders) -> None:  # type: ignore[no-untyped-def]

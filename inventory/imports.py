@@ -17,6 +17,7 @@ import hashlib
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
@@ -36,6 +37,17 @@ from .models import DailyDemand, ImportBatch, ImportStatus, Site, Sku
 
 MAX_ERRORS_KEPT = 500
 CSV_DELIMITERS = ",;\t|"
+
+# What an XLSX file may expand to. IMPORT_MAX_BYTES bounds the upload, but a workbook is a zip
+# archive whose parts can inflate a thousandfold, and a sheet can declare or pad rows that are
+# not in the file. The zip's directory is checked before openpyxl opens the workbook, then the
+# first sheet is read as a stream that stops at the row and column limits.
+XLSX_MAX_PARTS = 1_000  # a workbook has a dozen or so
+XLSX_MAX_EXPANDED_BYTES = 256 * 1024 * 1024  # all parts unzipped; a million rows fit
+XLSX_MAX_COMPRESSION_RATIO = 100  # a real sheet's XML deflates 10 to 20 times
+XLSX_RATIO_EXEMPT_BYTES = 1024 * 1024  # a part this small may compress better, harmlessly
+XLSX_MAX_ROWS = 1_048_576  # the most a spreadsheet can hold
+XLSX_MAX_COLUMNS = 64  # the widest import has ten
 
 
 class ImportRefused(DomainError):
@@ -160,6 +172,7 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_archive(content)
     # A damaged or disguised workbook fails in many ways while it is unzipped and its XML
     # parsed (XML parse errors are SyntaxErrors); each of them means the same to the user.
     unreadable = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError)
@@ -170,11 +183,84 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
         raise ImportRefused("The file is not a readable XLSX workbook.") from error
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows, columns = sheet.max_row or 0, sheet.max_column or 0  # as the sheet declares them
+        if rows > XLSX_MAX_ROWS or columns > XLSX_MAX_COLUMNS:
+            raise ImportRefused(
+                f"The sheet declares {rows:,} rows and {columns:,} columns; an import reads at "
+                f"most {XLSX_MAX_ROWS:,} rows and {XLSX_MAX_COLUMNS} columns."
+            )
+        # Read every row the sheet holds, not only those its dimension declares: a workbook
+        # written by another tool may understate it, and openpyxl would drop the rest.
+        sheet.reset_dimensions()
+        return list(_sheet_rows(sheet.iter_rows(values_only=True)))
     except unreadable as error:
         raise ImportRefused("The file is not a readable XLSX workbook.") from error
     finally:
         workbook.close()
+
+
+def _check_xlsx_archive(content: bytes) -> None:
+    """ImportRefused for a workbook whose zip directory lists too many parts, a part named
+    outside the package, or parts that would inflate past the limits; nothing is inflated to
+    find out. The declared sizes are a real bound: Python's zipfile stops a part at the size
+    the directory gives it (a longer stream then fails its CRC)."""
+    # zipfile reads the whole directory, in time and memory per entry, so its entries are
+    # counted first: each starts with this signature (an upper bound, cheap on 50 MB).
+    if content.count(b"PK\x01\x02") > XLSX_MAX_PARTS:
+        raise ImportRefused(
+            f"The workbook has more than {XLSX_MAX_PARTS:,} parts; a spreadsheet has a few dozen."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportRefused("The file is not a readable XLSX workbook.") from error
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
+            raise ImportRefused(
+                f"The workbook has a part whose path leaves the archive ('{name[:80]}')."
+            )
+        if (
+            info.file_size > XLSX_RATIO_EXEMPT_BYTES
+            and info.file_size > XLSX_MAX_COMPRESSION_RATIO * info.compress_size
+        ):
+            raise ImportRefused(
+                f"The workbook's part '{name[:80]}' is compressed more than "
+                f"{XLSX_MAX_COMPRESSION_RATIO} to 1; it is refused as a zip bomb."
+            )
+    expanded = sum(info.file_size for info in infos)
+    if expanded > XLSX_MAX_EXPANDED_BYTES:
+        raise ImportRefused(
+            f"The workbook unzips to {expanded / 1e6:,.0f} MB; the limit is "
+            f"{XLSX_MAX_EXPANDED_BYTES / 1e6:,.0f} MB."
+        )
+
+
+def _sheet_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
+    """The sheet's rows as text, refused past XLSX_MAX_ROWS rows or XLSX_MAX_COLUMNS columns
+    (openpyxl pads missing rows and cells, so a sheet can expand beyond the cells it holds).
+    Trailing empty cells of data rows are dropped: read_table pads rows to the header's width."""
+    header_seen = False
+    for number, row in enumerate(rows, start=1):
+        if number > XLSX_MAX_ROWS:
+            raise ImportRefused(
+                f"The sheet has more than {XLSX_MAX_ROWS:,} rows, the most it may have."
+            )
+        if len(row) > XLSX_MAX_COLUMNS:
+            raise ImportRefused(
+                f"Row {number} has {len(row):,} columns; an import reads at most "
+                f"{XLSX_MAX_COLUMNS}."
+            )
+        width = len(row)
+        if header_seen:
+            while width and row[width - 1] is None:
+                width -= 1
+            if not width:
+                continue
+        cells = [_cell_text(value) for value in row[:width]]
+        header_seen = header_seen or any(cell.strip() for cell in cells)
+        yield cells
 
 
 def _cell_text(value: Any) -> str:

@@ -4,13 +4,18 @@ and through `manage.py import_data`: never a 500, never a partial write, always 
 The files are generated into a temporary `import_corpus/` folder (nothing big is committed).
 Readable variants (encodings, BOMs, delimiters, line endings, XLSX) must import every row;
 hostile ones must be refused with a message and leave the business tables exactly as they were.
+Workbooks that would expand (zip bombs, sheets declaring or padding a million rows) are refused
+before they are inflated or while they are streamed, never expanded whole into memory.
 """
 
 import codecs
+import functools
 import io
+import re
 import time
+import tracemalloc
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +25,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Model
 from openpyxl import Workbook
 
+from inventory.imports import XLSX_MAX_PARTS, XLSX_MAX_ROWS, ImportRefused, read_table
 from inventory.models import DailyDemand, ImportBatch, ImportStatus, Site, Sku
 from suppliers.models import Supplier, SupplierItem
 from tests.factories import SiteFactory, SkuFactory, SupplierFactory
@@ -107,6 +113,65 @@ def _zip_bytes() -> bytes:
     return buffer.getvalue()
 
 
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _rezip(
+    workbook: bytes,
+    sheet: Callable[[str], str] = lambda xml: xml,
+    extra: Iterable[tuple[str, bytes]] = (),
+) -> bytes:
+    """The workbook's parts again, the first sheet's XML edited and extra parts added."""
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            archive.writestr(info, sheet(data.decode()) if info.filename == SHEET else data)
+        for name, data in extra:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+DIMENSION = re.compile(r'<dimension ref="[^"]*" ?/>')
+
+
+def _declare(ref: str) -> Callable[[str], str]:
+    return lambda xml: DIMENSION.sub(f'<dimension ref="{ref}"/>', xml)
+
+
+def _undeclared(xml: str) -> str:
+    return DIMENSION.sub("", xml)
+
+
+def _undeclared_cell(ref: str) -> Callable[[str], str]:
+    """No dimension, and a cell at `ref` (openpyxl pads the rows and cells up to it)."""
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'
+    return lambda xml: _undeclared(xml).replace("</sheetData>", cell + "</sheetData>")
+
+
+@functools.cache
+def _zip_bomb(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> bytes:
+    """A workbook with these rows whose sheet then inflates to 200 MB of empty rows; about
+    300 kB on disk. Its dimension declares only the real rows, so openpyxl alone would stop
+    reading after them: the refusal must come from the zip's directory."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx(list(header), [list(row) for row in rows])))
+    head, tail = source.read(SHEET).split(b"</sheetData>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            if info.filename != SHEET:
+                archive.writestr(info, source.read(info))
+        with archive.open(SHEET, "w") as sheet:
+            sheet.write(head)
+            padding = b"<row/>" * (1024 * 1024 // 6)
+            for _ in range(200):
+                sheet.write(padding)
+            sheet.write(b"</sheetData>" + tail)
+    return buffer.getvalue()
+
+
 Maker = Callable[[list[str], Rows, Rows], bytes]
 
 READABLE: dict[str, Maker] = {
@@ -125,6 +190,10 @@ READABLE: dict[str, Maker] = {
         h, [[*r, "", ""] for r in good]
     ).encode(),
     "workbook.xlsx": lambda h, good, bad: _xlsx(h, good),
+    # A sheet that declares fewer cells than it holds: every row is read all the same.
+    "understated-dimension.xlsx": lambda h, good, bad: _rezip(
+        _xlsx(h, good), sheet=_declare("A1:A1")
+    ),
 }
 
 HOSTILE: dict[str, Maker] = {
@@ -153,6 +222,19 @@ HOSTILE: dict[str, Maker] = {
     "bad-last-row.csv": lambda h, good, bad: _text(h, bad).encode(),
     "bad-last-row.xlsx": lambda h, good, bad: _xlsx(h, bad),
     "wrong-extension.json": lambda h, good, bad: _text(h, good).encode(),
+    "zip-bomb.xlsx": lambda h, good, bad: _zip_bomb(tuple(h), tuple(map(tuple, good))),
+    "huge-dimension.xlsx": lambda h, good, bad: _rezip(
+        _xlsx(h, good), sheet=_declare("A1:XFD1048576")
+    ),
+    "beyond-the-row-limit.xlsx": lambda h, good, bad: _rezip(
+        _xlsx(h, good), sheet=_undeclared_cell(f"A{XLSX_MAX_ROWS + 1}")
+    ),
+    "many-parts.xlsx": lambda h, good, bad: _rezip(
+        _xlsx(h, good), extra=[(f"customXml/item{n}.xml", b"<x/>") for n in range(XLSX_MAX_PARTS)]
+    ),
+    "path-traversal.xlsx": lambda h, good, bad: _rezip(
+        _xlsx(h, good), extra=[("../../evil.xml", b"<x/>")]
+    ),
 }
 
 
@@ -301,6 +383,73 @@ def test_formula_like_text_is_kept_as_text(admin_client, tmp_path) -> None:  # t
 
     assert imported, told
     assert Sku.objects.get(code="N2").name == "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+# ---- workbooks that expand ---------------------------------------------------------------------
+
+DEMAND_HEADER, DEMAND_ROWS = KINDS["demand"][1], KINDS["demand"][2]
+
+
+def _refusal_and_peak_memory(content: bytes) -> tuple[str, int]:
+    """What read_table refused `content` with, and the most memory it held meanwhile."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportRefused) as refused:
+            read_table(content, "workbook.xlsx")
+        return refused.value.message, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_zip_bomb_is_refused_from_the_zip_directory_without_being_inflated() -> None:
+    bomb = _zip_bomb(tuple(DEMAND_HEADER), tuple(map(tuple, DEMAND_ROWS)))
+    sheet = zipfile.ZipFile(io.BytesIO(bomb)).getinfo(SHEET)
+    assert len(bomb) < 500_000 and sheet.file_size > 200_000_000
+
+    message, peak = _refusal_and_peak_memory(bomb)
+
+    assert "compressed more than 100 to 1" in message
+    assert peak < 4 * len(bomb) + 2_000_000  # the upload and a little: nothing inflated
+
+
+def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    workbook = _xlsx(DEMAND_HEADER, DEMAND_ROWS)
+    expanded = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(workbook)).infolist())
+    monkeypatch.setattr("inventory.imports.XLSX_MAX_EXPANDED_BYTES", expanded - 1)
+
+    with pytest.raises(ImportRefused, match="The workbook unzips to"):
+        read_table(workbook, "workbook.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("sheet", "refusal"),
+    [
+        (_declare("A1:XFD1048576"), "declares 1,048,576 rows and 16,384 columns"),
+        (_undeclared_cell(f"A{XLSX_MAX_ROWS + 1}"), "more than 1,048,576 rows"),
+        (_undeclared_cell("BM4"), "Row 4 has 65 columns"),
+    ],
+    ids=["declared", "padded-rows", "padded-columns"],
+)
+def test_a_sheet_that_expands_past_the_row_or_column_limit_is_refused_while_streamed(  # type: ignore[no-untyped-def]
+    sheet, refusal
+) -> None:
+    workbook = _rezip(_xlsx(DEMAND_HEADER, DEMAND_ROWS), sheet=sheet)
+
+    message, peak = _refusal_and_peak_memory(workbook)
+
+    assert refusal in message
+    assert peak < 10_000_000  # a million padded rows were never held
+
+
+def test_the_row_limit_holds_for_real_rows_declared_or_not(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("inventory.imports.XLSX_MAX_ROWS", 10)
+    rows = [["K1", "S1", f"2025-01-{day:02d}", "1"] for day in range(1, 21)]
+    workbook = _xlsx(DEMAND_HEADER, rows)
+
+    with pytest.raises(ImportRefused, match="The sheet declares 21 rows"):
+        read_table(workbook, "workbook.xlsx")
+    with pytest.raises(ImportRefused, match="The sheet has more than 10 rows"):
+        read_table(_rezip(workbook, sheet=_undeclared), "workbook.xlsx")
 
 
 # ---- a million rows ---------------------------------------------------------------------------

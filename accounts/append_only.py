@@ -3,9 +3,9 @@
 Migration 0005 installs triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on
 APPEND_ONLY_TABLES, whatever runs the statement: the application, the admin, a shell or psql.
 On PostgreSQL the triggers are ENABLE ALWAYS, so `session_replication_role = replica` does not
-switch them off. In production the application's database role should also not own the tables
-(docs: REVOKE UPDATE, DELETE, TRUNCATE), so it cannot drop the triggers; whoever can is caught by
-the hash chain (`manage.py verify_audit_trail`).
+switch them off. In production the application's database role should also neither own the
+tables nor have UPDATE, DELETE or TRUNCATE on them (`manage.py grant_app_role` sets it up), so it
+cannot drop the triggers; whoever can is caught by the hash chain (`manage.py verify_audit_trail`).
 
 One exception, for the test suite only: Django empties every table between transactional tests
 ("flush": TRUNCATE on PostgreSQL, DELETE on SQLite). tests/conftest.py wraps that flush in

@@ -3,8 +3,10 @@
 Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE, more than DATA_UPLOAD_MAX_NUMBER_FIELDS
 fields or DATA_UPLOAD_MAX_NUMBER_FILES files only when a form is parsed, and DRF reads JSON
 straight from the stream without any limit. RequestSizeLimitMiddleware refuses an oversized
-body from its Content-Length before anything reads it (413); `bad_request` is the 400 handler
-that names the limit Django's parser hit. API paths answer in the API's error shape.
+body from its Content-Length before anything reads it (413), and a body sent without one
+(chunked) with 411: under WSGI Django reads a body only up to its Content-Length, so it would
+take that body as empty. `bad_request` is the 400 handler that names the limit Django's parser
+hit. API paths answer in the API's error shape.
 """
 
 from collections.abc import Callable
@@ -56,12 +58,17 @@ def _mb(size: int) -> str:
 
 class RequestSizeLimitMiddleware:
     """413 for a body whose declared size is over the limit for its kind: file uploads up to
-    IMPORT_MAX_BYTES, every other body up to DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    IMPORT_MAX_BYTES, every other body up to DATA_UPLOAD_MAX_MEMORY_SIZE. 411 for a body with
+    a Transfer-Encoding and no Content-Length."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("HTTP_TRANSFER_ENCODING") and not request.META.get("CONTENT_LENGTH"):
+            # Read as empty otherwise: a form would fail oddly, an API PATCH succeed unchanged.
+            message = "The request body has no Content-Length; send it with one, not chunked."
+            return limit_response(request, "length_required", message, 411)
         try:
             size = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -1,15 +1,22 @@
 """Oversized requests and requests with too many fields are refused with a 400 or 413 that
-says which limit was hit: as a page for pages, in the API's error shape under /api/. Never 500."""
+says which limit was hit, a body without a Content-Length (chunked) with a 411 before any of it
+is read: as a page for pages, in the API's error shape under /api/. Never 500."""
 
+import io
 import json
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
 from inventory.models import ImportBatch
+from tests.factories import SkuFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +132,106 @@ def test_a_bad_content_length_is_a_400(client) -> None:  # type: ignore[no-untyp
     response = client.generic("POST", "/api/v1/me/", b"", CONTENT_LENGTH="abc")
 
     assert response.status_code == 400
+
+
+# ---- bodies without a Content-Length ----------------------------------------------------------
+
+
+class HugeBody:
+    """A request body streamed without a declared length (as a chunked upload reaches WSGI),
+    far larger than any limit, counting what the application reads of it."""
+
+    def __init__(self, size: int = 64 * 1024 * 1024) -> None:
+        self.left, self.read_bytes = size, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        self.left -= size
+        self.read_bytes += size
+        return b"a" * size
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self.read(size if size is not None and 0 <= size < 65536 else 65536)
+
+
+@pytest.fixture
+def app() -> Iterator[WSGIHandler]:
+    """The WSGI application with every middleware, as tests/security/test_api_fuzz.py calls it:
+    the connection-closing signal handlers are off while a test's transaction is open."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _call_without_length(
+    app: WSGIHandler, method: str, path: str, content_type: str, body: HugeBody, **headers: str
+) -> tuple[int, bytes]:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "CONTENT_TYPE": content_type,
+        "HTTP_TRANSFER_ENCODING": "chunked",  # and no CONTENT_LENGTH
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": body,
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        **headers,
+    }
+    statuses = []
+    response = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    try:
+        content = b"".join(response)
+    finally:
+        response.close()
+    return int(statuses[0].split()[0]), content
+
+
+CSRF_TOKEN = "a" * 32
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/accounts/login/"),
+        ("POST", "/api/v1/optimization/calculate-eoq"),
+        ("PATCH", "/api/v1/inventory/sku/{sku}/"),
+    ],
+    ids=["login-form", "api-post", "api-patch"],
+)
+def test_a_body_without_a_content_length_is_refused_with_411_before_any_of_it_is_read(  # type: ignore[no-untyped-def]
+    app, admin_user, method, path
+) -> None:
+    if path.startswith("/api/"):
+        content_type = "application/json"
+        headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=admin_user).key}"}
+    else:  # a valid CSRF cookie and header: without the refusal the view itself is reached
+        content_type = "application/x-www-form-urlencoded"
+        headers = {"HTTP_COOKIE": f"csrftoken={CSRF_TOKEN}", "HTTP_X_CSRFTOKEN": CSRF_TOKEN}
+    body = HugeBody()
+
+    status, content = _call_without_length(
+        app, method, path.format(sku=SkuFactory().pk), content_type, body, **headers
+    )
+
+    # Without the refusal nothing is read either (Django's LimitedStream stops at the missing
+    # length), but the body counts as empty: the form re-renders (200), the POST names missing
+    # fields (400), the PATCH answers 200 having changed nothing.
+    assert body.read_bytes == 0
+    assert status == 411
+    if path.startswith("/api/"):
+        assert json.loads(content)["error"]["code"] == "length_required"
+    else:
+        assert b"Content-Length" in content

@@ -66,7 +66,8 @@ from inventory.models import (
     TemperatureZone,
 )
 
-from .models import ACTIVE_STATUSES, Alert, DashboardSnapshot, KpiSnapshot
+from .models import ACTIVE_STATUSES, DashboardSnapshot, KpiSnapshot
+from .selectors import visible_alerts
 
 WINDOWS = (30, 90)
 SERVICE_SPAN_DAYS = 6  # a day's demand is served by an issue on that day or up to 6 days later
@@ -566,9 +567,10 @@ def latest_snapshot() -> DashboardSnapshot | None:
     return DashboardSnapshot.objects.prefetch_related("kpis").order_by("-as_of").first()
 
 
-def open_alert_count() -> int:
-    """Alerts not resolved yet (open or acknowledged), read live: one indexed count."""
-    return Alert.objects.filter(status__in=ACTIVE_STATUSES).count()
+def open_alert_count(user: Any) -> int:
+    """Alerts `user` may see (selectors.visible_alerts) not resolved yet (open or acknowledged),
+    read live: one indexed count."""
+    return visible_alerts(user).filter(status__in=ACTIVE_STATUSES).count()
 
 
 # ---- the refresh (a write) -----------------------------------------------------------------

@@ -67,7 +67,7 @@ class DashboardView(CapabilityRequiredMixin, TemplateView):
         snapshot = latest_snapshot()
         context.update(
             snapshot=snapshot,
-            open_alerts=open_alert_count(),
+            open_alerts=open_alert_count(self.request.user),
             can_refresh=can_refresh(self.request.user),
             statuses=[
                 (value, label, STATUS_COLOURS[value]) for value, label in StockStatus.choices

@@ -128,7 +128,9 @@ class SimulationView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         latest = PolicySimulation.objects.select_related("created_by").first()
-        finished = PolicySimulation.objects.filter(status="succeeded").first()
+        finished = PolicySimulation.objects.filter(
+            status="succeeded", results__has_key="optimized"
+        ).first()
         rows = []
         if finished:
             for measure, label, better in SIMULATION_MEASURES:

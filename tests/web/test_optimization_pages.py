@@ -215,6 +215,18 @@ def test_the_backtest_progress_stops_polling_once_finished(client, planner) -> N
     assert response.status_code == 286
 
 
+def test_a_finished_backtest_without_results_is_not_shown_as_the_latest(client, planner) -> None:  # type: ignore[no-untyped-def]
+    from optimization.models import PolicySimulation
+
+    PolicySimulation.objects.create(status="succeeded", results={})
+    client.force_login(planner)
+
+    response = client.get("/optimization/backtest/")
+
+    assert response.status_code == 200
+    assert response.context["simulation"] is None
+
+
 def test_viewers_see_the_backtest_but_cannot_run_it(client, make_user) -> None:  # type: ignore[no-untyped-def]
     from optimization.models import PolicySimulation
 

@@ -19,10 +19,12 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapability
 from accounts.roles import Capability, user_can
+from accounts.sessions import signing_identified, signing_user_id
 from config.api import exception_handler
 from inventory.api import MasterDataViewSet
 
 from . import selectors
+from .amendments import LineNotFound, line_amend, line_reapprove
 from .models import (
     LineProposal,
     PurchaseOrder,
@@ -38,7 +40,12 @@ from .portal import (
     line_propose,
     purchase_order_acknowledge,
 )
-from .serializers import PurchaseOrderSerializer, SupplierItemSerializer, SupplierSerializer
+from .serializers import (
+    PurchaseOrderLineSerializer,
+    PurchaseOrderSerializer,
+    SupplierItemSerializer,
+    SupplierSerializer,
+)
 
 
 class SupplierViewSet(MasterDataViewSet):
@@ -70,7 +77,7 @@ class SeesSupplierData(BasePermission):
 
 def supplier_exception_handler(exc: Exception, context: dict) -> Response | None:
     """The API's error handler, with an order or line out of the caller's reach as a 404."""
-    if isinstance(exc, NotYours):
+    if isinstance(exc, NotYours | LineNotFound):
         exc = exceptions.NotFound(exc.message)
     return exception_handler(exc, context)
 
@@ -352,3 +359,98 @@ class LineProposeView(SupplierActionView):
             }
             raise
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+# ---- planners: change an approved line, and approve the change ---------------------------------
+
+
+class LineAmendInputSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647)
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, help_text="Per unit, two decimals."
+    )
+    requested_date = serializers.DateField(help_text="Not before the order date.")
+    reason = serializers.CharField(
+        max_length=2000, allow_blank=True, help_text="Why the approved terms change (required)."
+    )
+
+
+class LineReapproveInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The approver's password again: the electronic signature.",
+    )
+    username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="The approver's user id, checked when given; required when a signed-in "
+        "session was idle (see SIGNATURE_REIDENTIFY_MINUTES).",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class PlannerLineActionView(SupplierActionView):
+    """A planner's action on a line of any open order."""
+
+    required_capability = Capability.PLAN
+
+    def answer(self, line: PurchaseOrderLine) -> Response:
+        fresh = PurchaseOrderLine.objects.select_related("sku").get(pk=line.pk)
+        return Response(PurchaseOrderLineSerializer(fresh).data)
+
+
+class LineAmendView(PlannerLineActionView):
+    """Change an approved line's quantity, unit price or requested date, with a reason. The
+    line then waits for another planner's signed approval: the order cannot be sent and the
+    supplier cannot confirm the line until then."""
+
+    @extend_schema(
+        operation_id="purchase_order_line_amend",
+        request=LineAmendInputSerializer,
+        responses={
+            200: PurchaseOrderLineSerializer,
+            400: OpenApiResponse(description="Refused; fields name what to fix."),
+            404: OpenApiResponse(description="No such line."),
+        },
+    )
+    def post(self, request: Request, number: str, line_id: int) -> Response:
+        line = self.line(number, line_id)
+        data = LineAmendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        line_amend(actor=request.user, line_id=line.pk, **data.validated_data)
+        return self.answer(line)
+
+
+class LineReapproveView(PlannerLineActionView):
+    """Approve a changed line's new terms with an electronic signature (the password again).
+    Whoever changed the line cannot approve the change."""
+
+    @extend_schema(
+        operation_id="purchase_order_line_reapprove",
+        request=LineReapproveInputSerializer,
+        responses={
+            200: PurchaseOrderLineSerializer,
+            400: OpenApiResponse(
+                description="Refused (nothing to approve, own change, wrong password: code "
+                "signature_refused)."
+            ),
+            404: OpenApiResponse(description="No such line."),
+        },
+    )
+    def post(self, request: Request, number: str, line_id: int) -> Response:
+        line = self.line(number, line_id)
+        data = LineReapproveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        line_reapprove(
+            actor=request.user,
+            line_id=line.pk,
+            password=data.validated_data["password"],
+            username=signing_user_id(request, data.validated_data.get("username")),
+            reason=data.validated_data["reason"],
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
+        signing_identified(request)
+        return self.answer(line)

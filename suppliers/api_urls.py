@@ -29,5 +29,15 @@ urlpatterns = [
         api.LineProposeView.as_view(),
         name="purchase-order-line-propose",
     ),
+    path(
+        "purchase-orders/<str:number>/lines/<int:line_id>/amend",
+        api.LineAmendView.as_view(),
+        name="purchase-order-line-amend",
+    ),
+    path(
+        "purchase-orders/<str:number>/lines/<int:line_id>/reapprove",
+        api.LineReapproveView.as_view(),
+        name="purchase-order-line-reapprove",
+    ),
     *router.urls,
 ]

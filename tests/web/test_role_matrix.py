@@ -306,6 +306,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     },
     "purchase-order-acknowledge": portal_order_kwargs,
     "purchase-order-line-confirm": portal_line_kwargs,
+    "purchase-order-line-amend": portal_line_kwargs,
+    "purchase-order-line-reapprove": portal_line_kwargs,
     "purchase-order-line-propose": portal_line_kwargs,
     "reorder-recommendation-edit": sample_suggestion,
     "reorder-recommendation-reject": sample_suggestion,
@@ -418,6 +420,8 @@ ALLOWED_STATUS = {
     "suppliers:performance_recompute": 405,  # starts on POST only
     "purchase-order-acknowledge": 405,  # acknowledges on POST only
     "purchase-order-line-confirm": 405,  # confirms on POST only
+    "purchase-order-line-amend": 405,  # changes on POST only
+    "purchase-order-line-reapprove": 405,  # signs on POST only
     "purchase-order-line-propose": 405,  # proposes on POST only
     "alerts:acknowledge": 405,  # acknowledges on POST only
     "alerts:assign": 405,  # assigns on POST only

@@ -34,7 +34,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
@@ -248,52 +247,84 @@ def agreed_price(item: SupplierItem | None, quantity: int, fallback: Decimal) ->
     return price
 
 
-def supplier_month(
-    supplier: Supplier, month: date, *, today: date, weights: Weights
-) -> dict[str, Any]:
-    """Every measure, the components, score and grade of one supplier in one month."""
-    first, last = month_bounds(month)
-    evaluated_on = min(last, today)
+@dataclass(frozen=True)
+class SupplierHistory:
+    """What one supplier's scorecards are computed from, read once for all the months asked:
+    its terms, its ordered lines with their receipts, its receipts since the first month's
+    trend window, and when its orders were sent and acknowledged."""
+
+    items: dict[int, SupplierItem]
+    lines: list[PurchaseOrderLine]  # `purchase_order` and `receipts` loaded
+    receipts: list[ReceiptFacts]
+    sent: list[tuple[datetime, datetime | None]]  # (sent_at, acknowledged_at)
+
+
+def _trend_start(first: date) -> date:
+    """The first day of the trend window of the month starting on `first`."""
+    return month_bounds((first - timedelta(days=330)).replace(day=1))[0]
+
+
+def supplier_history(supplier: Supplier, *, earliest_month: date) -> SupplierHistory:
+    """One supplier's history for the months from `earliest_month` on, in five queries."""
     items = {item.sku_id: item for item in SupplierItem.objects.filter(supplier=supplier)}
-    lines = (
+    lines = list(
         PurchaseOrderLine.objects.filter(purchase_order__supplier=supplier)
         .exclude(purchase_order__status__in=NOT_ORDERED)
         .select_related("purchase_order")
         .prefetch_related("receipts")
     )
-    due_lines = []
-    for line in lines.filter(_due_between(first, evaluated_on)):
-        due_lines.append(
-            LineFacts(
-                due=line.due_date,
-                agreed_quantity=line.agreed_quantity,
-                deliveries=tuple((r.received_on, r.quantity_received) for r in line.receipts.all()),
-            )
-        )
-    measures = delivery_measures(due_lines, evaluated_on)
-
-    receipts = Receipt.objects.filter(line__purchase_order__supplier=supplier).select_related(
-        "line__purchase_order"
-    )
-    year_start = month_bounds((first - timedelta(days=330)).replace(day=1))[0]
-
-    def facts(receipt: Receipt) -> ReceiptFacts:
-        item = items.get(receipt.line.sku_id)
-        return ReceiptFacts(
+    receipts = [
+        ReceiptFacts(
             received_on=receipt.received_on,
             ordered_on=receipt.line.purchase_order.ordered_on,
             received=receipt.quantity_received,
             accepted=receipt.quantity_accepted,
-            agreed_lead_time=float(item.lead_time_mean_days) if item else None,
+            agreed_lead_time=float(items[receipt.line.sku_id].lead_time_mean_days)
+            if receipt.line.sku_id in items
+            else None,
         )
+        for receipt in Receipt.objects.filter(
+            line__purchase_order__supplier=supplier,
+            received_on__gte=_trend_start(earliest_month),
+        ).select_related("line__purchase_order")
+    ]
+    sent = list(
+        supplier.purchase_orders.filter(sent_at__isnull=False).values_list(
+            "sent_at", "acknowledged_at"
+        )
+    )
+    return SupplierHistory(items=items, lines=lines, receipts=receipts, sent=sent)
 
-    year = [facts(r) for r in receipts.filter(received_on__gte=year_start, received_on__lte=last)]
+
+def supplier_month(
+    history: SupplierHistory, month: date, *, today: date, weights: Weights
+) -> dict[str, Any]:
+    """Every measure, the components, score and grade of one supplier in one month."""
+    first, last = month_bounds(month)
+    evaluated_on = min(last, today)
+    items = history.items
+    due_lines = [
+        LineFacts(
+            due=line.due_date,
+            agreed_quantity=line.agreed_quantity,
+            deliveries=tuple((r.received_on, r.quantity_received) for r in line.receipts.all()),
+        )
+        for line in history.lines
+        if line.due_date is not None and first <= line.due_date <= evaluated_on
+    ]
+    measures = delivery_measures(due_lines, evaluated_on)
+
+    year_start = _trend_start(first)
+    year = [r for r in history.receipts if year_start <= r.received_on <= last]
     in_month = [r for r in year if first <= r.received_on <= last]
     measures.update(receipt_measures(in_month, year))
 
-    ordered = lines.filter(
-        purchase_order__ordered_on__gte=first, purchase_order__ordered_on__lte=last
-    )
+    ordered = [
+        line
+        for line in history.lines
+        if line.purchase_order.ordered_on is not None
+        and first <= line.purchase_order.ordered_on <= last
+    ]
     measures["price_variance"] = price_variance(
         [
             PricedLine(
@@ -304,11 +335,13 @@ def supplier_month(
             for line in ordered
         ]
     )
-    sent = supplier.purchase_orders.filter(
-        sent_at__date__gte=first, sent_at__date__lte=last
-    ).values_list("sent_at", "acknowledged_at")
+    sent = [
+        (sent_at, acknowledged_at)
+        for sent_at, acknowledged_at in history.sent
+        if first <= timezone.localtime(sent_at).date() <= last
+    ]
     measures["acknowledgement_hours"] = acknowledgement_hours(
-        list(sent), timezone.now() if last >= today else _end_of(last)
+        sent, timezone.now() if last >= today else _end_of(last)
     )
     parts = components(measures)
     measures["score"], measures["grade"] = score_and_grade(parts, weights)
@@ -318,19 +351,6 @@ def supplier_month(
 
 def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
-
-
-def _due_between(first: date, last: date) -> Q:
-    return (
-        Q(confirmed_date__gte=first, confirmed_date__lte=last)
-        | Q(confirmed_date__isnull=True, requested_date__gte=first, requested_date__lte=last)
-        | Q(
-            confirmed_date__isnull=True,
-            requested_date__isnull=True,
-            purchase_order__expected_on__gte=first,
-            purchase_order__expected_on__lte=last,
-        )
-    )
 
 
 def scorecards_compute(
@@ -350,9 +370,10 @@ def scorecards_compute(
         month = (month - timedelta(days=1)).replace(day=1)
     written = 0
     for supplier in suppliers:
+        history = supplier_history(supplier, earliest_month=wanted[-1])
         with transaction.atomic():
             for first in wanted:
-                measures = supplier_month(supplier, first, today=today, weights=weights)
+                measures = supplier_month(history, first, today=today, weights=weights)
                 SupplierScorecard.objects.update_or_create(
                     supplier=supplier,
                     month=first,

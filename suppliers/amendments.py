@@ -130,6 +130,7 @@ def line_amend(
         line.reapproval_required = True
         line.amended_by = actor
         line.amended_at = timezone.now()
+        line.amendment_reason = reason
         line.save()
         if order.expected_on is None or requested_date > order.expected_on:
             order.expected_on = requested_date

@@ -187,6 +187,7 @@ class PurchaseOrderLine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     amended_at = models.DateTimeField(null=True, blank=True)
+    amendment_reason = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["purchase_order", "pk"]

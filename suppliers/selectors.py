@@ -220,6 +220,10 @@ class PurchaseOrderView:
     def signatures(self) -> list[SignatureLine]:
         return [signature for line in self.lines for signature in line.signatures]
 
+    @property
+    def lines_awaiting_reapproval(self) -> int:
+        return sum(1 for view in self.lines if view.line.reapproval_required)
+
 
 def purchase_order_detail(user: Any, pk: int) -> PurchaseOrderView:
     """One order `user` may see with its lines, the suggestion each line came from, that

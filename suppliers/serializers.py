@@ -55,6 +55,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
             "confirmed_date",
             "received_quantity",
             "reapproval_required",
+            "amendment_reason",
         ]
         read_only_fields = fields
 

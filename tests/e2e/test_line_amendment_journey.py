@@ -107,10 +107,11 @@ def test_a_changed_line_waits_for_another_planners_signature_before_sending(
 
     change_terms(page, item, line)
 
-    # The order cannot be sent while the change waits.
-    page.get_by_test_id("po-send").click()
-    workflow = page.locator("#po-workflow")
-    expect(workflow.get_by_test_id("form-error")).to_contain_text("changed after approval")
+    # The order cannot be sent while the change waits: the send button follows the lines.
+    expect(page.get_by_test_id("po-send")).to_be_disabled()
+    expect(page.get_by_test_id("po-send-blocked")).to_have_text(
+        "1 changed line must be approved first"
+    )
     expect(page.get_by_test_id("po-status")).to_have_text("Approved")
     page.get_by_test_id("logout").click()
     page.wait_for_load_state()
@@ -120,6 +121,9 @@ def test_a_changed_line_waits_for_another_planners_signature_before_sending(
     page.goto(f"/suppliers/purchase-orders/{order.pk}/")
     page.wait_for_load_state()
     item = page.locator(f"#po-line-{line.pk}")
+    expect(item.get_by_test_id("line-amendment-reason")).to_contain_text(
+        "Tender volume agreed with the ward"
+    )
     sign_the_change(page, item)
     expect(item.get_by_test_id("line-reapproval")).to_have_count(0)
     signed = item.locator('[data-testid="signature"][data-covers="order line"]').filter(
@@ -137,6 +141,7 @@ def test_a_changed_line_waits_for_another_planners_signature_before_sending(
     assert PurchaseOrderLine.objects.get(pk=line.pk).reapproval_required is False
 
     # Now the order goes to the supplier.
+    expect(page.get_by_test_id("po-send-blocked")).to_have_count(0)
     page.get_by_test_id("po-send").click()
     expect(page.get_by_test_id("po-status")).to_have_text("Sent")
     expect(page.locator("#po-workflow").get_by_test_id("notice")).to_have_text(

@@ -63,9 +63,11 @@ def test_a_planner_changes_a_line(line, author) -> None:  # type: ignore[no-unty
     response = as_user(author).post(url(line, "amend"), terms(line), format="json")
 
     assert response.status_code == 200
-    assert (response.json()["quantity"], response.json()["reapproval_required"]) == (
+    body = response.json()
+    assert (body["quantity"], body["reapproval_required"], body["amendment_reason"]) == (
         line.quantity + 50,
         True,
+        "Tender volume",
     )
 
 

@@ -294,3 +294,35 @@ def test_a_refused_signature_keeps_the_other_waiting_lines_forms(  # type: ignor
     )
 
     assert response.content.decode().count('data-testid="line-reapprove-form"') == 2
+
+
+def test_the_reviewer_reads_why_the_line_changed(client, line, author, reviewer) -> None:  # type: ignore[no-untyped-def]
+    changed(line, author)
+    client.force_login(reviewer)
+
+    page = client.get(detail_url(line)).content.decode()
+
+    assert "Tender volume" in page[page.index('data-testid="line-amendment-reason"') :]
+
+
+def test_sending_is_offered_again_only_once_the_change_is_approved(  # type: ignore[no-untyped-def]
+    client, line, author, reviewer
+) -> None:
+    client.force_login(author)
+    changed_page = client.post(
+        f"/suppliers/purchase-orders/lines/{line.pk}/amend/",
+        amend_data(line, quantity=line.quantity + 50),
+        **HTMX,
+    ).content.decode()
+    client.force_login(reviewer)
+    approved_page = client.post(
+        f"/suppliers/purchase-orders/lines/{line.pk}/reapprove/",
+        {f"r{line.pk}-password": TEST_PASSWORD},
+        **HTMX,
+    ).content.decode()
+
+    # Each answer carries the workflow card out of band, so the send button follows.
+    assert 'id="po-workflow"' in changed_page and 'hx-swap-oob="true"' in changed_page
+    assert 'data-testid="po-send-blocked"' in changed_page
+    assert 'data-testid="po-send"' in approved_page
+    assert 'data-testid="po-send-blocked"' not in approved_page

@@ -35,3 +35,22 @@ class UserUpdateInputSerializer(serializers.Serializer):
                 }
             )
         return attrs
+
+
+class SignatureInputSerializer(serializers.Serializer):
+    """The signing components a signed API action carries (accounts.services.signature_verify):
+    the password again, and the user id, checked when given and required after a pause."""
+
+    password = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The signer's password again: the electronic signature.",
+    )
+    username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        help_text="The signer's user id, checked when given; required when a signed-in "
+        "session was idle (see SIGNATURE_REIDENTIFY_MINUTES).",
+    )

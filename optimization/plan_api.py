@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import SignatureRefused
 from accounts.roles import Capability
+from accounts.serializers import SignatureInputSerializer
 from accounts.sessions import signing_identified, signing_user_id
 from config.api import exception_handler
 from inventory.models import Site
@@ -169,22 +170,9 @@ class RecommendationRejectSerializer(serializers.Serializer):
     )
 
 
-class RecommendationApproveSerializer(serializers.Serializer):
+class RecommendationApproveSerializer(SignatureInputSerializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_APPROVAL_IDS
-    )
-    password = serializers.CharField(
-        write_only=True,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The approver's password again: the electronic signature.",
-    )
-    username = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=150,
-        help_text="The approver's user id, checked when given; required when a signed-in "
-        "session was idle (see SIGNATURE_REIDENTIFY_MINUTES).",
     )
     idempotency_key = serializers.CharField(
         required=False,

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapability
 from accounts.roles import Capability, user_can
+from accounts.serializers import SignatureInputSerializer
 from accounts.sessions import signing_identified, signing_user_id
 from config.api import exception_handler
 from inventory.api import MasterDataViewSet
@@ -375,20 +376,7 @@ class LineAmendInputSerializer(serializers.Serializer):
     )
 
 
-class LineReapproveInputSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        write_only=True,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="The approver's password again: the electronic signature.",
-    )
-    username = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=150,
-        help_text="The approver's user id, checked when given; required when a signed-in "
-        "session was idle (see SIGNATURE_REIDENTIFY_MINUTES).",
-    )
+class LineReapproveInputSerializer(SignatureInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 

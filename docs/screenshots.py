@@ -163,26 +163,41 @@ def setup_demo_data() -> str:
 
 
 def _approve_and_plan_scenarios(planner: Any) -> None:
-    """The most urgent suggestion approved (so a purchase order with its signature exists) and
+    """The two most urgent suggestions of two suppliers approved (so purchase orders with their
+    signatures exist), the second order's line then changed and waiting for re-approval, and
     two what-if scenarios computed, once."""
     from optimization.approvals import approval_limit, suggestions_approve
     from optimization.models import Scenario, SuggestedOrder
     from optimization.plans import current_plan
     from optimization.scenarios import scenario_compute, scenario_create
+    from suppliers.amendments import line_amend
 
     plan = current_plan()
     if plan is not None and not SuggestedOrder.objects.filter(status="approved").exists():
-        first = (
-            SuggestedOrder.objects.filter(plan=plan, value__lte=approval_limit(planner))
-            .order_by("urgency_rank", "pk")
-            .first()
-        )
-        if first is not None:
+        chosen: dict[int, Any] = {}
+        for suggestion in SuggestedOrder.objects.filter(
+            plan=plan, value__lte=approval_limit(planner)
+        ).order_by("urgency_rank", "pk"):
+            chosen.setdefault(suggestion.supplier_id, suggestion)
+            if len(chosen) == 2:
+                break
+        for suggestion in chosen.values():
             suggestions_approve(
                 actor=planner,
-                suggestion_ids=[first.pk],
+                suggestion_ids=[suggestion.pk],
                 password=demo_password("planner"),
                 reason="Stock-out projected before the next delivery",
+            )
+        if len(chosen) == 2:
+            second = SuggestedOrder.objects.get(pk=list(chosen.values())[1].pk)
+            line = second.purchase_order_line
+            line_amend(
+                actor=planner,
+                line_id=line.pk,
+                quantity=line.quantity * 2,
+                unit_price=line.unit_price,
+                requested_date=line.requested_date,
+                reason="Supplier offers the next price break for a full pallet",
             )
     if not Scenario.objects.exists():
         for name, changes in (
@@ -283,7 +298,7 @@ def shoot_watch(s: "Shooter", page: Any) -> None:
 
 def shoot_replenishment(s: "Shooter", page: Any) -> None:
     """The worklist with a row opened, the approval dialog, a purchase order and its printable
-    page, and the what-if scenarios."""
+    page, an order whose line was changed after approval, and the what-if scenarios."""
     page.goto("/optimization/plan/")
     expect_visible(page.get_by_test_id("worklist-table"))
     page.get_by_test_id("toggle-detail").first.click()
@@ -295,12 +310,24 @@ def shoot_replenishment(s: "Shooter", page: Any) -> None:
     page.wait_for_timeout(400)
     s.shot(page, "approve-dialog.png")
     page.goto("/optimization/plan/?status=approved")
-    page.goto(page.get_by_test_id("po-link").first.get_attribute("href"))
+    orders = [link.get_attribute("href") for link in page.get_by_test_id("po-link").all()]
+    changed = []
+    for href in orders:
+        page.goto(href)
+        expect_visible(page.get_by_test_id("po-lines"))
+        if page.get_by_test_id("line-reapproval").count():
+            changed.append(href)
+    settled = [href for href in orders if href not in changed]
+    page.goto(settled[0])
     expect_visible(page.get_by_test_id("po-lines"))
     s.shot(page, "purchase-order.png", full_page=True)
     page.goto(page.get_by_test_id("po-print").get_attribute("href"))
     expect_visible(page.get_by_test_id("po-signatures"))
     s.shot(page, "purchase-order-print.png", full_page=True)
+    if changed:
+        page.goto(changed[0])
+        expect_visible(page.get_by_test_id("line-reapproval"))
+        s.shot(page, "purchase-order-change.png", full_page=True)
     page.goto("/optimization/scenarios/")
     expect_visible(page.get_by_test_id("scenario-table"))
     page.goto(

@@ -17,10 +17,10 @@ from django.utils import timezone
 from accounts.audit import audit_context
 from accounts.errors import DomainError, ReasonRequired
 from accounts.models import Signature
-from accounts.roles import Capability, user_can
 from accounts.services import signature_record, signature_verify
 
 from .models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
+from .portal import NotYours, as_planner, locked_line
 from .services import on_order_refresh
 
 PRICE_LIMIT = Decimal("9999999999.99")  # the column holds 12 digits, 2 after the point
@@ -30,26 +30,8 @@ class AmendmentRefused(DomainError):
     code = "amendment_refused"
 
 
-class LineNotFound(DomainError):
-    """Shown as not found: the line does not exist or the actor may not change orders."""
-
-    code = "not_found"
-
-
-def _as_planner(actor: Any) -> None:
-    if not user_can(actor, Capability.PLAN):
-        raise LineNotFound("No such purchase-order line.")
-
-
-def _locked_line(line_id: int) -> PurchaseOrderLine:
-    try:
-        return (
-            PurchaseOrderLine.objects.select_for_update(of=("self",))
-            .select_related("purchase_order", "sku")
-            .get(pk=line_id)
-        )
-    except PurchaseOrderLine.DoesNotExist:
-        raise LineNotFound("No such purchase-order line.") from None
+# A line out of reach (missing, or the actor is no planner) reads as not found, as in the portal.
+LineNotFound = NotYours
 
 
 def _order_open(order: PurchaseOrder) -> None:
@@ -97,14 +79,14 @@ def line_amend(
     """Change the signed terms of an open order's line, with a reason. The line then waits for
     re-approval; a changed quantity or date also clears the supplier's confirmation, which was
     given for the old terms. On-order stock follows a changed quantity."""
-    _as_planner(actor)
+    as_planner(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired(
             "Give a reason for changing an approved line.", fields={"reason": ["Required."]}
         )
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
-        line = _locked_line(line_id)
+        line = locked_line(line_id)
         order = line.purchase_order
         _order_open(order)
         errors = amendment_errors(
@@ -151,7 +133,7 @@ def line_reapprove(
 ) -> PurchaseOrderLine:
     """Approve a changed line's new terms with an e-signature. Whoever changed the line cannot
     approve the change."""
-    _as_planner(actor)
+    as_planner(actor)
     signature_verify(
         signer=actor,
         password=password,
@@ -162,7 +144,7 @@ def line_reapprove(
     )
     reason = (reason or "").strip()
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
-        line = _locked_line(line_id)
+        line = locked_line(line_id)
         _order_open(line.purchase_order)
         if not line.reapproval_required:
             raise AmendmentRefused("This line has no change waiting for approval.")
@@ -176,7 +158,3 @@ def line_reapprove(
             signer=actor, meaning=Signature.Meaning.APPROVED, target=line, reason=reason
         )
     return line
-
-
-def lines_awaiting_reapproval(order: PurchaseOrder) -> list[PurchaseOrderLine]:
-    return list(order.lines.filter(reapproval_required=True).select_related("sku"))

@@ -25,7 +25,7 @@ from config.api import exception_handler
 from inventory.api import MasterDataViewSet
 
 from . import selectors
-from .amendments import LineNotFound, line_amend, line_reapprove
+from .amendments import line_amend, line_reapprove
 from .models import (
     LineProposal,
     PurchaseOrder,
@@ -78,7 +78,7 @@ class SeesSupplierData(BasePermission):
 
 def supplier_exception_handler(exc: Exception, context: dict) -> Response | None:
     """The API's error handler, with an order or line out of the caller's reach as a 404."""
-    if isinstance(exc, NotYours | LineNotFound):
+    if isinstance(exc, NotYours):
         exc = exceptions.NotFound(exc.message)
     return exception_handler(exc, context)
 

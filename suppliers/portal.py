@@ -66,7 +66,8 @@ def _as_supplier(actor: Any, order: PurchaseOrder) -> None:
         raise NotYours("No such purchase order.")
 
 
-def _as_planner(actor: Any) -> None:
+def as_planner(actor: Any) -> None:
+    """Only planners act on orders as the buyer; anyone else reads as "not found"."""
     if not user_can(actor, Capability.PLAN):
         raise NotYours("No such purchase order.")
 
@@ -89,7 +90,7 @@ def _open_for_supplier(order: PurchaseOrder) -> None:
 
 def purchase_order_send(*, actor: Any, order_id: int) -> PurchaseOrder:
     """A planner sends an approved order to its supplier (it appears in their portal)."""
-    _as_planner(actor)
+    as_planner(actor)
     with transaction.atomic(), audit_context(actor=actor):
         order = _locked_order(order_id)
         if order.status != PurchaseOrderStatus.APPROVED:
@@ -128,7 +129,8 @@ def purchase_order_acknowledge(*, actor: Any, order_id: int) -> PurchaseOrder:
     return order
 
 
-def _locked_line(line_id: int) -> PurchaseOrderLine:
+def locked_line(line_id: int) -> PurchaseOrderLine:
+    """The line, locked for this transaction, with its order, supplier and SKU."""
     try:
         return (
             PurchaseOrderLine.objects.select_for_update(of=("self",))
@@ -142,7 +144,7 @@ def _locked_line(line_id: int) -> PurchaseOrderLine:
 def line_confirm(*, actor: Any, line_id: int) -> PurchaseOrderLine:
     """The supplier commits to the requested date and quantity of a line."""
     with transaction.atomic(), audit_context(actor=actor):
-        line = _locked_line(line_id)
+        line = locked_line(line_id)
         _as_supplier(actor, line.purchase_order)
         _open_for_supplier(line.purchase_order)
         _terms_settled(line)
@@ -192,7 +194,7 @@ def line_propose(
     decides. One proposal per line waits at a time."""
     today = today or timezone.localdate()
     with transaction.atomic(), audit_context(actor=actor, reason=note.strip()):
-        line = _locked_line(line_id)
+        line = locked_line(line_id)
         _as_supplier(actor, line.purchase_order)
         _open_for_supplier(line.purchase_order)
         _terms_settled(line)
@@ -224,7 +226,7 @@ def proposal_decide(
 ) -> LineProposal:
     """A planner accepts a proposal (the line's confirmed date and quantity become the
     proposed ones) or rejects it with a reason."""
-    _as_planner(actor)
+    as_planner(actor)
     reason = (reason or "").strip()
     if not accept and not reason:
         raise ReasonRequired(
@@ -389,7 +391,7 @@ def message_post(*, actor: Any, order_id: int, body: str) -> PurchaseOrderMessag
         if from_supplier:
             _as_supplier(actor, order)
         else:
-            _as_planner(actor)
+            as_planner(actor)
         return PurchaseOrderMessage.objects.create(
             purchase_order=order, author=actor, from_supplier=from_supplier, body=body
         )

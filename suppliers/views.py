@@ -24,7 +24,7 @@ from accounts.sessions import signing_identified, signing_user_id
 from inventory.views import ExportMixin, HtmxPartialMixin, query_without
 
 from . import selectors
-from .amendments import LineNotFound, line_amend, line_reapprove
+from .amendments import line_amend, line_reapprove
 from .forms import PurchaseOrderFilterForm
 from .models import OPEN_PO_STATUSES, ProposalStatus, PurchaseOrder, PurchaseOrderStatus
 from .planner_forms import LineAmendForm, LineReapproveForm, MessageForm, ProposalRejectForm
@@ -291,7 +291,7 @@ class LineAmendView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 line_amend(actor=request.user, line_id=pk, **form.cleaned_data)
-            except LineNotFound as missing:
+            except NotYours as missing:
                 raise Http404(missing.message) from missing
             except DomainError as refused:
                 form.add_refusal(refused)
@@ -325,7 +325,7 @@ class LineReapproveView(CapabilityRequiredMixin, View):
                     username=signing_user_id(request, request.POST.get("username")),
                     remote_addr=request.META.get("REMOTE_ADDR"),
                 )
-            except LineNotFound as missing:
+            except NotYours as missing:
                 raise Http404(missing.message) from missing
             except SignatureRefused as refused:
                 form.add_error("password", refused.message)

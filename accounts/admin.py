@@ -9,10 +9,10 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
-from .audit import audit_context
-from .models import AuditLogEntry, SecurityEvent, Signature, User
-from .roles import Role, user_roles
-from .services import user_sessions_end, user_set_roles
+from accounts.audit import audit_context
+from accounts.models import AuditLogEntry, SecurityEvent, Signature, User
+from accounts.roles import Role, user_roles
+from accounts.services import user_sessions_end, user_set_roles
 
 REASON_FIELD = "change_reason"
 

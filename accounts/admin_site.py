@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .roles import Capability, user_can
+from accounts.roles import Capability, user_can
 
 
 class PharmaAdminSite(admin.AdminSite):

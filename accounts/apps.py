@@ -12,10 +12,10 @@ class AccountsConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import pre_save
 
-        from .append_only import register_sqlite_function
-        from .audit import audited_fields, enter_audit_context, fill_log_entry_from_context
-        from .audit_chain import link_log_entry
-        from .models import AuditLogEntry, Signature, User
+        from accounts.append_only import register_sqlite_function
+        from accounts.audit import audited_fields, enter_audit_context, fill_log_entry_from_context
+        from accounts.audit_chain import link_log_entry
+        from accounts.models import AuditLogEntry, Signature, User
 
         auditlog.register(
             User,
@@ -46,7 +46,7 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from .sessions import session_started
+        from accounts.sessions import session_started
 
         user_locked_out.connect(_on_locked_out, dispatch_uid="accounts.locked_out")
         user_logged_in.connect(session_started, dispatch_uid="accounts.session_started")
@@ -55,6 +55,6 @@ class AccountsConfig(AppConfig):
 def _on_locked_out(
     sender: object, request: object, username: str, ip_address: str, **_: object
 ) -> None:
-    from .services import login_lockout_record
+    from accounts.services import login_lockout_record
 
     login_lockout_record(username=username or "", remote_addr=ip_address or None)

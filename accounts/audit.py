@@ -165,7 +165,7 @@ def _new_entry(instance: Any, action: int, changes: dict[str, Any]) -> Any:
     from auditlog.cid import get_cid
     from django.contrib.contenttypes.models import ContentType
 
-    from .models import AuditLogEntry
+    from accounts.models import AuditLogEntry
 
     if instance.pk is None:
         raise ValueError("A bulk-written row needs its primary key for the audit trail.")
@@ -184,8 +184,8 @@ def _new_entry(instance: Any, action: int, changes: dict[str, Any]) -> Any:
 
 
 def _write_entries(entries: list[Any]) -> None:
-    from .audit_chain import link_entries
-    from .models import AuditLogEntry
+    from accounts.audit_chain import link_entries
+    from accounts.models import AuditLogEntry
 
     link_entries(entries)
     AuditLogEntry.objects.bulk_create(entries, batch_size=1000)

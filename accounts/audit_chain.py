@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .locks import advisory_xact_lock
+from common.locks import advisory_xact_lock
 
 CHAIN_LOCK = "accounts.audit_chain"
 GENESIS_HASH = "0" * 64
@@ -93,7 +93,7 @@ def link_entries(entries: Sequence[Any]) -> None:
     Must run inside the transaction that inserts them (the lock is held until it ends)."""
     if not entries:
         return
-    from .models import AuditLogEntry
+    from accounts.models import AuditLogEntry
 
     advisory_xact_lock(CHAIN_LOCK)
     last = AuditLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
@@ -172,7 +172,7 @@ def _problem(
 
 def verify_chain(chunk_size: int = 2000) -> ChainReport:
     """Recompute the whole trail's chain from the database, in sequence order."""
-    from .models import AuditLogEntry
+    from accounts.models import AuditLogEntry
 
     entries: Iterator[Any] = AuditLogEntry.objects.order_by("sequence", "pk").iterator(
         chunk_size=chunk_size

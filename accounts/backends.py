@@ -3,7 +3,7 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
-from .roles import Role, user_roles
+from accounts.roles import Role, user_roles
 
 # Records that nobody edits or deletes through the admin, whatever their role.
 READ_ONLY_MODELS = {"accounts.auditlogentry", "accounts.signature", "accounts.securityevent"}

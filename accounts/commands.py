@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from .audit import audit_context
-from .models import User
+from accounts.audit import audit_context
+from accounts.models import User
 
 
 class AuditedCommand(BaseCommand):

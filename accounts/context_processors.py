@@ -2,9 +2,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .navigation import navigation_for
-from .roles import user_roles
-from .sessions import signing_needs_user_id
+from accounts.navigation import navigation_for
+from accounts.roles import user_roles
+from accounts.sessions import signing_needs_user_id
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 
-from .models import AuditLogEntry, User
-from .selectors import audited_content_types, users_with_trail_entries
+from accounts.models import AuditLogEntry, User
+from accounts.selectors import audited_content_types, users_with_trail_entries
 
 
 class AuditTrailFilterForm(forms.Form):

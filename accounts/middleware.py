@@ -5,9 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
-from .audit import audit_context
-from .permissions import login_redirect
-from .sessions import is_passive, session_expiry_message, session_seen
+from accounts.audit import audit_context
+from accounts.permissions import login_redirect
+from accounts.sessions import is_passive, session_expiry_message, session_seen
 
 
 def request_source(path: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from .roles import Capability, user_can
+from accounts.roles import Capability, user_can
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.permissions import BasePermission
 
-from .roles import Capability, user_can
+from accounts.roles import Capability, user_can
 
 
 class CapabilityRequiredMixin(AccessMixin):

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from .models import AuditLogEntry, Signature, User
+from accounts.models import AuditLogEntry, Signature, User
 
 
 def audit_entries(

@@ -16,11 +16,11 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from .audit import audit_context
-from .errors import ReasonRequired, SignatureRefused
-from .models import AuditLogEntry, SecurityEvent, Signature, User
-from .roles import Role
-from .signals import account_locked_out
+from accounts.audit import audit_context
+from accounts.models import AuditLogEntry, SecurityEvent, Signature, User
+from accounts.roles import Role
+from accounts.signals import account_locked_out
+from common.errors import ReasonRequired, SignatureRefused
 
 security_log = logging.getLogger("pharmastock.security")
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import audit_views, views
+from accounts.views import account as views
+from accounts.views import audit as audit_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.admin import AuditedModelAdmin, ReadOnlyAdmin
-
-from .models import Alert, AlertSettings
+from alerts.models import Alert, AlertSettings
 
 THRESHOLD_FIELDS = [
     "stockout_extra_days",

@@ -19,8 +19,7 @@ class AlertsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from accounts.audit import audited_fields
-
-        from .models import Alert, AlertComment, AlertSettings
+        from alerts.models import Alert, AlertComment, AlertSettings
 
         # Alerts' state changes (opened, acknowledged, assigned, resolved and why) and the
         # thresholds; last_seen_at moves on every evaluation and is left out.
@@ -37,9 +36,8 @@ class AlertsConfig(AppConfig):
         goods_received.connect(_after_receipt, dispatch_uid="alerts.after_receipt")
 
         # Temperature excursions alert at once, in the transaction that stored the reading.
+        from alerts.services.cold_chain import on_excursion_ended, on_excursion_started
         from inventory import signals as inventory_signals
-
-        from .cold_chain import on_excursion_ended, on_excursion_started
 
         for event, receiver in (
             ("started", on_excursion_started),
@@ -52,14 +50,13 @@ class AlertsConfig(AppConfig):
         # A background job that failed for good opens a "job failed" alert for the admins.
         from celery.signals import task_failure
 
-        from .jobs import on_task_failure
+        from alerts.services.jobs import on_task_failure
 
         task_failure.connect(on_task_failure, dispatch_uid="alerts.job_failed")
 
         # Sign-in lockouts open a "security" alert for the admins.
         from accounts.signals import account_locked_out
-
-        from .security import on_account_locked_out
+        from alerts.services.security import on_account_locked_out
 
         account_locked_out.connect(on_account_locked_out, dispatch_uid="alerts.locked_out")
 
@@ -75,7 +72,7 @@ def _evaluate_later(kinds: list[str]) -> None:
 def _enqueue(kinds: list[str]) -> None:
     """A failure to queue (or, without a broker, to evaluate) must not undo or fail the event
     that asked for it: the 15-minute schedule catches up."""
-    from .tasks import evaluate_alerts
+    from alerts.tasks import evaluate_alerts
 
     try:
         evaluate_alerts.delay(kinds)

@@ -5,11 +5,10 @@ from typing import Any
 
 from django import forms
 
-from accounts.errors import DomainError
+from alerts.models import AlertKind, NotificationPreference, Severity
+from alerts.selectors import InboxFilters, operations_users
+from common.errors import DomainError
 from inventory.models import Site
-
-from .models import AlertKind, NotificationPreference, Severity
-from .selectors import InboxFilters, operations_users
 
 STATUS_CHOICES = [("active", "Active"), ("resolved", "Resolved"), ("all", "All")]
 ASSIGNEE_CHOICES = [("", "Anyone"), ("me", "Assigned to me"), ("unassigned", "Unassigned")]

@@ -1,6 +1,6 @@
 """Alerts: one row per condition and object while the condition lasts.
 
-A rule evaluation (alerts.services.alerts_sync) keeps exactly one open alert per (kind, key)
+A rule evaluation (alerts.services.alerts.alerts_sync) keeps exactly one open alert per (kind, key)
 — the key names the object, e.g. "sku:12:site:3" — updates it while the condition lasts, and
 resolves it itself, with the trail saying so, once the condition clears. People acknowledge,
 assign, comment on and resolve alerts with a reason."""
@@ -186,10 +186,10 @@ class NotificationPreference(models.Model):
 
 class DashboardSnapshot(models.Model):
     """The overview dashboard as of one day (the analytics layer): computed from the ledger,
-    demand, lots and stock positions by alerts.dashboard.dashboard_snapshot_refresh, so the page
+    demand, lots and stock positions by reporting.services.dashboard_snapshot_refresh, so the page
     reads one row instead of scanning movements. One row per `as_of`; a refresh on the same
     day replaces it. The breakdowns are small lists of dicts; their shapes are documented on
-    the functions of alerts.dashboard that build them."""
+    the functions of reporting.services that build them."""
 
     as_of = models.DateField(unique=True, help_text="Figures cover the days before this date.")
     computed_at = models.DateTimeField(default=timezone.now)

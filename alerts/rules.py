@@ -1,6 +1,6 @@
 """The alert rules: each looks at the whole data set at once and returns the conditions that
-hold now, one `Condition` per object. `alerts.evaluation.alerts_evaluate` hands them to
-`alerts.services.alerts_sync`, which opens, updates and resolves the alerts to match.
+hold now, one `Condition` per object. `alerts.services.evaluation.alerts_evaluate` hands them to
+`alerts.services.alerts.alerts_sync`, which opens, updates and resolves the alerts to match.
 
 Every rule reads with a few set-based queries (values_list into dicts and arrays), never one
 query per SKU, site or order, so an evaluation over 10,000 SKU-sites stays in seconds.
@@ -66,6 +66,8 @@ import numpy as np
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
+from alerts.models import AlertKind, AlertSettings, Severity
+from alerts.services.alerts import Condition
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun, RunStatus, SeriesForecast
 from forecasting.services import current_run
@@ -78,9 +80,6 @@ from suppliers.models import (
     PurchaseOrderStatus,
     SupplierScorecard,
 )
-
-from .models import AlertKind, AlertSettings, Severity
-from .services import Condition
 
 Key = tuple[int, int]
 TAIL_DAYS = 28  # beyond the horizon, the forecast continues at its last four weeks' mean

@@ -8,8 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import AuditLogEntry, User
 from accounts.roles import MATRIX, Capability, user_can
-
-from .models import ACTIVE_STATUSES, Alert, AlertKind, AlertStatus
+from alerts.models import ACTIVE_STATUSES, Alert, AlertKind, AlertStatus
 
 
 def visible_alerts(user: Any) -> QuerySet:

@@ -3,8 +3,8 @@ and the evaluations the events that matter ask for (alerts.apps)."""
 
 from celery import shared_task
 
-from .evaluation import alerts_evaluate
-from .services import notify
+from alerts.services.alerts import notify
+from alerts.services.evaluation import alerts_evaluate
 
 
 @shared_task(name="alerts.tasks.evaluate_alerts")
@@ -22,14 +22,3 @@ def notify_alert(alert_id: int) -> int:
     """E-mail a new alert to the users who want it (once), away from the request that raised
     it, so a slow mail server never holds up a sensor gateway or a page."""
     return notify(alert_id)
-
-
-@shared_task(name="alerts.tasks.refresh_dashboard")
-def refresh_dashboard(as_of: str | None = None) -> int:
-    """Recompute the overview dashboard's snapshot (as of `as_of`, ISO date, or today); the
-    day's snapshot is replaced, so a retry is harmless. Returns the snapshot's id."""
-    from datetime import date
-
-    from .dashboard import dashboard_snapshot_refresh
-
-    return dashboard_snapshot_refresh(as_of=date.fromisoformat(as_of) if as_of else None).pk

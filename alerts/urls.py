@@ -1,17 +1,10 @@
 from django.urls import path
 
-from . import dashboard_views, views
+from alerts import views
 
-app_name = "alerts"
-
+# Mounted by config.urls under /alerts/ in the "alerts" namespace, with reporting's overview.
 urlpatterns = [
     path("", views.InboxView.as_view(), name="inbox"),
-    path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
-    path(
-        "dashboard/refresh/",
-        dashboard_views.DashboardRefreshView.as_view(),
-        name="dashboard_refresh",
-    ),
     path("badge/", views.BadgeView.as_view(), name="badge"),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("<int:pk>/", views.AlertDetailView.as_view(), name="detail"),

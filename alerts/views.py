@@ -26,14 +26,14 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import trigger_client_event
 
-from accounts.errors import DomainError
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
-from inventory.views import HtmxPartialMixin, query_without
-
-from . import selectors, services
-from .forms import AssignForm, CommentForm, InboxFilterForm, PreferenceForm, ResolveForm
-from .models import SEVERITY_RANK, Alert, AlertStatus, NotificationPreference, Severity
+from alerts import selectors
+from alerts.forms import AssignForm, CommentForm, InboxFilterForm, PreferenceForm, ResolveForm
+from alerts.models import SEVERITY_RANK, Alert, AlertStatus, NotificationPreference, Severity
+from alerts.services import alerts as services
+from common.errors import DomainError
+from inventory.views.stock import HtmxPartialMixin, query_without
 
 PAGE_SIZE = 50
 SEVERITY_STYLES = {

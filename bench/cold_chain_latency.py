@@ -46,7 +46,7 @@ from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
 from alerts.models import Alert, AlertKind  # noqa: E402
 from inventory.models import Excursion, Lot, Site, Sku, StorageUnit  # noqa: E402
-from inventory.services import stock_receive  # noqa: E402
+from inventory.services.stock import stock_receive  # noqa: E402
 
 URL = "/api/v1/temperature-readings"
 SETUP_MINUTES = 30  # outside the zone, posted before the timed request (allowed: 30)

@@ -48,8 +48,8 @@ def setup_django() -> None:
 def refresh_snapshot() -> None:
     from django.db import connection
 
-    from alerts.dashboard import dashboard_snapshot_refresh
     from inventory.models import DailyDemand, Sku
+    from reporting.services import dashboard_snapshot_refresh
 
     skus = Sku.objects.count()
     first = DailyDemand.objects.order_by("date").values_list("date", flat=True).first()

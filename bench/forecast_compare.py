@@ -8,7 +8,7 @@ runs all three parts with the defaults below; `--speed`, `--demo` and `--public`
 virtualenv holds the runtime pins plus statsforecast and pmdarima (requirements-bench.txt);
 every dataset loads offline from the packages' wheels.
 
-Speed (`--speed`). Demo demand (inventory.demo_data, seed 42) for `--series` x `--days`. Our
+Speed (`--speed`). Demo demand (demo.generator, seed 42) for `--series` x `--days`. Our
 engine's full run (pattern classification, rolling-origin backtest of its 11 methods,
 champion per series, refit, 90-day forecast, 80/95 % intervals) is timed on all series and on
 a `--sample` of them; on the same sample, one series at a time on one core, statsforecast
@@ -118,7 +118,7 @@ def demo_demand(series: int, days: int) -> np.ndarray:
     import django
 
     django.setup()
-    from inventory.demo_data import DemoConfig, demand_matrix
+    from demo.generator import DemoConfig, demand_matrix
 
     config = DemoConfig(skus=series, days=days, seed=SEED, today=TODAY)
     return demand_matrix(config).astype(np.float64)

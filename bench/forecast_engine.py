@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/forecast_engine.py --series 10000 --days 730
 
-Generates the demo demand (inventory.demo_data.demand_matrix, seed 42), then:
+Generates the demo demand (demo.generator.demand_matrix, seed 42), then:
 
 1. times the full engine (pattern classification, rolling-origin backtest of every method,
    champion per series, refit, 90-day forecast, 80/95 % intervals) on all series, wall clock
@@ -29,11 +29,11 @@ django.setup()
 
 import numpy as np  # noqa: E402
 
+from demo.generator import DemoConfig, demand_matrix  # noqa: E402
 from forecasting.engine.accuracy import mase, naive_scale  # noqa: E402
 from forecasting.engine.backtest import BacktestConfig  # noqa: E402
 from forecasting.engine.methods import METHODS  # noqa: E402
 from forecasting.engine.pipeline import EngineConfig, run  # noqa: E402
-from inventory.demo_data import DemoConfig, demand_matrix  # noqa: E402
 
 HOLD_OUT = 28
 

@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/forecast_rich.py --series 20 --days 730
 
-Generates the demo demand (inventory.demo_data.demand_matrix, seed 42, today 2026-11-24) and
+Generates the demo demand (demo.generator.demand_matrix, seed 42, today 2026-11-24) and
 uses the engine's backtest settings (4 origins 7 days apart, 28-day horizon; 90-day forecast).
 
 1. Per rich method (statsmodels_ets, sarimax, prophet with default options), the seconds per
@@ -39,6 +39,7 @@ django.setup()
 
 import numpy as np  # noqa: E402
 
+from demo.generator import DemoConfig, demand_matrix  # noqa: E402
 from forecasting.engine.accuracy import mase, naive_scale  # noqa: E402
 from forecasting.engine.backtest import (  # noqa: E402
     BacktestConfig,
@@ -56,7 +57,6 @@ from forecasting.engine.pipeline import (  # noqa: E402
     run,
 )
 from forecasting.engine.rich import rich_methods  # noqa: E402
-from inventory.demo_data import DemoConfig, demand_matrix  # noqa: E402
 
 HOLD_OUT = 28
 

@@ -70,7 +70,7 @@ def row_counts(url: str) -> dict[str, int]:
     import django
 
     django.setup()
-    from inventory.demo_data import demo_models
+    from demo.generator import demo_models
 
     return {model._meta.label: model.objects.count() for model in demo_models()}
 

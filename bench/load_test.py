@@ -101,7 +101,7 @@ def setup_accounts(planners: int) -> Accounts:
     from accounts.roles import Role
     from inventory.models import DailyDemand, Sku
     from suppliers.models import PurchaseOrder, Supplier, SupplierUser
-    from suppliers.portal_selectors import PORTAL_OPEN_STATUSES
+    from suppliers.selectors.portal import PORTAL_OPEN_STATUSES
 
     password = make_password(PASSWORD)  # once: 1,000,000 PBKDF2 iterations
 

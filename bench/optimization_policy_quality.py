@@ -11,7 +11,7 @@ Pure numpy engines, no database (Django is set up only to import the demo-data g
 About 3 to 4 minutes on the 2-core machine re-planned weekly (most of it the 26 forecast runs,
 5 to 7 s each), about 30 s computed once.
 
-Data: the demo demand, inventory.demo_data.demand_matrix(DemoConfig(skus=2000, days=730,
+Data: the demo demand, demo.generator.demand_matrix(DemoConfig(skus=2000, days=730,
 seed=42, today=date(2026, 11, 24))), one row per SKU-site. The last 180 days are held out.
 
 Re-planning (what planners get: the product recomputes the policies after every nightly
@@ -113,9 +113,9 @@ django.setup()
 import numpy as np  # noqa: E402
 from scipy import special  # noqa: E402
 
+from demo.generator import DemoConfig, demand_matrix  # noqa: E402
 from forecasting.engine.methods import METHODS  # noqa: E402
 from forecasting.engine.pipeline import EngineConfig, EngineResult, run  # noqa: E402
-from inventory.demo_data import DemoConfig, demand_matrix  # noqa: E402
 from inventory.rules import abc_classes, coefficient_of_variation, xyz_class  # noqa: E402
 from optimization.engine.policy import (  # noqa: E402
     ABC_CLASSES,

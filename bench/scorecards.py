@@ -41,7 +41,7 @@ from suppliers.models import SupplierScorecard  # noqa: E402
 
 def baseline_module(revision: str) -> ModuleType:
     source = subprocess.run(  # noqa: S603 - git reading this repository's own history
-        ["git", "show", f"{revision}:suppliers/scorecards.py"],  # noqa: S607
+        ["git", "show", f"{revision}:suppliers/services/scorecards.py"],  # noqa: S607
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -50,7 +50,7 @@ def baseline_module(revision: str) -> ModuleType:
     spec = importlib.util.spec_from_loader("suppliers._scorecards_baseline", loader=None)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     module.__package__ = "suppliers"
-    exec(compile(source, f"{revision}:suppliers/scorecards.py", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(source, f"{revision}:suppliers/services/scorecards.py", "exec"), module.__dict__)  # noqa: S102
     return module
 
 

@@ -20,9 +20,9 @@ class DocsView(CapabilityRequiredMixin, SpectacularSwaggerView):
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
-    path("v1/", include("accounts.api_urls")),
-    path("v1/", include("inventory.api_urls")),
-    path("v1/", include("suppliers.api_urls")),
-    path("v1/", include("forecasting.api_urls")),
-    path("v1/", include("optimization.api_urls")),
+    path("v1/", include("accounts.api.urls")),
+    path("v1/", include("inventory.api.urls")),
+    path("v1/", include("suppliers.api.urls")),
+    path("v1/", include("forecasting.api.urls")),
+    path("v1/", include("optimization.api.urls")),
 ]

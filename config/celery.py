@@ -4,11 +4,10 @@ Every task's base class is `Task` below: DjangoTask's `delay_on_commit()` (work 
 only once the transaction that asked for it has committed) plus bounded retries of the
 errors that pass on their own (a database or broker connection dropped, a deadlock). A
 business error (DomainError, IntegrityError, a bug) is never retried: it fails the task at
-once, and alerts.jobs raises a "job failed" alert for the admins.
+once, and alerts.services.jobs raises a "job failed" alert for the admins.
 """
 
 import os
-from typing import Any
 
 import redis.exceptions
 from celery import Celery
@@ -52,8 +51,3 @@ class Task(DjangoTask):  # type: ignore[misc]
 app = Celery("pharmastock", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-def job_name(task: Any) -> str:
-    """The job a task belongs to: a chunk or publish step reports as its run's job."""
-    return str(getattr(task, "job_name", None) or task.name)

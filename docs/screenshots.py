@@ -130,8 +130,8 @@ def setup_demo_data() -> str:
 
     from django.db.models import Sum
 
-    from inventory.imports import import_check
     from inventory.models import ImportBatch, StockPosition
+    from inventory.services.imports import import_check
 
     call_command("generate_demo_data", if_empty=True, **DEMO_DATA_OPTIONS)
     if not ImportBatch.objects.filter(original_name=IMPORT_FILENAME).exists():
@@ -166,11 +166,11 @@ def _approve_and_plan_scenarios(planner: Any) -> None:
     """The two most urgent suggestions of two suppliers approved (so purchase orders with their
     signatures exist), the second order's line then changed and waiting for re-approval, and
     two what-if scenarios computed, once."""
-    from optimization.approvals import approval_limit, suggestions_approve
     from optimization.models import Scenario, SuggestedOrder
-    from optimization.plans import current_plan
-    from optimization.scenarios import scenario_compute, scenario_create
-    from suppliers.amendments import line_amend
+    from optimization.services.approvals import approval_limit, suggestions_approve
+    from optimization.services.plans import current_plan
+    from optimization.services.scenarios import scenario_compute, scenario_create
+    from suppliers.services.amendments import line_amend
 
     plan = current_plan()
     if plan is not None and not SuggestedOrder.objects.filter(status="approved").exists():

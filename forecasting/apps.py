@@ -9,8 +9,7 @@ class ForecastingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from accounts.audit import audited_fields
-
-        from .models import ForecastOverride
+        from forecasting.models import ForecastOverride
 
         # Runs and their results are computed and kept per run; a planner's override is a
         # decision, so every change to it is on the trail (statistical: a computed snapshot).

@@ -2,10 +2,9 @@ from datetime import date, timedelta
 
 from django import forms
 
-from accounts.errors import DomainError
-
-from .models import OverrideKind
-from .services import RICH_METHOD_LABELS
+from common.errors import DomainError
+from forecasting.models import OverrideKind
+from forecasting.services import RICH_METHOD_LABELS
 
 
 class OverrideForm(forms.Form):

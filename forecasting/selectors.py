@@ -10,10 +10,9 @@ from django.db import connection
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
+from forecasting import rules
+from forecasting.models import ForecastOverride, ForecastPublication, SeriesForecast
 from inventory.models import DailyDemand
-
-from . import rules
-from .models import ForecastOverride, ForecastPublication, SeriesForecast
 
 
 def series_keys(

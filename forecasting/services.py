@@ -19,18 +19,15 @@ from django.db.models import Avg, Count, F
 from django.utils import timezone
 
 from accounts.audit import audit_context
-from accounts.errors import DomainError, ReasonRequired
-from accounts.locks import advisory_xact_lock
-from inventory.models import Site, Sku, StockPosition
-from suppliers.models import Receipt, SupplierItem
-
-from . import selectors, signals
-from .engine.backtest import BacktestConfig
-from .engine.lead_time import lead_time_model
-from .engine.methods import METHODS
-from .engine.pipeline import EngineConfig, allowed_methods, run
-from .engine.rich import rich_methods as rich_method_set
-from .models import (
+from common.errors import DomainError, ReasonRequired
+from common.locks import advisory_xact_lock
+from forecasting import selectors, signals
+from forecasting.engine.backtest import BacktestConfig
+from forecasting.engine.lead_time import lead_time_model
+from forecasting.engine.methods import METHODS
+from forecasting.engine.pipeline import EngineConfig, allowed_methods, run
+from forecasting.engine.rich import rich_methods as rich_method_set
+from forecasting.models import (
     ForecastOverride,
     ForecastPublication,
     ForecastRun,
@@ -39,6 +36,8 @@ from .models import (
     RunStatus,
     SeriesForecast,
 )
+from inventory.models import Site, Sku, StockPosition
+from suppliers.models import Receipt, SupplierItem
 
 ENGINE_VERSION = "vectorised-1"
 DEFAULT_CHUNK_SIZE = 2000
@@ -131,7 +130,7 @@ def forecast_run_create(
 
 def forecast_run_start(*, actor: Any, **parameters: Any) -> ForecastRun:
     """Create a run and start its job once the transaction commits."""
-    from .tasks import forecast_run  # the task module imports this one
+    from forecasting.tasks import forecast_run  # the task module imports this one
 
     created = forecast_run_create(actor=actor, **parameters)
     transaction.on_commit(lambda: forecast_run.delay(created.pk))

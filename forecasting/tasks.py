@@ -7,8 +7,8 @@ from typing import Any
 
 from celery import chord, shared_task
 
-from . import services
-from .models import RunStatus
+from forecasting import services
+from forecasting.models import RunStatus
 
 FORECAST_JOB = "forecasting.tasks.forecast_run"
 

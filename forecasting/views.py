@@ -11,21 +11,20 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
-from accounts.errors import DomainError
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
-from inventory.models import Category, Site, Sku
-
-from . import rules, selectors
-from .forms import OverrideForm, RunStartForm
-from .models import ForecastOverride, ForecastRun, LeadTimeEstimate, RunStatus
-from .services import (
+from common.errors import DomainError
+from forecasting import rules, selectors
+from forecasting.forms import OverrideForm, RunStartForm
+from forecasting.models import ForecastOverride, ForecastRun, LeadTimeEstimate, RunStatus
+from forecasting.services import (
     ForecastRunRefused,
     current_run,
     forecast_override_create,
     forecast_override_withdraw,
     forecast_run_start,
 )
+from inventory.models import Category, Site, Sku
 
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED)
 

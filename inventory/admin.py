@@ -1,8 +1,7 @@
 from django.contrib import admin
 
 from accounts.admin import AuditedModelAdmin, ImportLinkMixin, ReadOnlyAdmin
-
-from .models import (
+from inventory.models import (
     DailyDemand,
     ImportBatch,
     Lot,
@@ -75,7 +74,7 @@ class MovementInline(admin.TabularInline):
 
 @admin.register(Lot)
 class LotAdmin(ReadOnlyAdmin):
-    """Lots change only through stock movements and quality decisions (inventory.services)."""
+    """Lots change only through stock movements and quality decisions (inventory.services.stock)."""
 
     list_display = ["lot_number", "sku", "site", "expiry_date", "quantity", "status"]
     list_filter = ["status", "site__echelon"]

@@ -9,8 +9,7 @@ class InventoryConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from accounts.audit import audited_fields
-
-        from .models import (
+        from inventory.models import (
             Excursion,
             ExcursionLot,
             Lot,

@@ -1,7 +1,7 @@
 """Exports of inventory pages: the shared CSV/XLSX export with formula cells defused. It lives in
-accounts.exports (the bottom layer), so every app, the audit trail too, uses the same one."""
+common.exports (the bottom layer), so every app, the audit trail too, uses the same one."""
 
-from accounts.exports import (
+from common.exports import (
     EXPORT_FORMATS,
     FORMULA_PREFIXES,
     XLSX_TYPE,

@@ -224,7 +224,7 @@ class LotStatus(models.TextChoices):
 
 class Lot(models.Model):
     """A quantity of one SKU at one site with a lot number and an expiry date. Its quantity
-    changes only through stock movements (inventory.services)."""
+    changes only through stock movements (inventory.services.stock)."""
 
     # Indexed by lot_fefo_idx and the unique (sku, site, lot_number), both led by sku.
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="lots", db_index=False)
@@ -509,7 +509,7 @@ class StockStatus(models.TextChoices):
 
 class StockPosition(models.Model):
     """One row per SKU and site with what the pages and planners need at a glance (derived,
-    refreshed by inventory.services.stock_positions_refresh)."""
+    refreshed by inventory.services.stock.stock_positions_refresh)."""
 
     # Indexed by the unique (sku, site), led by sku.
     sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="positions", db_index=False)

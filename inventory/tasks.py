@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from inventory.services import stock as services
 
 
 @shared_task(name="inventory.classify_abc_xyz")

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import excursion_views, import_views, views
+from inventory.views import cold_chain as excursion_views
+from inventory.views import imports as import_views
+from inventory.views import stock as views
 
 app_name = "inventory"
 

@@ -13,8 +13,7 @@ class OptimizationConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from accounts.audit import audited_fields
-
-        from .models import SuggestedOrder
+        from optimization.models import SuggestedOrder
 
         # Planners' edits and decisions; the plan's own figures are written by plan runs.
         auditlog.register(
@@ -32,7 +31,7 @@ def _refresh_policies_after_forecast(sender: object, run: object, **kwargs: obje
     """Each published forecast gets fresh policies. A refresh that fails is recorded as a
     failed policy run; it must not undo or fail the forecast that was just published (jobs run
     in-process when there is no broker)."""
-    from .tasks import refresh_policies
+    from optimization.tasks import refresh_policies
 
     try:
         refresh_policies.delay()

@@ -7,8 +7,9 @@ from typing import Any
 
 from celery import chord, shared_task
 
-from . import plans, services
-from .models import PlanRunStatus
+from optimization.models import PlanRunStatus
+from optimization.services import plans
+from optimization.services import policies as services
 
 PLAN_JOB = "optimization.tasks.plan_run"
 
@@ -24,7 +25,7 @@ def refresh_policies() -> int:
 
 @shared_task(name="optimization.tasks.run_policy_simulation")
 def run_policy_simulation(simulation_id: int) -> str:
-    from .simulation import simulation_compute
+    from optimization.services.backtests import simulation_compute
 
     return simulation_compute(simulation_id=simulation_id).status
 
@@ -88,6 +89,6 @@ def nightly_plan_run() -> int | None:
 @shared_task(name="optimization.tasks.run_scenario")
 def run_scenario(scenario_id: int) -> str:
     """Simulate a saved what-if scenario; returns its status."""
-    from .scenarios import scenario_compute
+    from optimization.services.scenarios import scenario_compute
 
     return scenario_compute(scenario_id=scenario_id).status

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import plan_views, scenario_views, views
+from optimization.views import plans as plan_views
+from optimization.views import policies as views
+from optimization.views import scenarios as scenario_views
 
 app_name = "optimization"
 

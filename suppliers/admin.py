@@ -11,8 +11,7 @@ from accounts.admin import (
     ReasonModelForm,
     ReasonRequiredInlineFormSet,
 )
-
-from .models import (
+from suppliers.models import (
     LineProposal,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -75,7 +74,8 @@ class PurchaseOrderLineFormSet(ReasonRequiredInlineFormSet):
 
 def _signed(order: PurchaseOrder | None) -> bool:
     """Past draft, an order's lines carry approved, signed terms: they change only on the
-    order's page (suppliers.amendments), where the change waits for a signed re-approval."""
+    order's page (suppliers.services.amendments), where the change waits for a signed
+    re-approval."""
     return order is not None and order.status != PurchaseOrderStatus.DRAFT
 
 

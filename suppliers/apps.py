@@ -9,8 +9,7 @@ class SuppliersConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from accounts.audit import audited_fields
-
-        from .models import (
+        from suppliers.models import (
             LineProposal,
             PurchaseOrder,
             PurchaseOrderLine,
@@ -39,6 +38,6 @@ class SuppliersConfig(AppConfig):
         ):
             auditlog.register(model, include_fields=audited_fields(model))
 
-        from .imports import register
+        from suppliers.services.imports import register
 
         register()

@@ -1,9 +1,8 @@
 from celery import shared_task
 
-from inventory.services import stock_positions_refresh
-
-from .scorecards import scorecards_compute
-from .selectors import open_order_quantities
+from inventory.services.stock import stock_positions_refresh
+from suppliers.selectors.purchase_orders import open_order_quantities
+from suppliers.services.scorecards import scorecards_compute
 
 
 @shared_task(name="suppliers.refresh_stock_positions")

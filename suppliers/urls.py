@@ -1,8 +1,11 @@
+"""The planners' supplier pages under /suppliers/ (namespace "suppliers") and the supplier
+portal under /portal/ (namespace "portal"), both mounted by config.urls."""
+
 from django.urls import path
 
-from . import performance_views, views
-
-app_name = "suppliers"
+from suppliers.views import performance as performance_views
+from suppliers.views import portal
+from suppliers.views import purchase_orders as views
 
 urlpatterns = [
     path("purchase-orders/", views.PurchaseOrderListView.as_view(), name="purchase_orders"),
@@ -57,4 +60,30 @@ urlpatterns = [
         performance_views.SupplierPerformanceView.as_view(),
         name="supplier_performance",
     ),
+]
+
+# The supplier portal, under /portal/.
+portal_urlpatterns = [
+    path("", portal.PortalHomeView.as_view(), name="home"),
+    path("orders/<str:number>/", portal.PortalOrderView.as_view(), name="order"),
+    path("orders/<str:number>/acknowledge/", portal.AcknowledgeView.as_view(), name="acknowledge"),
+    path(
+        "orders/<str:number>/lines/<int:line_id>/confirm/",
+        portal.LineConfirmView.as_view(),
+        name="line_confirm",
+    ),
+    path(
+        "orders/<str:number>/lines/<int:line_id>/propose/",
+        portal.LineProposeView.as_view(),
+        name="line_propose",
+    ),
+    path(
+        "orders/<str:number>/shipping-notices/",
+        portal.ShippingNoticeView.as_view(),
+        name="shipping_notice",
+    ),
+    path("orders/<str:number>/messages/", portal.MessagePostView.as_view(), name="message"),
+    path("received/", portal.PortalReceiptsView.as_view(), name="receipts"),
+    path("terms/", portal.PortalTermsView.as_view(), name="terms"),
+    path("scorecard/", portal.PortalScorecardView.as_view(), name="scorecard"),
 ]

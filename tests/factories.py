@@ -62,7 +62,7 @@ class LotFactory(DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
         from datetime import date
 
-        from inventory.services import stock_receive
+        from inventory.services.stock import stock_receive
 
         return stock_receive(
             actor=None,
@@ -156,7 +156,7 @@ def published_plan(run=None):  # type: ignore[no-untyped-def]
 
 
 def current_plan_or_new():  # type: ignore[no-untyped-def]
-    from optimization.plans import current_plan
+    from optimization.services.plans import current_plan
 
     return current_plan() or published_plan()
 

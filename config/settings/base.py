@@ -42,12 +42,15 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     # ours, in dependency order (ARCHITECTURE.md)
+    "common",
     "accounts",
     "inventory",
     "suppliers",
     "forecasting",
     "optimization",
     "alerts",
+    "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -180,7 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.HasCapability"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -188,7 +191,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {},
 }
 SPECTACULAR_SETTINGS = {
@@ -273,7 +276,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_address"
-AXES_LOCKOUT_CALLABLE = "accounts.views.login_refused"
+AXES_LOCKOUT_CALLABLE = "accounts.views.account.login_refused"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "old_password"]
 

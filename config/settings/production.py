@@ -4,8 +4,8 @@ with the variables documented in .env.example set."""
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *
-from .base import env
+from config.settings.base import *
+from config.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")

@@ -1,7 +1,7 @@
 """Settings for the test suite: the database and broker come from the environment exactly as in
 production (DATABASE_URL, REDIS_URL), so CI runs the same suite on PostgreSQL and Redis."""
 
-from .base import *
+from config.settings.base import *
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

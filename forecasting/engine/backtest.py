@@ -47,8 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accuracy import SEASON, bias, mase, naive_scale, wape
-from .types import EngineInputError, Fit, check_demand
+from forecasting.engine.accuracy import SEASON, bias, mase, naive_scale, wape
+from forecasting.engine.types import EngineInputError, Fit, check_demand
 
 Method = Callable[[np.ndarray, int], Fit]
 NEAR_TIE = 0.15

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .types import EngineInputError
+from forecasting.engine.types import EngineInputError
 
 HISTORY = "history"
 TERMS = "terms"

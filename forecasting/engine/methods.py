@@ -127,7 +127,7 @@ from functools import partial
 
 import numpy as np
 
-from .types import EngineInputError, Fit, check_demand
+from forecasting.engine.types import EngineInputError, Fit, check_demand
 
 SES_ALPHAS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 HOLT_ALPHAS = (0.05, 0.2, 0.5)

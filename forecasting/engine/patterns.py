@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .types import check_demand
+from forecasting.engine.types import check_demand
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49

@@ -41,8 +41,8 @@ from functools import partial
 
 import numpy as np
 
-from .accuracy import SEASON
-from .backtest import (
+from forecasting.engine.accuracy import SEASON
+from forecasting.engine.backtest import (
     BacktestConfig,
     Method,
     MethodScore,
@@ -51,8 +51,8 @@ from .backtest import (
     error_scale,
     select_champions,
 )
-from .patterns import classify
-from .types import EngineInputError, check_demand
+from forecasting.engine.patterns import classify
+from forecasting.engine.types import EngineInputError, check_demand
 
 BASELINES = ("seasonal_naive", "moving_average")
 INTERMITTENT_METHODS = ("croston", "sba", "tsb")

@@ -69,9 +69,9 @@ import pandas as pd
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from .backtest import Method
-from .methods import seasonal_naive
-from .types import EngineInputError, Fit, check_demand
+from forecasting.engine.backtest import Method
+from forecasting.engine.methods import seasonal_naive
+from forecasting.engine.types import EngineInputError, Fit, check_demand
 
 SEASON = 7
 SARIMAX_ORDER = (1, 0, 1)

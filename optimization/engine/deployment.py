@@ -68,7 +68,7 @@ from time import perf_counter
 import numpy as np
 import pulp
 
-from .ordering import (
+from optimization.engine.ordering import (
     SolverError,
     add_constraint,
     check_limits,
@@ -78,7 +78,7 @@ from .ordering import (
     solve,
     sums_by,
 )
-from .types import EngineInputError, where
+from optimization.engine.types import EngineInputError, where
 
 ArrayLike = np.ndarray | float
 TransferCost = np.ndarray | Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]

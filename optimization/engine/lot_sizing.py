@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .types import EngineInputError, count, vector, where
+from optimization.engine.types import EngineInputError, count, vector, where
 
 # Tolerance when rounding quotients to whole multiples, so 0.3 / 0.1 counts as 3.
 _ROUNDING = 1e-9

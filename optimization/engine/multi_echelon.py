@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .types import EngineInputError, where, whole
+from optimization.engine.types import EngineInputError, where, whole
 
 
 @dataclass(frozen=True)

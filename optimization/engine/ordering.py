@@ -95,7 +95,7 @@ from time import perf_counter
 import numpy as np
 import pulp
 
-from .types import EngineInputError, count, where
+from optimization.engine.types import EngineInputError, count, where
 
 ArrayLike = np.ndarray | float
 

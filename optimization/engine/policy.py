@@ -87,8 +87,8 @@ from typing import Literal
 
 import numpy as np
 
-from .lot_sizing import LotSizes, lot_size, shelf_life_cap
-from .safety_stock import (
+from optimization.engine.lot_sizing import LotSizes, lot_size, shelf_life_cap
+from optimization.engine.safety_stock import (
     cycle_service_factor,
     fill_rate_factor,
     periodic_review_fill_rate,
@@ -96,7 +96,7 @@ from .safety_stock import (
     protection_std,
     safety_stock,
 )
-from .types import DAYS_PER_YEAR, EngineInputError, vector, where
+from optimization.engine.types import DAYS_PER_YEAR, EngineInputError, vector, where
 
 ServiceKind = Literal["cycle_service", "fill_rate"]
 SERVICE_KINDS: tuple[str, ...] = ("cycle_service", "fill_rate")

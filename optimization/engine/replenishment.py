@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .types import EngineInputError, where
+from optimization.engine.types import EngineInputError, where
 
 URGENCIES = ("critical", "high", "normal")
 

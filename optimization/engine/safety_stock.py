@@ -103,7 +103,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from .types import EngineInputError, count, fraction, vector, where
+from optimization.engine.types import EngineInputError, count, fraction, vector, where
 
 _SQRT_HALF_PI = np.sqrt(np.pi / 2.0)
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)

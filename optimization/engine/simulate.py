@@ -109,7 +109,7 @@ from typing import Literal
 
 import numpy as np
 
-from .types import DAYS_PER_YEAR, EngineInputError, vector, where
+from optimization.engine.types import DAYS_PER_YEAR, EngineInputError, vector, where
 
 LeadTimeDistribution = Literal["gamma", "lognormal"]
 LEAD_TIME_DISTRIBUTIONS: tuple[str, ...] = ("gamma", "lognormal")

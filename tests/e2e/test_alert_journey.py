@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from alerts.models import Alert
-from alerts.services import Condition, alert_raise
+from alerts.services.alerts import Condition, alert_raise
 from tests.factories import SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from forecasting.models import ForecastOverride
-from inventory.services import stock_positions_refresh
+from inventory.services.stock import stock_positions_refresh
 from tests.factories import LotFactory, SiteFactory, SkuFactory, published_series
 
 pytestmark = pytest.mark.e2e

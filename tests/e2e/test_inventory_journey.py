@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.models import DailyDemand
-from inventory.services import stock_positions_refresh
+from inventory.services.stock import stock_positions_refresh
 from tests.factories import LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.e2e

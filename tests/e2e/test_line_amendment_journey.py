@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from optimization.approvals import suggestions_approve
+from optimization.services.approvals import suggestions_approve
 from suppliers.models import PurchaseOrderLine
 from tests.factories import TEST_PASSWORD, SkuFactory, SuggestedOrderFactory, SupplierFactory
 

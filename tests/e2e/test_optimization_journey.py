@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inventory.models import StockPosition
-from optimization.services import policies_refresh
+from optimization.services.policies import policies_refresh
 from suppliers.models import SupplierItem
 from tests.factories import SiteFactory, SkuFactory, SupplierFactory, published_series
 

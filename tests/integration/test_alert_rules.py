@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from accounts.models import AuditLogEntry
-from alerts.evaluation import UnknownRule, alerts_evaluate
 from alerts.models import Alert, AlertKind, AlertSettings, AlertStatus
 from alerts.rules import projected_waste
-from alerts.services import CLEARED, Condition, alert_raise
+from alerts.services.alerts import CLEARED, Condition, alert_raise
+from alerts.services.evaluation import UnknownRule, alerts_evaluate
 from forecasting.models import ForecastRun, SeriesForecast
 from inventory.models import Lot, StockPosition
 from optimization.models import InventoryPolicy, PolicyRun
@@ -343,7 +343,7 @@ def test_the_task_evaluates_every_rule_in_a_few_queries(django_assert_max_num_qu
 def test_receiving_the_goods_re_evaluates_late_orders_after_commit(
     django_capture_on_commit_callbacks,
 ) -> None:  # type: ignore[no-untyped-def]
-    from suppliers.services import purchase_order_line_receive
+    from suppliers.services.purchase_orders import purchase_order_line_receive
 
     line = PurchaseOrderLineFactory(
         quantity=10, requested_date=date.today() - timedelta(days=10), sku__unit_cost=5

@@ -4,10 +4,9 @@ and e-mail for critical alerts by preference."""
 import pytest
 from django.core import mail
 
-from accounts.errors import ReasonRequired
 from accounts.models import AuditLogEntry
 from alerts.models import Alert, AlertStatus, NotificationPreference
-from alerts.services import (
+from alerts.services.alerts import (
     CLEARED,
     AlertRefused,
     Condition,
@@ -21,6 +20,7 @@ from alerts.services import (
     notification_preference_set,
     notify,
 )
+from common.errors import ReasonRequired
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from accounts.errors import ReasonRequired, SignatureRefused
 from accounts.models import AuditLogEntry, SecurityEvent, Signature
 from accounts.services import signature_matches
+from common.errors import ReasonRequired, SignatureRefused
 from inventory.models import StockPosition
-from optimization.approvals import (
+from optimization.models import SuggestedOrder, SuggestionStatus
+from optimization.services.approvals import (
     SuggestionConflict,
     SuggestionRefused,
     approval_limit,
@@ -19,7 +20,6 @@ from optimization.approvals import (
     suggestion_reject,
     suggestions_approve,
 )
-from optimization.models import SuggestedOrder, SuggestionStatus
 from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from tests.factories import TEST_PASSWORD, SiteFactory, SuggestedOrderFactory, UserFactory
 

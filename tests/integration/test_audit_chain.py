@@ -21,10 +21,10 @@ from accounts.models import AuditLogEntry, Signature, User
 from accounts.roles import Role
 from accounts.services import signature_sign, user_update
 from alerts.models import Alert
-from alerts.services import alert_raise, notify
+from alerts.services.alerts import alert_raise, notify
 from inventory.models import Site
-from optimization.approvals import suggestion_edit
 from optimization.models import SuggestedOrder
+from optimization.services.approvals import suggestion_edit
 from tests.factories import TEST_PASSWORD, SiteFactory, UserFactory
 from tests.integration.test_alert_services import condition
 from tests.integration.test_plan_runs import AS_OF, build_network, run_plan
@@ -346,7 +346,7 @@ def test_notifying_an_alert_is_on_the_trail(make_user) -> None:  # type: ignore[
 # Bulk writes on audited models that were reviewed and are not audited row by row, and why.
 REVIEWED_BULK_WRITES = {
     # Demo data only (refused in production): loaded with COPY/executemany, see its docstring.
-    "inventory/demo_data.py",
+    "demo/generator.py",
 }
 BULK_METHODS = {"update", "bulk_create", "bulk_update"}
 

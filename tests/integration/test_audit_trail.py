@@ -11,10 +11,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.errors import ReasonRequired
 from accounts.models import AuditLogEntry, User
 from accounts.roles import Role, user_roles
 from accounts.services import user_set_roles, user_update
+from common.errors import ReasonRequired
 
 pytestmark = pytest.mark.django_db
 

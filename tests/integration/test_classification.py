@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 
 from inventory.models import DailyDemand, StockPosition
-from inventory.services import abc_xyz_classify
+from inventory.services.stock import abc_xyz_classify
 from tests.factories import SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db

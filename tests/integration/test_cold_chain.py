@@ -1,20 +1,14 @@
 """Cold chain: readings in, excursions, quarantine of the exposed lots, the critical alert, and
-the signed quality decision (inventory.cold_chain)."""
+the signed quality decision (inventory.services.cold_chain)."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from accounts.errors import ReasonRequired, SignatureRefused
 from accounts.models import AuditLogEntry, SecurityEvent, Signature
 from accounts.roles import Role
 from alerts.models import Alert, AlertKind, AlertStatus, Severity
-from inventory.cold_chain import (
-    DecisionRefused,
-    ReadingsRefused,
-    excursion_lot_decide,
-    readings_ingest,
-)
+from common.errors import ReasonRequired, SignatureRefused
 from inventory.models import (
     Excursion,
     ExcursionStatus,
@@ -22,6 +16,12 @@ from inventory.models import (
     LotStatus,
     StorageUnit,
     TemperatureReading,
+)
+from inventory.services.cold_chain import (
+    DecisionRefused,
+    ReadingsRefused,
+    excursion_lot_decide,
+    readings_ingest,
 )
 from tests.factories import TEST_PASSWORD, LotFactory, SiteFactory, SkuFactory
 
@@ -380,7 +380,7 @@ def test_two_batches_crossing_the_limit_at_once_open_one_excursion(  # type: ign
 
     from django.db import connection
 
-    from inventory import cold_chain
+    from inventory.services import cold_chain
 
     readings_ingest(actor=gateway, readings=rows(*every_5_minutes(0, 30, 9.5)))
     scan_start = cold_chain._scan_start

@@ -1,4 +1,4 @@
-"""The overview dashboard's figures (alerts.dashboard) against values computed by hand on a
+"""The overview dashboard's figures (reporting.services) against values computed by hand on a
 small fixture: three SKUs, two sites, a few days of demand, issues, receipts and write-offs.
 
 The fixture, as of 2026-03-01 (so the 30-day window is 2026-01-30..2026-02-28 and the 90-day
@@ -64,9 +64,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from alerts.dashboard import dashboard_snapshot_refresh, serve_demand
 from alerts.models import DashboardSnapshot, KpiSnapshot
 from inventory.models import DailyDemand, Lot, StockMovement, StockPosition
+from reporting.services import dashboard_snapshot_refresh, serve_demand
 from tests.factories import SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
@@ -400,7 +400,7 @@ def test_the_demo_command_computes_a_snapshot(network: dict) -> None:
 
 
 def test_the_nightly_task_refreshes_the_snapshot(network: dict) -> None:
-    from alerts.tasks import refresh_dashboard
+    from reporting.tasks import refresh_dashboard
 
     snapshot_id = refresh_dashboard.delay("2026-03-01").get()
 

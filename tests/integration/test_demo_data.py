@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q, Sum
 
-from inventory import demo_data
+from demo import generator as demo_data
 from inventory.models import (
     Category,
     DailyDemand,

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from accounts.errors import ReasonRequired
 from accounts.models import AuditLogEntry
+from common.errors import ReasonRequired
 from forecasting import selectors
 from forecasting.models import ForecastOverride
 from forecasting.services import (

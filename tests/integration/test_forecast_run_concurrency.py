@@ -11,11 +11,11 @@ from celery import current_app
 from django.db import connection
 from django_celery_results.models import ChordCounter
 
+from demo import generator as demo_data
 from forecasting import selectors
 from forecasting.models import ForecastRun, RunStatus, SeriesForecast
 from forecasting.services import ForecastRunRefused, current_run, forecast_run_create
 from forecasting.tasks import forecast_run
-from inventory import demo_data
 
 AS_OF = date(2026, 3, 1)
 

@@ -2,10 +2,10 @@ from datetime import date
 
 import pytest
 
+from demo import generator as demo_data
 from forecasting import services
 from forecasting.models import ForecastPublication, ForecastRun, RunStatus, SeriesForecast
 from forecasting.services import ForecastRunRefused, current_run, forecast_run_start
-from inventory import demo_data
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 3, 1)

@@ -7,8 +7,8 @@ from openpyxl import Workbook
 
 from accounts.models import AuditLogEntry
 from inventory.exports import escape_cell
-from inventory.imports import ImportRefused, import_check, import_commit
 from inventory.models import DailyDemand, ImportStatus, Site, Sku
+from inventory.services.imports import ImportRefused, import_check, import_commit
 from suppliers.models import SupplierItem
 from tests.factories import SiteFactory, SkuFactory, SupplierFactory
 

@@ -10,14 +10,14 @@ from celery import current_app
 from celery.app import autoretry
 from django.db import OperationalError
 
-from accounts.errors import DomainError
 from alerts.models import Alert, AlertKind, Severity
+from common.errors import DomainError
 from config.celery import TRANSIENT_ERRORS
+from demo import generator as demo_data
 from forecasting import services
 from forecasting.models import ForecastRun, RunStatus
 from forecasting.services import current_run, forecast_run_start
 from forecasting.tasks import FORECAST_JOB, refresh_lead_time_estimates
-from inventory import demo_data
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 3, 1)

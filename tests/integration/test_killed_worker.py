@@ -28,12 +28,12 @@ from django.db.models import Count
 from django_celery_results.models import ChordCounter
 
 from alerts.models import Alert, AlertKind
+from demo import generator as demo_data
 from forecasting import services as forecasting
 from forecasting.models import ForecastPublication, ForecastRun, RunStatus, SeriesForecast
 from forecasting.tasks import forecast_run
-from inventory import demo_data
-from optimization import plans
 from optimization.models import PlanPublication, PlanRun, PlanRunStatus, SuggestedOrder
+from optimization.services import plans
 from optimization.tasks import plan_run
 from tests.integration.conftest import Workers
 from tests.integration.test_plan_runs import build_network

@@ -5,7 +5,7 @@ import pytest
 from forecasting.models import LeadTimeEstimate
 from forecasting.services import lead_time_estimates_refresh
 from suppliers.models import SupplierItem
-from suppliers.services import purchase_order_line_receive
+from suppliers.services.purchase_orders import purchase_order_line_receive
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,

@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.errors import ReasonRequired, SignatureRefused
 from accounts.models import AuditLogEntry, Signature
 from accounts.services import canonical_content_hash, signature_matches
+from common.errors import ReasonRequired, SignatureRefused
 from inventory.models import StockPosition
-from optimization.approvals import suggestions_approve
-from suppliers.amendments import AmendmentRefused, LineNotFound, line_amend, line_reapprove
+from optimization.services.approvals import suggestions_approve
 from suppliers.models import PurchaseOrderLine, SupplierUser
-from suppliers.portal import PortalRefused, line_confirm, line_propose, purchase_order_send
-from suppliers.services import purchase_order_line_receive
+from suppliers.services.amendments import AmendmentRefused, LineNotFound, line_amend, line_reapprove
+from suppliers.services.portal import PortalRefused, line_confirm, line_propose, purchase_order_send
+from suppliers.services.purchase_orders import purchase_order_line_receive
 from tests.factories import TEST_PASSWORD, SuggestedOrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

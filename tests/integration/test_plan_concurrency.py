@@ -15,9 +15,9 @@ import pytest
 from celery import current_app
 from django.db import connection
 
-from optimization import approvals, plans
-from optimization.approvals import SuggestionRefused, suggestions_approve
 from optimization.models import PlanRun, PlanRunStatus, SuggestedOrder
+from optimization.services import approvals, plans
+from optimization.services.approvals import SuggestionRefused, suggestions_approve
 from optimization.tasks import plan_run
 from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from tests.factories import TEST_PASSWORD, SuggestedOrderFactory, UserFactory

@@ -7,8 +7,6 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import StockPosition
-from optimization import plans
-from optimization.approvals import suggestion_edit, suggestions_approve
 from optimization.models import (
     PlanRun,
     PlanRunStatus,
@@ -16,8 +14,10 @@ from optimization.models import (
     SuggestedTransfer,
     SuggestionStatus,
 )
-from optimization.plans import PlanRunRefused, current_plan, plan_run_create
-from optimization.services import policies_refresh
+from optimization.services import plans
+from optimization.services.approvals import suggestion_edit, suggestions_approve
+from optimization.services.plans import PlanRunRefused, current_plan, plan_run_create
+from optimization.services.policies import policies_refresh
 from optimization.tasks import plan_run
 from suppliers.models import SupplierItem
 from tests.factories import (

@@ -6,9 +6,9 @@ import pytest
 from forecasting.models import LeadTimeEstimate
 from forecasting.services import forecast_override_create
 from inventory.models import StockPosition
-from optimization import services
 from optimization.models import InventoryPolicy, PolicyRun, PolicyRunStatus
-from optimization.services import PolicyRefreshRefused, policies_refresh
+from optimization.services import policies as services
+from optimization.services.policies import PolicyRefreshRefused, policies_refresh
 from suppliers.models import SupplierItem
 from tests.factories import SiteFactory, SkuFactory, SupplierFactory, published_series
 
@@ -144,8 +144,8 @@ def test_no_policies_without_a_published_forecast() -> None:
 def test_publishing_a_forecast_refreshes_the_policies(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
+    from demo import generator as demo_data
     from forecasting.services import forecast_run_start
-    from inventory import demo_data
 
     demo_data.generate_demo_data(
         demo_data.DemoConfig(skus=4, days=150, sites=3, seed=3, today=timezone.localdate())

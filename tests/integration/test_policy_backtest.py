@@ -1,10 +1,10 @@
 import pytest
 from django.utils import timezone
 
+from demo import generator as demo_data
 from forecasting.services import forecast_run_start
-from inventory import demo_data
 from optimization.models import PolicySimulation
-from optimization.simulation import SimulationRefused, simulation_compute, simulation_create
+from optimization.services.backtests import SimulationRefused, simulation_compute, simulation_create
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_no_backtest_without_policies() -> None:
 
 
 def test_a_failing_backtest_is_recorded_as_failed(policies, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from optimization import simulation as module
+    from optimization.services import backtests as module
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("out of memory")

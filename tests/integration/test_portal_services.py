@@ -5,15 +5,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from accounts.errors import ReasonRequired
 from accounts.models import AuditLogEntry
+from common.errors import ReasonRequired
 from suppliers.models import (
     LineProposal,
     PurchaseOrderMessage,
     ShippingNotice,
     SupplierUser,
 )
-from suppliers.portal import (
+from suppliers.selectors.purchase_orders import purchase_orders_for
+from suppliers.services.portal import (
     NoticeLine,
     NotYours,
     PortalRefused,
@@ -25,7 +26,6 @@ from suppliers.portal import (
     purchase_order_send,
     shipping_notice_create,
 )
-from suppliers.selectors import purchase_orders_for
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,

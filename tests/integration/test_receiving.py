@@ -3,9 +3,9 @@ from datetime import date
 import pytest
 
 from inventory.models import Lot, LotStatus, StockPosition
-from inventory.services import ShelfLifeTooShort
+from inventory.services.stock import ShelfLifeTooShort
 from suppliers.models import PurchaseOrderStatus, Receipt
-from suppliers.services import ReceiptRefused, purchase_order_line_receive
+from suppliers.services.purchase_orders import ReceiptRefused, purchase_order_line_receive
 from tests.factories import PurchaseOrderLineFactory
 
 pytestmark = pytest.mark.django_db

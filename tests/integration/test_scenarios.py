@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from demo import generator as demo_data
 from forecasting.selectors import demand_matrix
 from forecasting.services import current_run, forecast_run_start
-from inventory import demo_data
 from optimization.engine.policy import PolicyInputs
 from optimization.engine.simulate import LeadTime, bootstrap_demand
 from optimization.models import InventoryPolicy, PlanRun, PolicyRun, Scenario, SuggestedOrder
-from optimization.scenarios import (
+from optimization.services.backtests import measured, simulate_policy
+from optimization.services.scenarios import (
     HISTORY_DAYS,
     SEED,
     SIMULATION_DAYS,
@@ -20,7 +21,6 @@ from optimization.scenarios import (
     scenario_start,
     scenarios_for_comparison,
 )
-from optimization.simulation import measured, simulate_policy
 from tests.factories import SkuFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_computing_a_scenario_never_touches_policies_or_plans(policies) -> None:
 
 
 def test_a_failing_scenario_is_marked_failed_with_the_error(policies, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from optimization import simulation as module
+    from optimization.services import backtests as module
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("out of memory")

@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.errors import SignatureRefused
 from accounts.models import SecurityEvent, Signature
 from accounts.roles import Role
 from accounts.services import signature_matches, signature_sign, user_update
+from common.errors import SignatureRefused
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

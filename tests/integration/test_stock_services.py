@@ -6,11 +6,11 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
-from accounts.errors import ReasonRequired
 from accounts.models import AuditLogEntry
-from inventory import services
+from common.errors import ReasonRequired
 from inventory.models import Lot, LotStatus, MovementKind, StockMovement, StockPosition
-from inventory.services import (
+from inventory.services import stock as services
+from inventory.services.stock import (
     InsufficientStock,
     InvalidQuantity,
     LotNotUsable,
@@ -221,7 +221,7 @@ class TestTransfer:
         assert Lot.objects.get(site=site, lot_number="L1").quantity == 5
 
     def test_refuses_the_same_site(self, sku, site) -> None:  # type: ignore[no-untyped-def]
-        from accounts.errors import DomainError
+        from common.errors import DomainError
 
         with pytest.raises(DomainError, match="two different sites"):
             stock_transfer(

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from accounts.roles import Role
 from inventory.exports import FORMULA_PREFIXES
-from inventory.services import stock_positions_refresh
-from inventory.views import ExportMixin
+from inventory.services.stock import stock_positions_refresh
+from inventory.views.stock import ExportMixin
 from tests.factories import (
     LotFactory,
     PurchaseOrderFactory,

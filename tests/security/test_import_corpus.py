@@ -25,8 +25,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Model
 from openpyxl import Workbook
 
-from inventory.imports import XLSX_MAX_PARTS, XLSX_MAX_ROWS, ImportRefused, read_table
 from inventory.models import DailyDemand, ImportBatch, ImportStatus, Site, Sku
+from inventory.services.imports import XLSX_MAX_PARTS, XLSX_MAX_ROWS, ImportRefused, read_table
 from suppliers.models import Supplier, SupplierItem
 from tests.factories import SiteFactory, SkuFactory, SupplierFactory
 
@@ -415,7 +415,7 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory_without_being_inflated() -
 def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     workbook = _xlsx(DEMAND_HEADER, DEMAND_ROWS)
     expanded = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(workbook)).infolist())
-    monkeypatch.setattr("inventory.imports.XLSX_MAX_EXPANDED_BYTES", expanded - 1)
+    monkeypatch.setattr("inventory.services.imports.XLSX_MAX_EXPANDED_BYTES", expanded - 1)
 
     with pytest.raises(ImportRefused, match="The workbook unzips to"):
         read_table(workbook, "workbook.xlsx")
@@ -442,7 +442,7 @@ def test_a_sheet_that_expands_past_the_row_or_column_limit_is_refused_while_stre
 
 
 def test_the_row_limit_holds_for_real_rows_declared_or_not(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("inventory.imports.XLSX_MAX_ROWS", 10)
+    monkeypatch.setattr("inventory.services.imports.XLSX_MAX_ROWS", 10)
     rows = [["K1", "S1", f"2025-01-{day:02d}", "1"] for day in range(1, 21)]
     workbook = _xlsx(DEMAND_HEADER, rows)
 

@@ -8,7 +8,7 @@ from axes.models import AccessAttempt
 
 from accounts.models import SecurityEvent
 from accounts.roles import Role
-from accounts.views import LOGIN_REFUSED
+from accounts.views.account import LOGIN_REFUSED
 from alerts.models import Alert
 from tests.factories import TEST_PASSWORD
 

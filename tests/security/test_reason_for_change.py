@@ -11,9 +11,9 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
-from accounts.errors import ReasonRequired
 from accounts.roles import Role, user_roles
 from accounts.services import user_set_roles
+from common.errors import ReasonRequired
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 from tests.factories import PurchaseOrderLineFactory, SkuFactory, SupplierFactory
 

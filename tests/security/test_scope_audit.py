@@ -47,8 +47,8 @@ from accounts.audit import audit_context
 from accounts.models import SecurityEvent
 from accounts.roles import Capability, Role, roles_allow
 from alerts.models import ACTIVE_STATUSES, Alert
-from alerts.security import on_account_locked_out
-from alerts.services import Condition, alert_raise
+from alerts.services.alerts import Condition, alert_raise
+from alerts.services.security import on_account_locked_out
 from suppliers.models import (
     LineProposal,
     PurchaseOrder,

@@ -16,10 +16,10 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from accounts import sessions as session_rules
-from accounts.errors import SignatureRefused
 from accounts.models import SecurityEvent
 from accounts.roles import Role
 from accounts.services import signature_verify, user_update
+from common.errors import SignatureRefused
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -18,14 +18,17 @@ TASK_DECORATORS = {"shared_task", "task"}
 # (module, enclosing function): why enqueueing there directly is safe.
 ALLOWED = {
     ("alerts/apps.py", "_enqueue"): "called only from a transaction.on_commit callback",
-    ("alerts/services.py", "_notify_later"): "called only from a transaction.on_commit callback",
+    (
+        "alerts/services/alerts.py",
+        "_notify_later",
+    ): "called only from a transaction.on_commit callback",
     (
         "optimization/apps.py",
         "_refresh_policies_after_forecast",
     ): "receiver of forecast_published, which forecasting sends from transaction.on_commit",
 }
 # Helpers above that must only be called from an on_commit callback (checked below).
-ON_COMMIT_ONLY = {("alerts/apps.py", "_enqueue"), ("alerts/services.py", "_notify_later")}
+ON_COMMIT_ONLY = {("alerts/apps.py", "_enqueue"), ("alerts/services/alerts.py", "_notify_later")}
 
 
 def _is_on_commit(call: ast.Call) -> bool:
@@ -131,8 +134,8 @@ def nightly():
     notify.delay(1)
 """
 
-    assert direct_enqueues(service, "suppliers/services.py") == [
-        "suppliers/services.py:6 order_place",
-        "suppliers/services.py:9 order_place",
+    assert direct_enqueues(service, "suppliers/services/purchase_orders.py") == [
+        "suppliers/services/purchase_orders.py:6 order_place",
+        "suppliers/services/purchase_orders.py:9 order_place",
     ]
     assert direct_enqueues(service, "suppliers/management/commands/place.py") == []

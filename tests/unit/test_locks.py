@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.locks import advisory_lock_key, advisory_xact_lock
+from common.locks import advisory_lock_key, advisory_xact_lock
 
 
 def test_a_lock_name_always_gives_the_same_signed_64_bit_key() -> None:

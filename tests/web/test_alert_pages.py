@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from alerts.models import Alert, AlertStatus, NotificationPreference
-from alerts.services import Condition, alert_assign, alert_raise, alerts_sync
+from alerts.services.alerts import Condition, alert_assign, alert_raise, alerts_sync
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -226,7 +226,7 @@ def test_security_alerts_are_shown_to_user_administrators_only(client, make_user
 
 @pytest.mark.django_db
 def test_security_alerts_are_e_mailed_to_user_administrators_only(make_user) -> None:  # type: ignore[no-untyped-def]
-    from alerts.services import recipients
+    from alerts.services.alerts import recipients
 
     planner, admin = make_user(Role.PLANNER), make_user(Role.ADMIN)
     for user in (planner, admin):

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from alerts.dashboard import dashboard_snapshot_refresh
 from alerts.models import Alert, DashboardSnapshot
-from alerts.services import Condition, alert_raise
+from alerts.services.alerts import Condition, alert_raise
 from inventory.models import DailyDemand
-from inventory.services import stock_issue, stock_positions_refresh
+from inventory.services.stock import stock_issue, stock_positions_refresh
+from reporting.services import dashboard_snapshot_refresh
 from tests.factories import LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db

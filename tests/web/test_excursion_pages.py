@@ -6,8 +6,8 @@ import pytest
 
 from accounts.models import SecurityEvent
 from accounts.roles import Role
-from inventory.cold_chain import readings_ingest
 from inventory.models import Excursion, LotStatus, StorageUnit
+from inventory.services.cold_chain import readings_ingest
 from tests.factories import TEST_PASSWORD, LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db

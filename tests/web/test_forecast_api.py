@@ -4,9 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from demo import generator as demo_data
 from forecasting.models import SeriesForecast
 from forecasting.services import forecast_chunk_compute, forecast_run_create, forecast_run_publish
-from inventory import demo_data
 from inventory.models import Sku
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
+from demo import generator as demo_data
 from forecasting.models import ForecastOverride, ForecastRun, RunStatus
-from inventory import demo_data
 
 pytestmark = pytest.mark.django_db
 

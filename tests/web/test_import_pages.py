@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from accounts.roles import Role
 from inventory.models import ImportBatch, ImportStatus, Sku
-from inventory.services import stock_positions_refresh
+from inventory.services.stock import stock_positions_refresh
 from tests.factories import LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuditLogEntry
 from accounts.roles import Role
 from inventory.models import Site, Sku
-from inventory.services import stock_positions_refresh
+from inventory.services.stock import stock_positions_refresh
 from suppliers.models import SupplierItem
 from tests.factories import (
     LotFactory,

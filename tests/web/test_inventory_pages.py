@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from inventory.models import DailyDemand
-from inventory.services import stock_positions_refresh
+from inventory.services.stock import stock_positions_refresh
 from tests.factories import LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_suppliers_cannot_see_inventory(client, make_user, stock) -> None:  # ty
 
 
 def test_demand_chart_shows_whole_weeks_only(stock) -> None:  # type: ignore[no-untyped-def]
-    from inventory.selectors import sku_weekly_demand
+    from inventory.selectors.stock import sku_weekly_demand
 
     today = timezone.localdate()
     weeks = sku_weekly_demand(stock["vaccine"], today=today)
@@ -147,8 +147,8 @@ def test_demand_chart_shows_whole_weeks_only(stock) -> None:  # type: ignore[no-
 
 
 def test_network_map_leaves_room_for_labels_right_of_the_dots(stock) -> None:  # type: ignore[no-untyped-def]
-    from inventory.selectors import flatten, network
-    from inventory.views import network_map
+    from inventory.selectors.stock import flatten, network
+    from inventory.views.stock import network_map
 
     drawn = network_map(flatten(network()))
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Signature
 from accounts.roles import Role
-from optimization.approvals import suggestions_approve
+from optimization.services.approvals import suggestions_approve
 from suppliers.models import PurchaseOrderLine
 from tests.factories import TEST_PASSWORD, SuggestedOrderFactory
 

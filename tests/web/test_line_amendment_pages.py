@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 
 from accounts.roles import Role
-from optimization.approvals import suggestions_approve
-from suppliers.amendments import line_amend
+from optimization.services.approvals import suggestions_approve
 from suppliers.models import PurchaseOrderLine, SupplierUser
-from suppliers.portal import purchase_order_send
+from suppliers.services.amendments import line_amend
+from suppliers.services.portal import purchase_order_send
 from tests.factories import TEST_PASSWORD, SkuFactory, SuggestedOrderFactory
 
 pytestmark = pytest.mark.django_db

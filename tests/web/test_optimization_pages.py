@@ -7,7 +7,7 @@ import pytest
 from accounts.roles import Role
 from inventory.models import StockPosition
 from optimization.models import PolicyRun
-from optimization.services import policies_refresh
+from optimization.services.policies import policies_refresh
 from suppliers.models import SupplierItem
 from tests.factories import SiteFactory, SkuFactory, SupplierFactory, published_series
 
@@ -175,8 +175,8 @@ def test_the_network_page_without_policies_says_what_it_needs(client, planner) -
 def demo_policies(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
+    from demo import generator as demo_data
     from forecasting.services import forecast_run_start
-    from inventory import demo_data
 
     demo_data.generate_demo_data(
         demo_data.DemoConfig(skus=6, days=300, sites=4, seed=5, today=timezone.localdate())

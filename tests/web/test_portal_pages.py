@@ -14,7 +14,7 @@ from suppliers.models import (
     SupplierScorecard,
     SupplierUser,
 )
-from suppliers.services import purchase_order_line_receive
+from suppliers.services.purchase_orders import purchase_order_line_receive
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,

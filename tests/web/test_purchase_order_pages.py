@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Signature
 from accounts.roles import Role
-from optimization.approvals import suggestions_approve
+from optimization.services.approvals import suggestions_approve
 from tests.factories import (
     TEST_PASSWORD,
     PurchaseOrderFactory,

@@ -413,7 +413,7 @@ def test_approve_names_the_bad_field(planner_api, request_body, field) -> None: 
 @pytest.fixture
 def policies():  # type: ignore[no-untyped-def]
     """A published forecast and a computed policy, so a plan run may start."""
-    from optimization.services import policies_refresh
+    from optimization.services.policies import policies_refresh
     from tests.factories import published_series
 
     published_series(SkuFactory(), SiteFactory(), [5.0] * 30, as_of=date(2026, 1, 1))

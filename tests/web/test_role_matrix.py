@@ -21,7 +21,7 @@ from accounts.models import SecurityEvent, Signature, User
 from accounts.permissions import CapabilityRequiredMixin, required_capability_of
 from accounts.roles import Capability, Role, roles_allow
 from accounts.services import signature_sign
-from inventory.imports import import_check
+from inventory.services.imports import import_check
 from suppliers.models import SupplierUser
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -81,7 +81,7 @@ def sample_proposal(ctx: dict) -> Any:
 def sample_alert(ctx: dict) -> Any:
     """An open alert (made once per test)."""
     if "alert" not in ctx["samples"]:
-        from alerts.services import Condition, alert_raise
+        from alerts.services.alerts import Condition, alert_raise
 
         ctx["samples"]["alert"] = alert_raise(
             Condition(
@@ -227,7 +227,7 @@ def sample_override(ctx: dict) -> Any:
 
 def sample_policy(ctx: dict) -> dict[str, int]:
     """A computed policy for the sample SKU-site (a published forecast, then a refresh)."""
-    from optimization.services import policies_refresh
+    from optimization.services.policies import policies_refresh
     from tests.factories import published_series
 
     lot = ctx["stock"]["lot"]
@@ -581,7 +581,7 @@ def matrix_context(db: None) -> dict:
 
 def sample_stock() -> dict[str, Any]:
     """A received purchase-order line: a supplier, order, receipt, lot, movement and position."""
-    from suppliers.services import purchase_order_line_receive
+    from suppliers.services.purchase_orders import purchase_order_line_receive
     from tests.factories import PurchaseOrderLineFactory
 
     line = PurchaseOrderLineFactory()

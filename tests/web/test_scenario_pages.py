@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
+from demo import generator as demo_data
 from forecasting.services import forecast_run_start
-from inventory import demo_data
 from optimization.models import Scenario
-from optimization.scenarios import scenario_compute, scenario_create
+from optimization.services.scenarios import scenario_compute, scenario_create
 
 pytestmark = pytest.mark.django_db
 

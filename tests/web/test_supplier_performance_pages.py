@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
-from suppliers import selectors
 from suppliers.models import SupplierScorecard
-from suppliers.services import purchase_order_line_receive
+from suppliers.selectors import purchase_orders as selectors
+from suppliers.services.purchase_orders import purchase_order_line_receive
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
@@ -301,7 +301,7 @@ def test_drill_down_narrows_to_one_month(viewer_client, deliveries) -> None:  # 
 
 
 def test_drill_down_is_paginated(viewer_client, monkeypatch, deliveries) -> None:  # type: ignore[no-untyped-def]
-    from suppliers import performance_views
+    from suppliers.views import performance as performance_views
 
     monkeypatch.setattr(performance_views, "DRILL_DOWN_PAGE_SIZE", 1)
     url = f"{LIST_URL}{deliveries['acme'].pk}/"

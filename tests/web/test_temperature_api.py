@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from alerts.models import Alert, AlertKind, Severity
-from inventory.cold_chain import MAX_BATCH
 from inventory.models import Excursion, LotStatus, StorageUnit, TemperatureReading
+from inventory.services.cold_chain import MAX_BATCH
 from tests.factories import LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db

@@ -220,7 +220,7 @@ def test_a_row_opens_with_its_reason_and_projection(client, paula, orders) -> No
 
 
 def test_an_approved_row_shows_its_approver_and_po_link(client, paula, orders) -> None:  # type: ignore[no-untyped-def]
-    from optimization.approvals import suggestions_approve
+    from optimization.services.approvals import suggestions_approve
 
     suggestions_approve(actor=paula, suggestion_ids=[orders["ibu"].pk], password=TEST_PASSWORD)
     line = PurchaseOrderLine.objects.get()
@@ -327,7 +327,7 @@ def test_a_missing_reason_and_a_bad_quantity_are_shown_together(client, paula, o
 def test_an_edit_against_an_older_version_shows_the_conflict(
     client, paula, make_user, orders
 ) -> None:  # type: ignore[no-untyped-def]
-    from optimization.approvals import suggestion_edit
+    from optimization.services.approvals import suggestion_edit
 
     ibu = orders["ibu"]
     other = make_user(Role.PLANNER, username="olga", full_name="Olga Other")
@@ -574,7 +574,7 @@ def test_the_csv_export_holds_the_filtered_rows_with_formula_cells_defused(
 def test_the_export_shows_each_signature_with_name_meaning_and_utc_time(
     client, paula, orders
 ) -> None:  # type: ignore[no-untyped-def]
-    from optimization.approvals import suggestions_approve
+    from optimization.services.approvals import suggestions_approve
 
     suggestions_approve(actor=paula, suggestion_ids=[orders["ibu"].pk], password=TEST_PASSWORD)
     signed_at = Signature.objects.get(content_type__model="suggestedorder").signed_at
@@ -638,7 +638,7 @@ def test_run_plan_now_starts_a_run_and_its_job(
     client, paula, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     from inventory.models import StockPosition
-    from optimization.services import policies_refresh
+    from optimization.services.policies import policies_refresh
     from suppliers.models import SupplierItem
     from tests.factories import SupplierFactory, published_series
 

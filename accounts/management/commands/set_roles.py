@@ -3,10 +3,10 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.commands import AuditedCommand
-from accounts.errors import DomainError
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_set_roles
+from common.errors import DomainError
 
 
 class Command(AuditedCommand):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from accounts.commands import AuditedCommand
-from alerts.evaluation import alerts_evaluate
+from alerts.services.evaluation import alerts_evaluate
 
 
 class Command(AuditedCommand):

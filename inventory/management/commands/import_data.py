@@ -5,14 +5,14 @@ from django.core.management.base import CommandError, CommandParser
 
 from accounts.commands import AuditedCommand
 from accounts.models import User
-from inventory.imports import (
+from inventory.models import ImportStatus
+from inventory.services.imports import (
     IMPORT_KINDS,
     ImportRefused,
     check_size,
     import_check,
     import_commit,
 )
-from inventory.models import ImportStatus
 
 
 class Command(AuditedCommand):

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.commands import AuditedCommand
-from optimization import plans
 from optimization.models import PlanRun
+from optimization.services import plans
 from optimization.tasks import plan_run
 
 

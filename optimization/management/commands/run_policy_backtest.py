@@ -7,7 +7,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from accounts.commands import AuditedCommand
 from optimization.models import PolicySimulation
-from optimization.simulation import SimulationRefused, simulation_compute, simulation_create
+from optimization.services.backtests import SimulationRefused, simulation_compute, simulation_create
 
 
 class Command(AuditedCommand):

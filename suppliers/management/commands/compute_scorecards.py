@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from accounts.commands import AuditedCommand
-from suppliers.scorecards import scorecards_compute
+from suppliers.services.scorecards import scorecards_compute
 
 
 class Command(AuditedCommand):

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from . import api
-
-urlpatterns = [
-    path("forecast/demand/<int:sku_id>", api.ForecastDemandView.as_view(), name="forecast-demand"),
-]

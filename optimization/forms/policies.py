@@ -1,0 +1,213 @@
+from django import forms
+
+from common.errors import DomainError
+from inventory.models import Site
+from optimization.models import SuggestionStatus, Urgency
+from optimization.selectors.policies import (
+    POLICY_SORTS,
+    WORKLIST_SORTS,
+    PolicyFilters,
+    WorklistFilters,
+)
+from suppliers.models import Supplier
+
+ABC_CHOICES = [("", "ABC"), ("A", "A"), ("B", "B"), ("C", "C")]
+XYZ_CHOICES = [("", "XYZ"), ("X", "X"), ("Y", "Y"), ("Z", "Z")]
+SERVICE_KINDS = [("", "Any target"), ("fill_rate", "Fill rate"), ("cycle_service", "Cycle service")]
+LOT_REASONS = [
+    ("", "Any order size"),
+    ("eoq", "EOQ"),
+    ("moq", "Raised to MOQ"),
+    ("price_break", "Raised to a price break"),
+    ("shelf_life", "Capped by shelf life"),
+    ("shelf_life_conflict", "MOQ above the shelf-life cap"),
+]
+
+
+class PolicyFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "SKU code or name", "type": "search"}),
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.filter(active=True).order_by("code"),
+        required=False,
+        empty_label="All sites",
+    )
+    abc = forms.ChoiceField(required=False, label="ABC", choices=ABC_CHOICES)
+    xyz = forms.ChoiceField(required=False, label="XYZ", choices=XYZ_CHOICES)
+    service_kind = forms.ChoiceField(required=False, label="Target", choices=SERVICE_KINDS)
+    lot_reason = forms.ChoiceField(required=False, label="Order size", choices=LOT_REASONS)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in POLICY_SORTS], widget=forms.HiddenInput
+    )
+    desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> PolicyFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return PolicyFilters(
+            q=(data.get("q") or "").strip(),
+            site=data.get("site"),
+            abc=data.get("abc") or "",
+            xyz=data.get("xyz") or "",
+            service_kind=data.get("service_kind") or "",
+            lot_reason=data.get("lot_reason") or "",
+            sort=data.get("sort") or "code",
+            descending=bool(data.get("desc")),
+        )
+
+
+SERVICE_LEVELS = [("0.9", "90 %"), ("0.95", "95 %"), ("0.98", "98 %"), ("0.99", "99 %")]
+
+
+class EchelonForm(forms.Form):
+    sku = forms.TypedChoiceField(label="SKU", coerce=int, required=False)
+    service = forms.TypedChoiceField(
+        label="Cycle service level", choices=SERVICE_LEVELS, coerce=float, initial="0.95"
+    )
+
+    def __init__(self, *args: object, skus: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["sku"].choices = [(sku.pk, f"{sku.code} {sku.name}") for sku in skus]
+
+
+class SafetyStockForm(forms.Form):
+    demand_mean = forms.FloatField(label="Demand (units/day)", min_value=0, initial=100)
+    demand_error_std = forms.FloatField(
+        label="Forecast error std dev (units/day)", min_value=0, initial=30
+    )
+    lead_time_mean = forms.FloatField(label="Lead time (days)", min_value=0, initial=10)
+    lead_time_std = forms.FloatField(
+        label="Lead-time std dev (days)",
+        min_value=0,
+        required=False,
+        initial=2,
+        help_text="Empty: 30 % of the lead time.",
+    )
+    service_kind = forms.ChoiceField(
+        label="Target",
+        choices=[("fill_rate", "Fill rate"), ("cycle_service", "Cycle service level")],
+        initial="fill_rate",
+    )
+    service_level = forms.FloatField(
+        label="Target level (%)", min_value=50, max_value=99.99, initial=95
+    )
+    order_quantity = forms.FloatField(label="Order quantity (units)", min_value=1, initial=500)
+    review_period = forms.FloatField(label="Review period (days)", min_value=1, initial=7)
+
+
+class EoqForm(forms.Form):
+    annual_demand = forms.FloatField(label="Annual demand (units)", min_value=0, initial=5000)
+    order_cost = forms.FloatField(label="Cost per order", min_value=0, initial=49)
+    unit_price = forms.FloatField(label="Unit price", min_value=0.01, initial=5)
+    holding_rate = forms.FloatField(
+        label="Holding rate (%/year)", min_value=0.1, max_value=500, initial=20
+    )
+    moq = forms.FloatField(label="Minimum order quantity", min_value=0, initial=1)
+    order_multiple = forms.FloatField(label="Order multiple", min_value=1, initial=1)
+    remaining_shelf_life_days = forms.FloatField(
+        label="Shelf life at arrival (days)", min_value=0, required=False
+    )
+    min_usable_life_days = forms.FloatField(
+        label="Usable down to (days left)", min_value=0, initial=0, required=False
+    )
+
+
+# ---- replenishment worklist -------------------------------------------------------------------
+
+WORKLIST_STATUS_CHOICES = [
+    ("open", "Open (to decide)"),
+    ("all", "All statuses"),
+    *SuggestionStatus.choices,
+]
+URGENCY_CHOICES = [("", "Any urgency"), *[(value, value.title()) for value in Urgency.values]]
+
+
+class WorklistFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "SKU, site or supplier", "type": "search"}),
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.filter(active=True).order_by("code"),
+        required=False,
+        empty_label="All sites",
+    )
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.order_by("code"), required=False, empty_label="All suppliers"
+    )
+    abc = forms.ChoiceField(required=False, label="ABC", choices=ABC_CHOICES)
+    urgency = forms.ChoiceField(required=False, choices=URGENCY_CHOICES)
+    status = forms.ChoiceField(required=False, choices=WORKLIST_STATUS_CHOICES, initial="open")
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in WORKLIST_SORTS], widget=forms.HiddenInput
+    )
+    desc = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_sort(self) -> str:
+        return self.cleaned_data.get("sort") or "urgency"
+
+    def filters(self) -> WorklistFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return WorklistFilters(
+            q=(data.get("q") or "").strip(),
+            site=data["site"].pk if data.get("site") else None,
+            supplier=data["supplier"].pk if data.get("supplier") else None,
+            abc=data.get("abc") or "",
+            urgency=data.get("urgency") or "",
+            status=data.get("status") or "open",
+            sort=data.get("sort") or "urgency",
+            descending=bool(data.get("desc")),
+        )
+
+
+class RefusalFormMixin:
+    """Show a service's refusal on the form: field messages by their fields, the rest on top."""
+
+    def add_refusal(self, refused: DomainError) -> None:
+        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}  # type: ignore[attr-defined]
+        for name, messages in fields.items():
+            self.add_error(name, messages)  # type: ignore[attr-defined]
+        if not fields:
+            self.add_error(None, refused.message)  # type: ignore[attr-defined]
+
+
+class SuggestionEditForm(RefusalFormMixin, forms.Form):
+    """Quantity and order date of a suggested order, with the reason; the rules (MOQ, order
+    multiple, shelf-life cap, dates) are the service's, shown by field."""
+
+    quantity = forms.IntegerField(
+        label="Quantity (units)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autofocus": True}),
+    )
+    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why this quantity or date"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SuggestionRejectForm(RefusalFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for rejecting",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why not to order", "autofocus": True}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ApprovalForm(RefusalFormMixin, forms.Form):
+    """The electronic signature of an approval: the password again, one key per dialog."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    reason = forms.CharField(label="Comment (optional)", required=False, widget=forms.TextInput)
+    idempotency_key = forms.CharField(max_length=80, widget=forms.HiddenInput)

@@ -1,0 +1,301 @@
+"""Policy refresh: every SKU-site's replenishment parameters from the current forecast.
+
+Inputs per SKU-site (forecast SKU-sites only: a policy needs a demand forecast):
+- demand: the current run's forecast with planner overrides applied
+  (forecasting.selectors.effective_forecasts), averaged over the protection period
+  (lead time + review period, at least a week), and its daily error deviation;
+- supplier: the SKU's primary supplier item, else its cheapest; its price, price breaks,
+  order cost, MOQ and multiple;
+- lead time: the supplier-SKU's estimate from receipts (or its terms when history is thin);
+  without a supplier item, settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS and the engine's
+  rule-of-thumb deviation;
+- classes: ABC and XYZ from the stock position, criticality from the SKU; shelf life at
+  arrival = the SKU's shelf life, usable down to its minimum remaining shelf life.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import DomainError
+from common.locks import advisory_xact_lock
+from forecasting import selectors as forecast_selectors
+from forecasting.models import ForecastRun, LeadTimeEstimate, SeriesForecast
+from forecasting.services import current_run
+from inventory.models import Sku, StockPosition
+from optimization.engine.policy import PolicyConfig, PolicyInputs, compute_policies
+from optimization.models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
+from optimization.selectors.policies import price_break_arrays
+from suppliers.models import SupplierItem
+
+REFRESH_LOCK = "optimization.policies_refresh"
+MIN_PROTECTION_DAYS = 7
+
+
+class PolicyRefreshRefused(DomainError):
+    code = "policy_refresh_refused"
+
+
+@dataclass(frozen=True)
+class PolicyData:
+    """What the engine reads, per SKU-site, and what the rows need besides."""
+
+    keys: list[tuple[int, int]]
+    inputs: PolicyInputs
+    supplier_ids: list[int | None]
+    lead_time_basis: list[str]
+    skipped: dict[str, int]
+
+
+def _supplier_items() -> dict[int, SupplierItem]:
+    """Per SKU, the supplier item to plan with: the primary one, else the cheapest."""
+    chosen: dict[int, SupplierItem] = {}
+    for item in SupplierItem.objects.filter(supplier__active=True).order_by(
+        "sku_id", "-is_primary", "unit_price", "pk"
+    ):
+        chosen.setdefault(item.sku_id, item)
+    return chosen
+
+
+def policy_data(run: ForecastRun) -> PolicyData:
+    """Gather every forecast SKU-site's inputs from a forecast run, in (sku, site) order."""
+    forecasts = forecast_selectors.effective_forecasts(run)
+    error_std = {
+        (sku, site): std
+        for sku, site, std in SeriesForecast.objects.filter(run=run).values_list(
+            "sku_id", "site_id", "error_std"
+        )
+    }
+    return policy_data_from(forecasts, error_std)
+
+
+def policy_data_from(
+    forecasts: dict[tuple[int, int], list[float]], error_std: dict[tuple[int, int], float]
+) -> PolicyData:
+    """The engine's inputs for the SKU-sites of `forecasts` (daily values from the first
+    forecast day) with their daily error deviations, and the master data of today."""
+    review = float(settings.OPTIMIZATION_REVIEW_PERIOD_DAYS)
+    classes = {
+        (sku, site): (abc, xyz)
+        for sku, site, abc, xyz in StockPosition.objects.values_list(
+            "sku_id", "site_id", "abc_class", "xyz_class"
+        )
+    }
+    skus = {
+        sku.pk: sku
+        for sku in Sku.objects.only(
+            "criticality", "shelf_life_days", "min_remaining_shelf_life_days", "unit_cost"
+        )
+    }
+    items = _supplier_items()
+    lead_times = {
+        (estimate.supplier_id, estimate.sku_id): estimate
+        for estimate in LeadTimeEstimate.objects.all()
+    }
+    keys, rows, skipped = [], [], {"no_price": 0}
+    for key in sorted(forecasts):
+        sku = skus[key[0]]
+        item = items.get(key[0])
+        price = float(item.unit_price) if item else float(sku.unit_cost)
+        if price <= 0:
+            skipped["no_price"] += 1
+            continue
+        if item is not None:
+            estimate = lead_times.get((item.supplier_id, item.sku_id))
+            if estimate is not None:
+                lead, lead_std = estimate.mean_days, estimate.std_days
+                basis = estimate.source
+            else:
+                lead, lead_std = float(item.lead_time_mean_days), float(item.lead_time_std_days)
+                basis = LeadTimeBasis.TERMS
+        else:
+            lead, lead_std, basis = math.nan, math.nan, LeadTimeBasis.DEFAULT
+        days = len(forecasts[key])
+        protection = (
+            float(settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS) if math.isnan(lead) else lead
+        )
+        window = min(max(math.ceil(protection + review), MIN_PROTECTION_DAYS), days)
+        abc, xyz = classes.get(key, ("", ""))
+        keys.append(key)
+        rows.append(
+            (
+                float(np.mean(forecasts[key][:window])) if window else 0.0,
+                error_std.get(key, 0.0),
+                lead,
+                lead_std,
+                price,
+                float(item.cost_per_order) if item else float(settings.OPTIMIZATION_ORDER_COST),
+                float(item.moq) if item else 1.0,
+                float(item.order_multiple) if item else 1.0,
+                float(sku.shelf_life_days) if sku.shelf_life_days else math.inf,
+                float(sku.min_remaining_shelf_life_days or 0),
+                abc,
+                xyz,
+                sku.criticality,
+                item,
+                basis,
+            )
+        )
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 15
+    item_list = list(columns[13])
+    break_quantities, break_prices = price_break_arrays(
+        [(item.price_breaks or []) if item else [] for item in item_list]
+    )
+    inputs = PolicyInputs(
+        demand_mean=np.array(columns[0], dtype=float),
+        demand_error_std=np.array(columns[1], dtype=float),
+        lead_time_mean=np.array(columns[2], dtype=float),
+        lead_time_std=np.array(columns[3], dtype=float),
+        review_period=review,
+        unit_price=np.array(columns[4], dtype=float),
+        order_cost=np.array(columns[5], dtype=float),
+        moq=np.array(columns[6], dtype=float),
+        order_multiple=np.array(columns[7], dtype=float),
+        remaining_life_days=np.array(columns[8], dtype=float),
+        min_usable_life_days=np.array(columns[9], dtype=float),
+        abc=np.array(columns[10], dtype=str),
+        xyz=np.array(columns[11], dtype=str),
+        criticality=np.array(columns[12], dtype=str),
+        holding_rate=float(settings.OPTIMIZATION_HOLDING_RATE),
+        break_quantities=break_quantities,
+        break_prices=break_prices,
+    )
+    return PolicyData(
+        keys=keys,
+        inputs=inputs,
+        supplier_ids=[item.supplier_id if item else None for item in item_list],
+        lead_time_basis=list(columns[14]),
+        skipped=skipped,
+    )
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def policies_refresh(*, actor: Any = None, today: date | None = None) -> PolicyRun:
+    """Recompute every SKU-site's policy from the current forecast and replace the stored
+    policies in one transaction. One refresh at a time (advisory lock); refused, with nothing
+    written, when no forecast is published."""
+    forecast = current_run()
+    if forecast is None:
+        raise PolicyRefreshRefused("No forecast is published yet: policies need one.")
+    started = time.perf_counter()
+    parameters = {
+        "holding_rate": settings.OPTIMIZATION_HOLDING_RATE,
+        "review_period_days": settings.OPTIMIZATION_REVIEW_PERIOD_DAYS,
+        "default_lead_time_days": settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS,
+        "order_cost": settings.OPTIMIZATION_ORDER_COST,
+    }
+    run = PolicyRun.objects.create(
+        forecast_run=forecast,
+        parameters=parameters,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    try:
+        data = policy_data(forecast)
+        read = time.perf_counter()
+        policies = compute_policies(
+            data.inputs,
+            PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
+        )
+        computed = time.perf_counter()
+        rows = _policy_rows(run, data, policies)
+        with transaction.atomic():
+            advisory_xact_lock(REFRESH_LOCK)
+            InventoryPolicy.objects.all().delete()
+            InventoryPolicy.objects.bulk_create(rows, batch_size=2000)
+            run.status = PolicyRunStatus.SUCCEEDED
+            run.policies_total = len(rows)
+            run.finished_at = timezone.now()
+            run.summary = {
+                **_summary(data, policies),
+                "skipped": data.skipped,
+                "timings": {
+                    "read_s": round(read - started, 3),
+                    "compute_s": round(computed - read, 3),
+                    "write_s": round(time.perf_counter() - computed, 3),
+                },
+            }
+            run.save(update_fields=["status", "policies_total", "finished_at", "summary"])
+    except Exception as error:
+        PolicyRun.objects.filter(pk=run.pk).update(
+            status=PolicyRunStatus.FAILED,
+            error=f"{type(error).__name__}: {error}"[:4000],
+            finished_at=timezone.now(),
+        )
+        raise
+    return run
+
+
+def _policy_rows(run: PolicyRun, data: PolicyData, policies: Any) -> list[InventoryPolicy]:
+    inputs = policies.inputs
+    expected = policies.expected_fill_rate
+    rows = []
+    for i, (sku_id, site_id) in enumerate(data.keys):
+        rows.append(
+            InventoryPolicy(
+                sku_id=sku_id,
+                site_id=site_id,
+                run=run,
+                supplier_id=data.supplier_ids[i],
+                demand_mean=float(inputs.demand_mean[i]),
+                demand_error_std=float(inputs.demand_error_std[i]),
+                lead_time_mean=float(policies.lead_time_mean[i]),
+                lead_time_std=float(policies.lead_time_std[i]),
+                lead_time_basis=data.lead_time_basis[i],
+                review_period=float(inputs.review_period[i]),
+                unit_price=float(inputs.unit_price[i]),
+                order_cost=float(inputs.order_cost[i]),
+                holding_rate=float(inputs.holding_rate[i]),
+                moq=float(inputs.moq[i]),
+                order_multiple=float(inputs.order_multiple[i]),
+                remaining_life_days=_finite_or_none(inputs.remaining_life_days[i]),
+                min_usable_life_days=float(inputs.min_usable_life_days[i]),
+                abc_class=str(inputs.abc[i]),
+                xyz_class=str(inputs.xyz[i]),
+                criticality=str(inputs.criticality[i]),
+                service_kind=str(policies.service_kind[i]),
+                service_level=float(policies.service_level[i]),
+                order_quantity=float(policies.order_quantity[i]),
+                eoq=float(policies.eoq[i]),
+                unit_price_paid=float(policies.unit_price_paid[i]),
+                annual_cost=float(policies.annual_cost[i]),
+                shelf_life_cap=_finite_or_none(policies.shelf_life_cap[i]),
+                lot_reason=str(policies.lot_reason[i]),
+                safety_stock=float(policies.safety_stock[i]),
+                reorder_point=float(policies.reorder_point[i]),
+                expected_fill_rate=float(expected[i]),
+                safety_stock_periodic=float(policies.safety_stock_periodic[i]),
+                order_up_to=float(policies.order_up_to[i]),
+            )
+        )
+    return rows
+
+
+def _summary(data: PolicyData, policies: Any) -> dict[str, Any]:
+    """Totals of the policies just computed (read from the engine's arrays, not back from
+    the table)."""
+
+    def counts(values: Any) -> dict[str, int]:
+        labels, n = np.unique(np.asarray(values, dtype=str), return_counts=True)
+        return {str(label): int(count) for label, count in zip(labels, n, strict=True)}
+
+    price = np.asarray(policies.inputs.unit_price)
+    return {
+        "safety_stock_value": round(float(np.sum(policies.safety_stock * price)), 2),
+        "cycle_stock_value": round(
+            float(np.sum(policies.order_quantity / 2 * policies.unit_price_paid)), 2
+        ),
+        "lot_reasons": counts(policies.lot_reason),
+        "service_kinds": counts(policies.service_kind),
+        "lead_time_basis": counts(data.lead_time_basis),
+        "annual_cost": round(float(np.sum(policies.annual_cost)), 2),
+    }

@@ -1,0 +1,10 @@
+"""The overview's pages, mounted by config.urls beside the alert pages (/alerts/dashboard/)."""
+
+from django.urls import path
+
+from reporting import views
+
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/refresh/", views.DashboardRefreshView.as_view(), name="dashboard_refresh"),
+]

@@ -1,0 +1,195 @@
+"""Writes of the suppliers app: purchase orders from approved suggestions, and receiving goods
+against purchase orders."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_context
+from common.errors import DomainError
+from common.locks import advisory_xact_lock
+from inventory.models import Lot, LotStatus
+from inventory.services.stock import InvalidQuantity, position_set_on_order, stock_receive
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Receipt
+from suppliers.selectors.purchase_orders import open_order_quantities
+from suppliers.signals import goods_received
+
+RECEIVABLE_STATUSES = (
+    PurchaseOrderStatus.SENT,
+    PurchaseOrderStatus.ACKNOWLEDGED,
+    PurchaseOrderStatus.PARTIALLY_RECEIVED,
+)
+
+
+class ReceiptRefused(DomainError):
+    code = "receipt_refused"
+
+
+def on_order_refresh(*, sku_id: int, site_id: int, today: date | None = None) -> None:
+    """Set a SKU-site's on-order figure from its open purchase-order lines."""
+    position_set_on_order(
+        sku_id=sku_id,
+        site_id=site_id,
+        on_order=open_order_quantities(sku_id=sku_id, site_id=site_id).get((sku_id, site_id), 0),
+        today=today,
+    )
+
+
+def purchase_order_line_add(
+    *,
+    actor: Any,
+    supplier_id: int,
+    destination_id: int,
+    sku_id: int,
+    quantity: int,
+    unit_price: Decimal,
+    ordered_on: date,
+    requested_date: date,
+    today: date | None = None,
+) -> PurchaseOrderLine:
+    """Add an approved line to the purchase order of its supplier, destination site and order
+    date that is approved but not yet sent, or to a new one; the SKU-site's on-order figure
+    follows. Lines are grouped under a lock, so two approvals at once share one order."""
+    with transaction.atomic(), audit_context(actor=actor):
+        advisory_xact_lock(f"suppliers.po_group:{supplier_id}:{destination_id}:{ordered_on}")
+        order = (
+            PurchaseOrder.objects.select_for_update()
+            .filter(
+                supplier_id=supplier_id,
+                destination_id=destination_id,
+                ordered_on=ordered_on,
+                status=PurchaseOrderStatus.APPROVED,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if order is None:
+            order = PurchaseOrder.objects.create(
+                number=f"new-{uuid.uuid4().hex}",
+                supplier_id=supplier_id,
+                destination_id=destination_id,
+                status=PurchaseOrderStatus.APPROVED,
+                ordered_on=ordered_on,
+                expected_on=requested_date,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            order.number = f"PO-{ordered_on:%Y%m%d}-{order.pk:06d}"
+            order.save(update_fields=["number"])
+        elif order.expected_on is None or requested_date > order.expected_on:
+            order.expected_on = requested_date
+            order.save(update_fields=["expected_on"])
+        line = PurchaseOrderLine.objects.create(
+            purchase_order=order,
+            sku_id=sku_id,
+            quantity=quantity,
+            unit_price=unit_price,
+            requested_date=requested_date,
+        )
+        on_order_refresh(sku_id=sku_id, site_id=destination_id, today=today)
+    return line
+
+
+def purchase_order_line_receive(
+    *,
+    actor: Any,
+    line: PurchaseOrderLine,
+    quantity_received: int,
+    quantity_accepted: int | None = None,
+    lot_number: str,
+    expiry_date: date,
+    today: date | None = None,
+) -> Receipt:
+    """Receive goods against a PO line: the lot and its receipt movement are created (the SKU's
+    minimum remaining shelf life is enforced), the line and the order's status move on, and the
+    SKU-site's on-order figure drops. Accepted units wait in quarantine for quality release;
+    rejected units are not put into stock."""
+    today = today or timezone.localdate()
+    accepted = quantity_received if quantity_accepted is None else quantity_accepted
+    if not isinstance(quantity_received, int) or quantity_received <= 0:
+        raise InvalidQuantity(
+            "The received quantity must be a whole number above zero.",
+            fields={"quantity_received": ["Must be above zero."]},
+        )
+    if not 0 <= accepted <= quantity_received:
+        raise InvalidQuantity(
+            "The accepted quantity must be between 0 and the received quantity.",
+            fields={"quantity_accepted": ["Between 0 and the received quantity."]},
+        )
+    with transaction.atomic(), audit_context(actor=actor):
+        line = (
+            PurchaseOrderLine.objects.select_for_update()
+            .select_related("purchase_order", "sku", "purchase_order__destination")
+            .get(pk=line.pk)
+        )
+        order = PurchaseOrder.objects.select_for_update().get(pk=line.purchase_order_id)
+        if order.status not in RECEIVABLE_STATUSES:
+            raise ReceiptRefused(
+                f"Purchase order {order.number} is {order.get_status_display().lower()}: "
+                "goods can be received only on sent, acknowledged or partly received orders."
+            )
+        if line.received_quantity + quantity_received > line.quantity:
+            raise ReceiptRefused(
+                f"Line {line.sku.code} of {order.number} is for {line.quantity} units and "
+                f"{line.received_quantity} were already received: "
+                f"{quantity_received} more is too many.",
+                fields={
+                    "quantity_received": [f"At most {line.quantity - line.received_quantity}."]
+                },
+            )
+        if accepted:
+            lot = stock_receive(
+                actor=actor,
+                sku=line.sku,
+                site=order.destination,
+                lot_number=lot_number,
+                expiry_date=expiry_date,
+                quantity=accepted,
+                status=LotStatus.QUARANTINE,
+                reference=order.number,
+                today=today,
+            )
+        else:
+            lot = _rejected_lot(line, order, lot_number, expiry_date, today)
+        receipt = Receipt.objects.create(
+            line=line,
+            lot=lot,
+            quantity_received=quantity_received,
+            quantity_accepted=accepted,
+            lot_number=lot_number,
+            expiry_date=expiry_date,
+            received_on=today,
+            received_by=actor if getattr(actor, "pk", None) else None,
+        )
+        line.received_quantity += quantity_received
+        line.save(update_fields=["received_quantity"])
+        _advance_order_status(order)
+        on_order_refresh(sku_id=line.sku_id, site_id=order.destination_id, today=today)
+        transaction.on_commit(lambda: goods_received.send(sender=Receipt, receipt=receipt))
+    return receipt
+
+
+def _rejected_lot(
+    line: PurchaseOrderLine, order: PurchaseOrder, lot_number: str, expiry_date: date, today: date
+) -> Lot:
+    """A receipt whose every unit was rejected still names its lot (for traceability): the lot
+    exists with no stock and the rejected status."""
+    lot, _ = Lot.objects.get_or_create(
+        sku=line.sku,
+        site=order.destination,
+        lot_number=lot_number,
+        defaults={"expiry_date": expiry_date, "status": LotStatus.REJECTED, "received_on": today},
+    )
+    return lot
+
+
+def _advance_order_status(order: PurchaseOrder) -> None:
+    lines = order.lines.values_list("quantity", "received_quantity")
+    complete = all(received >= quantity for quantity, received in lines)
+    order.status = (
+        PurchaseOrderStatus.RECEIVED if complete else PurchaseOrderStatus.PARTIALLY_RECEIVED
+    )
+    order.save(update_fields=["status"])

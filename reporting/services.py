@@ -54,7 +54,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from alerts.models import ACTIVE_STATUSES, DashboardSnapshot, KpiSnapshot
-from alerts.selectors import visible_alerts
+from alerts.selectors.alerts import visible_alerts
 from inventory.models import (
     Category,
     DailyDemand,

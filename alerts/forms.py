@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from alerts.models import AlertKind, NotificationPreference, Severity
-from alerts.selectors import InboxFilters, operations_users
+from alerts.selectors.alerts import InboxFilters, operations_users
 from common.errors import DomainError
 from inventory.models import Site
 

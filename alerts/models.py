@@ -189,7 +189,7 @@ class DashboardSnapshot(models.Model):
     demand, lots and stock positions by reporting.services.dashboard_snapshot_refresh, so the page
     reads one row instead of scanning movements. One row per `as_of`; a refresh on the same
     day replaces it. The breakdowns are small lists of dicts; their shapes are documented on
-    the functions of reporting.services that build them."""
+    the functions of reporting.figures that build them."""
 
     as_of = models.DateField(unique=True, help_text="Figures cover the days before this date.")
     computed_at = models.DateTimeField(default=timezone.now)

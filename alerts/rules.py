@@ -1,10 +1,13 @@
 """The alert rules: each looks at the whole data set at once and returns the conditions that
-hold now, one `Condition` per object. `alerts.services.evaluation.alerts_evaluate` hands them to
-`alerts.services.alerts.alerts_sync`, which opens, updates and resolves the alerts to match.
+hold now, one `Condition` per object.
 
-Every rule reads with a few set-based queries (values_list into dicts and arrays), never one
-query per SKU, site or order, so an evaluation over 10,000 SKU-sites stays in seconds.
-Thresholds come from AlertSettings (one row, edited by admins in the admin site).
+The rules are pure: plain values in (dataclasses, dicts, arrays, "today" and the thresholds as
+arguments), conditions out, no Django and no database, so each can be checked on a handful of
+made-up rows in a unit test. `alerts.selectors.rules` reads their inputs with a few set-based
+queries (never one per SKU, site or order, so an evaluation over 10,000 SKU-sites stays in
+seconds); `alerts.services.evaluation.alerts_evaluate` passes them, with the thresholds of
+AlertSettings (one row, edited by admins), to each rule and hands the conditions to
+`alerts.services.alerts.alerts_sync`, which opens, updates and resolves the alerts to match.
 
 Definitions
 -----------
@@ -55,38 +58,178 @@ Temperature excursions are raised and cleared at once by the cold-chain readings
 """
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 
-from alerts.models import AlertKind, AlertSettings, Severity
-from alerts.services.alerts import Condition
-from forecasting import selectors as forecast_selectors
-from forecasting.models import ForecastRun, RunStatus, SeriesForecast
-from forecasting.services import current_run
-from inventory.models import Lot, LotStatus, Site, Sku, StockPosition
-from optimization.models import InventoryPolicy
-from suppliers.models import (
-    OPEN_PO_STATUSES,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    PurchaseOrderStatus,
-    SupplierScorecard,
-)
-
-Key = tuple[int, int]
+Key = tuple[int, int]  # (sku_id, site_id)
 TAIL_DAYS = 28  # beyond the horizon, the forecast continues at its last four weeks' mean
 EXPIRY_HIGH_FACTOR = 10
 EXPIRY_HIGH_FLOOR = Decimal("1000")
 GRADES = "ABCD"
-SCORECARD_LOOKBACK_DAYS = 400
+
+# The values of alerts.models.AlertKind and Severity the rules produce, written out because
+# the choices classes are Django's (tests/unit/test_alert_rules.py checks they agree).
+STOCKOUT_RISK = "stockout_risk"
+BELOW_SAFETY_STOCK = "below_safety_stock"
+EXPIRY_RISK = "expiry_risk"
+PO_LATE = "po_late"
+PO_UNACKNOWLEDGED = "po_unacknowledged"
+FORECAST_ACCURACY = "forecast_accuracy"
+SUPPLIER_GRADE = "supplier_grade"
+CRITICAL, HIGH, MEDIUM, LOW = "critical", "high", "medium", "low"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition a rule found: what kind, about which object (`key`), how bad, in words."""
+
+    kind: str
+    key: str
+    severity: str
+    title: str
+    message: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    sku_id: int | None = None
+    site_id: int | None = None
+    supplier_id: int | None = None
+    reference: str = ""
+
+
+# ---- the inputs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """A SKU-site's stock position, in units (safety stock: the position's own, used without a
+    policy; average daily demand: the recent one, used without a forecast)."""
+
+    on_hand: int
+    inventory_position: int
+    safety_stock: float | None = None
+    avg_daily_demand: Decimal | float = 0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the rules use of a SKU-site's inventory policy: lead time (days) and safety stock."""
+
+    lead_time_mean: float
+    safety_stock: float
+
+
+@dataclass(frozen=True)
+class OpenLine:
+    """An open purchase-order line with units still to come. `due` is the agreed date
+    (confirmed, else requested, else the order's expected date), None when there is none."""
+
+    pk: int
+    sku_id: int
+    due: date | None
+    open_units: int
+    order_id: int
+    order_number: str
+    supplier_id: int
+    supplier_name: str
+    destination_id: int
+
+
+class ExpiringLot(NamedTuple):
+    """A released lot with stock, expiring within the window. Sorting a list of them is the
+    FEFO order (expiry first)."""
+
+    expiry: date
+    quantity: int
+    number: str
+
+
+@dataclass(frozen=True)
+class SentOrder:
+    """An order sent to its supplier and not acknowledged yet."""
+
+    pk: int
+    number: str
+    sent_at: datetime
+    supplier_id: int
+    supplier_name: str
+    destination_id: int
+
+
+@dataclass(frozen=True)
+class SeriesAccuracy:
+    sku_id: int
+    site_id: int
+    mase: float
+    method: str
+
+
+@dataclass(frozen=True)
+class RunAccuracy:
+    """The backtest MASE of every series of one forecast run that has one."""
+
+    run_id: int
+    as_of: date
+    series: Sequence[SeriesAccuracy]
+
+
+@dataclass(frozen=True)
+class GradedMonth:
+    """A supplier's scorecard month that has a grade."""
+
+    supplier_id: int
+    supplier_name: str
+    month: date
+    grade: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class Names:
+    """How the messages name things: SKU code and unit cost by id, site code by id."""
+
+    skus: Mapping[int, tuple[str, Decimal]] = field(default_factory=dict)  # (code, unit_cost)
+    sites: Mapping[int, str] = field(default_factory=dict)
+
+    def label(self, key: Key) -> str:
+        sku = self.skus.get(key[0])
+        return f"{sku[0] if sku else key[0]} at {self.sites.get(key[1], key[1])}"
+
+    def sku_code(self, sku_id: int) -> str:
+        sku = self.skus.get(sku_id)
+        return sku[0] if sku else str(sku_id)
+
+    def unit_cost(self, sku_id: int) -> Decimal:
+        sku = self.skus.get(sku_id)
+        return sku[1] if sku else Decimal(0)
+
+
+@dataclass(frozen=True)
+class DailyForecasts:
+    """The current forecast: per SKU-site, daily values from `as_of` (overrides applied)."""
+
+    as_of: date | None = None
+    values: Mapping[Key, Sequence[float]] = field(default_factory=dict)
+
+    def daily(
+        self, key: Key, *, today: date, days: int, fallback: float = 0.0
+    ) -> np.ndarray | None:
+        """`days` daily values from today: the forecast, extended past its horizon by its last
+        four weeks' mean; a flat `fallback` without a forecast (None when that is zero)."""
+        values = self.values.get(key)
+        if values:
+            offset = (today - self.as_of).days if self.as_of is not None else 0
+            series = np.asarray(values, dtype=float)[max(offset, 0) :]
+            tail = float(np.mean(values[-TAIL_DAYS:]))
+            if series.size < days:
+                series = np.concatenate([series, np.full(days - series.size, tail)])
+            return np.clip(series[:days], 0.0, None)
+        if fallback > 0:
+            return np.full(days, float(fallback))
+        return None
 
 
 def sku_site_key(sku_id: int, site_id: int) -> str:
@@ -101,135 +244,54 @@ def _money(value: Decimal | float) -> str:
     return f"{Decimal(value):,.2f}"
 
 
-@dataclass
-class RuleInputs:
-    """What the rules read, loaded once per evaluation and shared between rules."""
-
-    config: AlertSettings
-    today: date
-    now: datetime
-
-    @cached_property
-    def forecast_run(self) -> ForecastRun | None:
-        return current_run()
-
-    @cached_property
-    def forecasts(self) -> dict[Key, list[float]]:
-        """Daily forecast per SKU-site from the current run's as_of, overrides applied."""
-        run = self.forecast_run
-        if run is None or "horizon" not in (run.parameters or {}):
-            return {}
-        return forecast_selectors.effective_forecasts(run)
-
-    def daily_forecast(self, key: Key, days: int, fallback: float = 0.0) -> np.ndarray | None:
-        """`days` daily values from today: the forecast, extended past its horizon by its last
-        four weeks' mean; a flat `fallback` without a forecast (None when that is zero)."""
-        values = self.forecasts.get(key)
-        if values:
-            run = self.forecast_run
-            offset = (self.today - run.as_of).days if run is not None else 0
-            series = np.asarray(values, dtype=float)[max(offset, 0) :]
-            tail = float(np.mean(values[-TAIL_DAYS:]))
-            if series.size < days:
-                series = np.concatenate([series, np.full(days - series.size, tail)])
-            return np.clip(series[:days], 0.0, None)
-        if fallback > 0:
-            return np.full(days, float(fallback))
-        return None
-
-    @cached_property
-    def positions(self) -> dict[Key, dict[str, Any]]:
-        rows = StockPosition.objects.values(
-            "sku_id", "site_id", "on_hand", "inventory_position", "safety_stock", "avg_daily_demand"
-        )
-        return {(row["sku_id"], row["site_id"]): row for row in rows}
-
-    @cached_property
-    def policies(self) -> dict[Key, tuple[float, float]]:
-        """(lead_time_mean, safety_stock) per SKU-site."""
-        rows = InventoryPolicy.objects.values_list(
-            "sku_id", "site_id", "lead_time_mean", "safety_stock"
-        )
-        return {(sku, site): (lead, safety) for sku, site, lead, safety in rows}
-
-    @cached_property
-    def skus(self) -> dict[int, tuple[str, str, Decimal]]:
-        """(code, name, unit_cost) of every SKU."""
-        rows = Sku.objects.values_list("pk", "code", "name", "unit_cost")
-        return {pk: (code, name, cost) for pk, code, name, cost in rows}
-
-    @cached_property
-    def sites(self) -> dict[int, str]:
-        return dict(Site.objects.values_list("pk", "code"))
-
-    def label(self, key: Key) -> str:
-        sku = self.skus.get(key[0])
-        return f"{sku[0] if sku else key[0]} at {self.sites.get(key[1], key[1])}"
-
-    @cached_property
-    def open_lines(self) -> list[dict[str, Any]]:
-        """Open order lines with units still to come and their agreed date."""
-        return list(
-            PurchaseOrderLine.objects.filter(
-                purchase_order__status__in=OPEN_PO_STATUSES, received_quantity__lt=F("quantity")
-            )
-            .annotate(
-                due=Coalesce("confirmed_date", "requested_date", "purchase_order__expected_on"),
-                open_units=F("quantity") - F("received_quantity"),
-            )
-            .values(
-                "pk",
-                "sku_id",
-                "due",
-                "open_units",
-                "purchase_order_id",
-                "purchase_order__number",
-                "purchase_order__supplier_id",
-                "purchase_order__supplier__name",
-                "purchase_order__destination_id",
-            )
-        )
-
-
 # ---- stock -----------------------------------------------------------------------------------
 
 
-def stockout_risk(inputs: RuleInputs) -> list[Condition]:
-    extra = inputs.config.stockout_extra_days
+def stockout_risk(
+    *,
+    positions: Mapping[Key, Position],
+    policies: Mapping[Key, Policy],
+    open_lines: Iterable[OpenLine],
+    forecasts: DailyForecasts,
+    names: Names,
+    today: date,
+    extra_days: int,
+) -> list[Condition]:
     arrivals: dict[Key, list[tuple[int, int]]] = defaultdict(list)
-    for line in inputs.open_lines:
-        key = (line["sku_id"], line["purchase_order__destination_id"])
-        day = max((line["due"] - inputs.today).days, 0) if line["due"] else 0
-        arrivals[key].append((day, line["open_units"]))
+    for line in open_lines:
+        key = (line.sku_id, line.destination_id)
+        day = max((line.due - today).days, 0) if line.due else 0
+        arrivals[key].append((day, line.open_units))
     conditions = []
-    for key, (lead_time, _safety) in inputs.policies.items():
-        position = inputs.positions.get(key)
+    for key, policy in policies.items():
+        position = positions.get(key)
         if position is None:
             continue
+        lead_time = policy.lead_time_mean
         lead_days = max(int(np.ceil(lead_time)), 1)
-        window = lead_days + extra
-        demand = inputs.daily_forecast(key, window)
+        window = lead_days + extra_days
+        demand = forecasts.daily(key, today=today, days=window)
         if demand is None or not demand.any():
             continue
         receipts = np.zeros(window)
         for day, units in arrivals.get(key, ()):
             if day < window:
                 receipts[day] += units
-        stock = position["on_hand"] + np.cumsum(receipts) - np.cumsum(demand)
+        stock = position.on_hand + np.cumsum(receipts) - np.cumsum(demand)
         short = np.flatnonzero(stock < 0)
         if short.size == 0:
             continue
         day = int(short[0])
-        stockout = inputs.today + timedelta(days=day)
-        arrival = inputs.today + timedelta(days=lead_days)
+        stockout = today + timedelta(days=day)
+        arrival = today + timedelta(days=lead_days)
         critical = day < lead_days
-        on_hand = position["on_hand"]
+        on_hand = position.on_hand
         if day == 0 and on_hand <= 0:
             when = "is out of stock today"
         else:
             when = f"runs out on {stockout:%Y-%m-%d} ({day} days)"
         message = (
-            f"{inputs.label(key)} {when}: {_units(on_hand)} units on hand"
+            f"{names.label(key)} {when}: {_units(on_hand)} units on hand"
             f"{_incoming(arrivals.get(key, ()), window)}, forecast "
             f"{demand[: day + 1].sum():,.0f} units by then. "
             + (
@@ -241,10 +303,10 @@ def stockout_risk(inputs: RuleInputs) -> list[Condition]:
         )
         conditions.append(
             Condition(
-                kind=AlertKind.STOCKOUT_RISK,
+                kind=STOCKOUT_RISK,
                 key=sku_site_key(*key),
-                severity=Severity.CRITICAL if critical else Severity.HIGH,
-                title=f"Stock-out of {inputs.label(key)} on {stockout:%Y-%m-%d}",
+                severity=CRITICAL if critical else HIGH,
+                title=f"Stock-out of {names.label(key)} on {stockout:%Y-%m-%d}",
                 message=message,
                 detail={
                     "stockout_date": stockout.isoformat(),
@@ -260,36 +322,38 @@ def stockout_risk(inputs: RuleInputs) -> list[Condition]:
     return conditions
 
 
-def _incoming(arrivals: Any, window: int) -> str:
+def _incoming(arrivals: Iterable[tuple[int, int]], window: int) -> str:
     units = sum(units for day, units in arrivals if day < window)
     return f" and {_units(units)} arriving on open orders" if units else ""
 
 
-def below_safety_stock(inputs: RuleInputs) -> list[Condition]:
+def below_safety_stock(
+    *, positions: Mapping[Key, Position], policies: Mapping[Key, Policy], names: Names
+) -> list[Condition]:
     conditions = []
-    for key, position in inputs.positions.items():
-        policy = inputs.policies.get(key)
-        safety = policy[1] if policy is not None else position["safety_stock"]
+    for key, position in positions.items():
+        policy = policies.get(key)
+        safety = policy.safety_stock if policy is not None else position.safety_stock
         if safety is None or safety <= 0:
             continue
-        level = position["inventory_position"]
+        level = position.inventory_position
         if level >= safety:
             continue
         gap = safety - level
         conditions.append(
             Condition(
-                kind=AlertKind.BELOW_SAFETY_STOCK,
+                kind=BELOW_SAFETY_STOCK,
                 key=sku_site_key(*key),
-                severity=Severity.HIGH,
-                title=f"{inputs.label(key)} below safety stock",
+                severity=HIGH,
+                title=f"{names.label(key)} below safety stock",
                 message=(
-                    f"The inventory position of {inputs.label(key)} is {_units(level)} units "
-                    f"({_units(position['on_hand'])} on hand), {_units(gap)} below its safety "
+                    f"The inventory position of {names.label(key)} is {_units(level)} units "
+                    f"({_units(position.on_hand)} on hand), {_units(gap)} below its safety "
                     f"stock of {_units(safety)}."
                 ),
                 detail={
                     "inventory_position": level,
-                    "on_hand": position["on_hand"],
+                    "on_hand": position.on_hand,
                     "safety_stock": round(float(safety), 1),
                 },
                 sku_id=key[0],
@@ -300,7 +364,7 @@ def below_safety_stock(inputs: RuleInputs) -> list[Condition]:
 
 
 def projected_waste(
-    lots: list[tuple[date, int, str]], demand: np.ndarray, today: date
+    lots: Iterable[tuple[date, int, str]], demand: np.ndarray, today: date
 ) -> list[tuple[str, date, int, float]]:
     """FEFO walk: per lot (expiry, quantity, number), in expiry order, the units the daily
     `demand` (from today) leaves unconsumed by the lot's expiry. Returns (number, expiry,
@@ -318,33 +382,32 @@ def projected_waste(
     return wasted
 
 
-def expiry_risk(inputs: RuleInputs) -> list[Condition]:
-    config = inputs.config
-    window = config.expiry_window_days
-    horizon_end = inputs.today + timedelta(days=window)
-    lots: dict[Key, list[tuple[date, int, str]]] = defaultdict(list)
-    for sku_id, site_id, expiry, quantity, number in Lot.objects.filter(
-        status=LotStatus.RELEASED,
-        quantity__gt=0,
-        expiry_date__gt=inputs.today,
-        expiry_date__lte=horizon_end,
-    ).values_list("sku_id", "site_id", "expiry_date", "quantity", "lot_number"):
-        lots[(sku_id, site_id)].append((expiry, quantity, number))
-    threshold = Decimal(config.expiry_min_value)
+def expiry_risk(
+    *,
+    lots: Mapping[Key, Sequence[ExpiringLot]],
+    positions: Mapping[Key, Position],
+    forecasts: DailyForecasts,
+    names: Names,
+    today: date,
+    window_days: int,
+    min_value: Decimal,
+) -> list[Condition]:
+    """`lots`: per SKU-site, the released lots with stock expiring after today and within
+    `window_days`."""
+    threshold = Decimal(min_value)
     high_from = max(threshold * EXPIRY_HIGH_FACTOR, EXPIRY_HIGH_FLOOR)
     conditions = []
     for key, key_lots in lots.items():
-        position = inputs.positions.get(key) or {}
-        fallback = float(position.get("avg_daily_demand") or 0)
-        demand = inputs.daily_forecast(key, window, fallback=fallback)
+        position = positions.get(key)
+        fallback = float(position.avg_daily_demand or 0) if position is not None else 0.0
+        demand = forecasts.daily(key, today=today, days=window_days, fallback=fallback)
         if demand is None:
-            demand = np.zeros(window)
-        wasted = projected_waste(key_lots, demand, inputs.today)
+            demand = np.zeros(window_days)
+        wasted = projected_waste(key_lots, demand, today)
         units = int(sum(waste for *_, waste in wasted))
         if units < 1:
             continue
-        unit_cost = inputs.skus.get(key[0], ("", "", Decimal(0)))[2]
-        value = (unit_cost * units).quantize(Decimal("0.01"))
+        value = (names.unit_cost(key[0]) * units).quantize(Decimal("0.01"))
         if value < threshold:
             continue
         first = min(expiry for _, expiry, _, _ in wasted)
@@ -354,12 +417,12 @@ def expiry_risk(inputs: RuleInputs) -> list[Condition]:
         )
         conditions.append(
             Condition(
-                kind=AlertKind.EXPIRY_RISK,
+                kind=EXPIRY_RISK,
                 key=sku_site_key(*key),
-                severity=Severity.HIGH if value >= high_from else Severity.MEDIUM,
-                title=f"{_units(units)} units of {inputs.label(key)} will expire unused",
+                severity=HIGH if value >= high_from else MEDIUM,
+                title=f"{_units(units)} units of {names.label(key)} will expire unused",
                 message=(
-                    f"At the forecast rate, {_units(units)} units of {inputs.label(key)} "
+                    f"At the forecast rate, {_units(units)} units of {names.label(key)} "
                     f"(value {_money(value)}) expire before they can be used, the first on "
                     f"{first:%Y-%m-%d}. Lots: {lot_words}. Consider a transfer to a site that "
                     "uses them sooner."
@@ -388,77 +451,74 @@ def expiry_risk(inputs: RuleInputs) -> list[Condition]:
 # ---- purchase orders -----------------------------------------------------------------------------
 
 
-def po_late(inputs: RuleInputs) -> list[Condition]:
-    cutoff = inputs.today - timedelta(days=inputs.config.po_late_grace_days)
-    late: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line in inputs.open_lines:
-        if line["due"] is not None and line["due"] < cutoff:
-            late[line["purchase_order_id"]].append(line)
+def po_late(
+    *, open_lines: Iterable[OpenLine], names: Names, today: date, grace_days: int
+) -> list[Condition]:
+    cutoff = today - timedelta(days=grace_days)
+    late: dict[int, list[OpenLine]] = defaultdict(list)
+    for line in open_lines:
+        if line.due is not None and line.due < cutoff:
+            late[line.order_id].append(line)
     conditions = []
     for order_id, lines in late.items():
         first = lines[0]
-        number = first["purchase_order__number"]
-        oldest = min(line["due"] for line in lines)
-        days = (inputs.today - oldest).days
-        units = sum(line["open_units"] for line in lines)
-        skus = sorted(
-            {inputs.skus.get(line["sku_id"], (str(line["sku_id"]),))[0] for line in lines}
-        )
+        number = first.order_number
+        oldest = min(line.due for line in lines if line.due is not None)
+        days = (today - oldest).days
+        units = sum(line.open_units for line in lines)
+        skus = sorted({names.sku_code(line.sku_id) for line in lines})
         count = len(lines)
         conditions.append(
             Condition(
-                kind=AlertKind.PO_LATE,
+                kind=PO_LATE,
                 key=f"po:{order_id}",
-                severity=Severity.HIGH,
-                title=f"{number} from {first['purchase_order__supplier__name']} is late",
+                severity=HIGH,
+                title=f"{number} from {first.supplier_name} is late",
                 message=(
                     f"{count} line{'s' if count != 1 else ''} of {number} "
                     f"({', '.join(skus[:6])}{'…' if len(skus) > 6 else ''}) "
                     f"{'are' if count != 1 else 'is'} past the agreed date, the oldest due "
                     f"{oldest:%Y-%m-%d} ({days} days ago); {_units(units)} units still to come "
-                    f"to {inputs.sites.get(first['purchase_order__destination_id'], '')}."
+                    f"to {names.sites.get(first.destination_id, '')}."
                 ),
                 detail={
-                    "lines": [line["pk"] for line in lines],
+                    "lines": [line.pk for line in lines],
                     "oldest_due": oldest.isoformat(),
                     "days_late": days,
                     "open_units": units,
                 },
-                site_id=first["purchase_order__destination_id"],
-                supplier_id=first["purchase_order__supplier_id"],
+                site_id=first.destination_id,
+                supplier_id=first.supplier_id,
                 reference=number,
             )
         )
     return conditions
 
 
-def po_unacknowledged(inputs: RuleInputs) -> list[Condition]:
-    hours = inputs.config.po_acknowledge_hours
-    cutoff = inputs.now - timedelta(hours=hours)
-    orders = PurchaseOrder.objects.filter(
-        status=PurchaseOrderStatus.SENT,
-        acknowledged_at__isnull=True,
-        sent_at__isnull=False,
-        sent_at__lt=cutoff,
-    ).values_list("pk", "number", "sent_at", "supplier_id", "supplier__name", "destination_id")
+def po_unacknowledged(*, orders: Iterable[SentOrder], now: datetime, hours: int) -> list[Condition]:
+    """`orders`: the orders sent and not acknowledged; those sent more than `hours` before
+    `now` alert."""
+    cutoff = now - timedelta(hours=hours)
     conditions = []
-    for pk, number, sent_at, supplier_id, supplier_name, site_id in orders:
-        waited = (inputs.now - sent_at).total_seconds() / 3600
+    for order in orders:
+        if order.sent_at >= cutoff:
+            continue
+        waited = (now - order.sent_at).total_seconds() / 3600
         conditions.append(
             Condition(
-                kind=AlertKind.PO_UNACKNOWLEDGED,
-                key=f"po:{pk}",
-                severity=Severity.MEDIUM,
-                title=f"{number} not acknowledged by {supplier_name}",
+                kind=PO_UNACKNOWLEDGED,
+                key=f"po:{order.pk}",
+                severity=MEDIUM,
+                title=f"{order.number} not acknowledged by {order.supplier_name}",
                 message=(
-                    f"{number} was sent to {supplier_name} on {sent_at:%Y-%m-%d %H:%M} UTC, "
-                    f"{waited:,.0f} hours ago, and is not acknowledged yet (expected within "
-                    f"{hours} hours). Chase the supplier."
+                    f"{order.number} was sent to {order.supplier_name} on "
+                    f"{order.sent_at:%Y-%m-%d %H:%M} UTC, {waited:,.0f} hours ago, and is not "
+                    f"acknowledged yet (expected within {hours} hours). Chase the supplier."
                 ),
-                detail={"sent_at": sent_at.isoformat(), "hours_waiting": round(waited, 1)},
-                site_id=site_id,
-                supplier_id=supplier_id,
-                reference=number,
+                detail={"sent_at": order.sent_at.isoformat(), "hours_waiting": round(waited, 1)},
+                site_id=order.destination_id,
+                supplier_id=order.supplier_id,
+                reference=order.number,
             )
         )
     return conditions
@@ -467,116 +527,91 @@ def po_unacknowledged(inputs: RuleInputs) -> list[Condition]:
 # ---- forecasts and suppliers -------------------------------------------------------------------
 
 
-def forecast_accuracy(inputs: RuleInputs) -> list[Condition]:
-    run = inputs.forecast_run
-    if run is None:
+def forecast_accuracy(
+    *,
+    current: RunAccuracy | None,
+    previous: RunAccuracy | None,
+    names: Names,
+    ratio: float,
+    floor: float,
+) -> list[Condition]:
+    """`current`: the current forecast run; `previous`: the succeeded run before it."""
+    if current is None or previous is None:
         return []
-    previous = (
-        ForecastRun.objects.filter(status=RunStatus.SUCCEEDED)
-        .filter(Q(as_of__lt=run.as_of) | Q(as_of=run.as_of, pk__lt=run.pk))
-        .order_by("-as_of", "-pk")
-        .first()
-    )
-    if previous is None:
-        return []
-    before = {
-        (sku, site): mase
-        for sku, site, mase in SeriesForecast.objects.filter(
-            run=previous, mase__isnull=False
-        ).values_list("sku_id", "site_id", "mase")
-    }
-    ratio = float(inputs.config.forecast_mase_ratio)
-    floor = float(inputs.config.forecast_mase_floor)
+    before = {(series.sku_id, series.site_id): series.mase for series in previous.series}
     conditions = []
-    for sku, site, mase, method in SeriesForecast.objects.filter(
-        run=run, mase__isnull=False, mase__gte=floor
-    ).values_list("sku_id", "site_id", "mase", "method"):
+    for series in current.series:
+        sku, site, mase = series.sku_id, series.site_id, series.mase
         old = before.get((sku, site))
-        if old is None or old <= 0 or mase < ratio * old:
+        if mase < floor or old is None or old <= 0 or mase < ratio * old:
             continue
         growth = mase / old
-        label = inputs.label((sku, site))
+        label = names.label((sku, site))
         conditions.append(
             Condition(
-                kind=AlertKind.FORECAST_ACCURACY,
+                kind=FORECAST_ACCURACY,
                 key=sku_site_key(sku, site),
-                severity=Severity.MEDIUM if growth >= 2 else Severity.LOW,
+                severity=MEDIUM if growth >= 2 else LOW,
                 title=f"Forecast accuracy of {label} dropped",
                 message=(
-                    f"The forecast of {label} ({method}) has a MASE of {mase:.2f} in the run as of "
-                    f"{run.as_of:%Y-%m-%d}, up from {old:.2f} in the run as of "
+                    f"The forecast of {label} ({series.method}) has a MASE of {mase:.2f} in the "
+                    f"run as of {current.as_of:%Y-%m-%d}, up from {old:.2f} in the run as of "
                     f"{previous.as_of:%Y-%m-%d} (x{growth:.1f}). Above {floor:.2f} it is worse "
                     "than the threshold: check the demand history or set an override."
                 ),
                 detail={
                     "mase": round(mase, 3),
                     "previous_mase": round(old, 3),
-                    "run": run.pk,
-                    "previous_run": previous.pk,
+                    "run": current.run_id,
+                    "previous_run": previous.run_id,
                 },
                 sku_id=sku,
                 site_id=site,
-                reference=f"Forecast run {run.pk}",
+                reference=f"Forecast run {current.run_id}",
             )
         )
     return conditions
 
 
-def supplier_grade(inputs: RuleInputs) -> list[Condition]:
-    since = inputs.today - timedelta(days=SCORECARD_LOOKBACK_DAYS)
-    latest: dict[int, list[tuple[date, str, float | None, str]]] = defaultdict(list)
-    for supplier_id, month, grade, score, name in (
-        SupplierScorecard.objects.filter(month__gte=since, grade__in=list(GRADES))
-        .order_by("supplier_id", "-month")
-        .values_list("supplier_id", "month", "grade", "score", "supplier__name")
-    ):
-        if len(latest[supplier_id]) < 2:
-            latest[supplier_id].append((month, grade, score, name))
+def supplier_grade(*, months: Iterable[GradedMonth]) -> list[Condition]:
+    """`months`: graded scorecard months of any suppliers, in any order; each supplier's
+    latest is compared with the one before it."""
+    latest: dict[int, list[GradedMonth]] = defaultdict(list)
+    for row in sorted(months, key=lambda row: (row.supplier_id, row.month), reverse=True):
+        if len(latest[row.supplier_id]) < 2:
+            latest[row.supplier_id].append(row)
     conditions = []
-    for supplier_id, months in latest.items():
-        if len(months) < 2:
+    for supplier_id, pair in sorted(latest.items()):
+        if len(pair) < 2:
             continue
-        (month, grade, score, name), (before_month, before_grade, before_score, _) = months
-        drop = GRADES.index(grade) - GRADES.index(before_grade)
+        now, before = pair
+        drop = GRADES.index(now.grade) - GRADES.index(before.grade)
         if drop <= 0:
             continue
         score_words = (
-            f" (score {score:.0f}, was {before_score:.0f})" if score and before_score else ""
+            f" (score {now.score:.0f}, was {before.score:.0f})"
+            if now.score and before.score
+            else ""
         )
         conditions.append(
             Condition(
-                kind=AlertKind.SUPPLIER_GRADE,
+                kind=SUPPLIER_GRADE,
                 key=f"supplier:{supplier_id}",
-                severity=Severity.HIGH if drop >= 2 else Severity.MEDIUM,
-                title=f"{name} fell to grade {grade}",
+                severity=HIGH if drop >= 2 else MEDIUM,
+                title=f"{now.supplier_name} fell to grade {now.grade}",
                 message=(
-                    f"{name} scored grade {grade} for {month:%B %Y}, down from {before_grade} "
-                    f"for {before_month:%B %Y}{score_words}. Review its scorecard: on-time, "
-                    "in-full, quality and lead time."
+                    f"{now.supplier_name} scored grade {now.grade} for {now.month:%B %Y}, down "
+                    f"from {before.grade} for {before.month:%B %Y}{score_words}. Review its "
+                    "scorecard: on-time, in-full, quality and lead time."
                 ),
                 detail={
-                    "month": month.isoformat(),
-                    "grade": grade,
-                    "previous_month": before_month.isoformat(),
-                    "previous_grade": before_grade,
+                    "month": now.month.isoformat(),
+                    "grade": now.grade,
+                    "previous_month": before.month.isoformat(),
+                    "previous_grade": before.grade,
                 },
                 supplier_id=supplier_id,
-                reference=f"{month:%Y-%m}",
+                reference=f"{now.month:%Y-%m}",
             )
         )
     return conditions
-
-
-Rule = Callable[[RuleInputs], list[Condition]]
-
-# The kinds evaluated here; the others (temperature excursions, failed jobs) are raised and
-# cleared by the events themselves and are never touched by an evaluation.
-RULES: dict[str, Rule] = {
-    AlertKind.STOCKOUT_RISK: stockout_risk,
-    AlertKind.BELOW_SAFETY_STOCK: below_safety_stock,
-    AlertKind.EXPIRY_RISK: expiry_risk,
-    AlertKind.PO_LATE: po_late,
-    AlertKind.PO_UNACKNOWLEDGED: po_unacknowledged,
-    AlertKind.FORECAST_ACCURACY: forecast_accuracy,
-    AlertKind.SUPPLIER_GRADE: supplier_grade,
-}

@@ -28,9 +28,9 @@ from django_htmx.http import trigger_client_event
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
-from alerts import selectors
 from alerts.forms import AssignForm, CommentForm, InboxFilterForm, PreferenceForm, ResolveForm
 from alerts.models import SEVERITY_RANK, Alert, AlertStatus, NotificationPreference, Severity
+from alerts.selectors import alerts as selectors
 from alerts.services import alerts as services
 from common.errors import DomainError
 from inventory.views.stock import HtmxPartialMixin, query_without

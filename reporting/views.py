@@ -1,4 +1,4 @@
-"""The overview dashboard page: it reads the latest snapshot (reporting.services) and the live
+"""The overview dashboard page: it reads the latest snapshot (reporting.selectors) and the live
 count of open alerts, a handful of small queries, and never computes a figure itself."""
 
 from typing import Any
@@ -14,7 +14,7 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from alerts.models import DashboardSnapshot
 from inventory.models import StockStatus
-from reporting.services import latest_snapshot, open_alert_count
+from reporting.selectors import latest_snapshot, open_alert_count
 from reporting.tasks import refresh_dashboard
 
 # Who may recompute the snapshot on demand: planners, and admins (who keep the schedules).
@@ -59,7 +59,7 @@ class DashboardView(CapabilityRequiredMixin, TemplateView):
     stock status by category and temperature zone, expiry by month and inventory by site."""
 
     required_capability = Capability.VIEW_OPERATIONS
-    template_name = "alerts/dashboard.html"
+    template_name = "reporting/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

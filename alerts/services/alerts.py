@@ -32,6 +32,7 @@ from alerts.models import (
     NotificationPreference,
     Severity,
 )
+from alerts.rules import Condition
 from common.errors import DomainError, ReasonRequired
 
 logger = logging.getLogger(__name__)
@@ -41,22 +42,6 @@ COMMENT_MAX = 4000
 
 class AlertRefused(DomainError):
     code = "alert_refused"
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A condition a rule found: what kind, about which object (`key`), how bad, in words."""
-
-    kind: str
-    key: str
-    severity: str
-    title: str
-    message: str
-    detail: dict[str, Any] = field(default_factory=dict)
-    sku_id: int | None = None
-    site_id: int | None = None
-    supplier_id: int | None = None
-    reference: str = ""
 
 
 @dataclass

@@ -66,7 +66,8 @@ from django.utils import timezone
 
 from alerts.models import DashboardSnapshot, KpiSnapshot
 from inventory.models import DailyDemand, Lot, StockMovement, StockPosition
-from reporting.services import dashboard_snapshot_refresh, serve_demand
+from reporting.figures import serve_demand
+from reporting.services import dashboard_snapshot_refresh
 from tests.factories import SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db

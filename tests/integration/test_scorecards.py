@@ -29,13 +29,9 @@ import pytest
 from django.utils import timezone
 
 from suppliers.models import ScorecardWeights, SupplierItem, SupplierScorecard
+from suppliers.scoring import Weights, components, score_and_grade
 from suppliers.services.purchase_orders import purchase_order_line_receive
-from suppliers.services.scorecards import (
-    Weights,
-    components,
-    score_and_grade,
-    scorecards_compute,
-)
+from suppliers.services.scorecards import scorecards_compute
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
@@ -207,7 +203,7 @@ def test_recomputing_updates_rather_than_duplicates(supplier) -> None:  # type: 
 
 
 def test_an_order_unacknowledged_for_a_week_counts_a_week() -> None:
-    from suppliers.services.scorecards import acknowledgement_hours
+    from suppliers.scoring import acknowledgement_hours
 
     sent = at(date(2026, 10, 1), 8)
     assert acknowledgement_hours([(sent, None)], at(date(2026, 10, 20), 8)) == 168.0

@@ -40,13 +40,13 @@ from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
-from optimization import plans  # noqa: E402
 from optimization.models import (  # noqa: E402
     OPEN_SUGGESTION_STATUSES,
     InventoryPolicy,
     SuggestedOrder,
     SuggestedTransfer,
 )
+from optimization.services import plans  # noqa: E402
 from optimization.tasks import plan_run  # noqa: E402
 
 

@@ -35,22 +35,30 @@ from django.db import connection  # noqa: E402
 from django.forms.models import model_to_dict  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from suppliers import scorecards  # noqa: E402
 from suppliers.models import SupplierScorecard  # noqa: E402
+from suppliers.services import scorecards  # noqa: E402
+
+# Where the scorecards module stood: its path since the layout change, then before it.
+SCORECARD_PATHS = ("suppliers/services/scorecards.py", "suppliers/scorecards.py")
 
 
 def baseline_module(revision: str) -> ModuleType:
-    source = subprocess.run(  # noqa: S603 - git reading this repository's own history
-        ["git", "show", f"{revision}:suppliers/services/scorecards.py"],  # noqa: S607
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    for path in SCORECARD_PATHS:
+        shown = subprocess.run(  # noqa: S603 - git reading this repository's own history
+            ["git", "show", f"{revision}:{path}"],  # noqa: S607
+            check=False,  # a path missing at that revision: try the next one
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if shown.returncode == 0:
+            break
+    else:
+        raise SystemExit(f"No scorecards module at {revision}.")
     spec = importlib.util.spec_from_loader("suppliers._scorecards_baseline", loader=None)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     module.__package__ = "suppliers"
-    exec(compile(source, f"{revision}:suppliers/services/scorecards.py", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(shown.stdout, f"{revision}:{path}", "exec"), module.__dict__)  # noqa: S102
     return module
 
 

@@ -490,14 +490,30 @@ def _compass(
 
 def _smoothing_fit(
     method: str,
-    demand: np.ndarray,
+    y: np.ndarray,
     horizon: int,
     *,
-    warmup: int,
-    grids: dict[str, np.ndarray],
-    period: int | None,
+    period: int | None = None,
+    init_days: int | None,
     refine: int,
+    **candidates: Sequence[float] | None,
 ) -> Fit:
+    """Fit one member of the smoothing family: warm up, search the parameters in `candidates`
+    (name -> grid; None leaves the parameter out, e.g. phi of an undamped trend), then run the
+    recursion with the winners. With a `period` the model is seasonal and warms up on whole
+    cycles; without one it warms up on `init_days` days."""
+    demand = check_demand(y, horizon)
+    if period is None:
+        warmup = min(_whole(init_days, "init_days"), demand.shape[1])
+    else:
+        period = _whole(period, "period")
+        warmup = _seasonal_warmup(demand.shape[1], period, init_days)
+    grids = {
+        name: _grid(values, f"{name}s", 0.0, 1.0)
+        for name, values in candidates.items()
+        if values is not None
+    }
+    refine = _refine_rounds(refine)
     y_days = np.ascontiguousarray(demand[:, warmup:].T)
     chosen = _search(demand, y_days, warmup=warmup, grids=grids, period=period, refine=refine)
     level, trend, season = _warmup_states(demand[:, :warmup], "beta" in grids, period)
@@ -526,6 +542,13 @@ def _refine_rounds(value: object) -> int:
     return int(value)
 
 
+def _seasonal_warmup(n_days: int, period: int, init_days: int | None) -> int:
+    """Warm-up days of a seasonal method: whole cycles, `init_days // period` of them (two
+    cycles when None), as many as the history holds; the whole history if under one cycle."""
+    cycles = 2 if init_days is None else max(1, _whole(init_days, "init_days") // period)
+    return period * min(cycles, n_days // period) if n_days >= period else n_days
+
+
 def ses(
     y: np.ndarray,
     horizon: int,
@@ -536,18 +559,7 @@ def ses(
 ) -> Fit:
     """Simple exponential smoothing, alpha per series by grid and compass search (module
     docstring)."""
-    demand = check_demand(y, horizon)
-    warmup = min(_whole(init_days, "init_days"), demand.shape[1])
-    grids = {"alpha": _grid(alphas, "alphas", 0.0, 1.0)}
-    return _smoothing_fit(
-        "ses",
-        demand,
-        horizon,
-        warmup=warmup,
-        grids=grids,
-        period=None,
-        refine=_refine_rounds(refine),
-    )
+    return _smoothing_fit("ses", y, horizon, init_days=init_days, refine=refine, alpha=alphas)
 
 
 def holt(
@@ -563,28 +575,16 @@ def holt(
 ) -> Fit:
     """Holt's additive trend, damped if asked; alpha, beta (and phi) per series by grid and
     compass search."""
-    demand = check_demand(y, horizon)
-    warmup = min(_whole(init_days, "init_days"), demand.shape[1])
-    grids = {"alpha": _grid(alphas, "alphas", 0.0, 1.0), "beta": _grid(betas, "betas", 0.0, 1.0)}
-    if damped:
-        grids["phi"] = _grid(phis, "phis", 0.0, 1.0)
-    name = "damped_holt" if damped else "holt"
     return _smoothing_fit(
-        name,
-        demand,
+        "damped_holt" if damped else "holt",
+        y,
         horizon,
-        warmup=warmup,
-        grids=grids,
-        period=None,
-        refine=_refine_rounds(refine),
+        init_days=init_days,
+        refine=refine,
+        alpha=alphas,
+        beta=betas,
+        phi=phis if damped else None,
     )
-
-
-def _seasonal_warmup(n_days: int, period: int, init_days: int | None) -> int:
-    """Warm-up days of a seasonal method: whole cycles, `init_days // period` of them (two
-    cycles when None), as many as the history holds; the whole history if under one cycle."""
-    cycles = 2 if init_days is None else max(1, _whole(init_days, "init_days") // period)
-    return period * min(cycles, n_days // period) if n_days >= period else n_days
 
 
 def seasonal_es(
@@ -600,21 +600,15 @@ def seasonal_es(
     """Seasonal exponential smoothing: a level and additive seasonality without trend
     (Holt-Winters without its trend, ETS(A,N,A)); alpha and gamma per series by grid and
     compass search."""
-    demand = check_demand(y, horizon)
-    period = _whole(period, "period")
-    warmup = _seasonal_warmup(demand.shape[1], period, init_days)
-    grids = {
-        "alpha": _grid(alphas, "alphas", 0.0, 1.0),
-        "gamma": _grid(gammas, "gammas", 0.0, 1.0),
-    }
     return _smoothing_fit(
         "seasonal_es",
-        demand,
+        y,
         horizon,
-        warmup=warmup,
-        grids=grids,
         period=period,
-        refine=_refine_rounds(refine),
+        init_days=init_days,
+        refine=refine,
+        alpha=alphas,
+        gamma=gammas,
     )
 
 
@@ -634,25 +628,17 @@ def holt_winters(
     """Additive Holt-Winters (additive trend, optionally damped, additive seasonality),
     parameters per series by grid and compass search; the recursion of
     `holt_winters_recursion`."""
-    demand = check_demand(y, horizon)
-    period = _whole(period, "period")
-    warmup = _seasonal_warmup(demand.shape[1], period, init_days)
-    grids = {
-        "alpha": _grid(alphas, "alphas", 0.0, 1.0),
-        "beta": _grid(betas, "betas", 0.0, 1.0),
-        "gamma": _grid(gammas, "gammas", 0.0, 1.0),
-    }
-    if damped:
-        grids["phi"] = _grid(phis, "phis", 0.0, 1.0)
-    name = "damped_holt_winters" if damped else "holt_winters"
     return _smoothing_fit(
-        name,
-        demand,
+        "damped_holt_winters" if damped else "holt_winters",
+        y,
         horizon,
-        warmup=warmup,
-        grids=grids,
         period=period,
-        refine=_refine_rounds(refine),
+        init_days=init_days,
+        refine=refine,
+        alpha=alphas,
+        beta=betas,
+        gamma=gammas,
+        phi=phis if damped else None,
     )
 
 

@@ -99,6 +99,7 @@ none.
 """
 
 from dataclasses import dataclass
+from typing import Required, TypedDict, Unpack
 
 import numpy as np
 from scipy import special
@@ -179,13 +180,35 @@ def protection_std(
     n = count(
         demand_mean, demand_error_std, lead_time_mean, lead_time_std, review_period, level_error_std
     )
+    demand, error, level, lead = _checked_demand(
+        n,
+        demand_mean=demand_mean,
+        demand_error_std=demand_error_std,
+        lead_time_mean=lead_time_mean,
+        lead_time_std=lead_time_std,
+        level_error_std=level_error_std,
+    )
+    review = vector(review_period, n, "Review period", minimum=0.0)
+    return np.sqrt(_variance(demand, error, level, lead, review))
+
+
+def _checked_demand(
+    n: int,
+    *,
+    demand_mean: object,
+    demand_error_std: object,
+    lead_time_mean: object,
+    lead_time_std: object,
+    level_error_std: object = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The demand mean, its daily error sigma_d, its level error sigma_b and the lead time
+    (mean, standard deviation), checked and of shape (n,), in the units of `protection_std`."""
     demand = vector(demand_mean, n, "Demand mean", minimum=0.0)
     error = vector(demand_error_std, n, "Demand forecast-error standard deviation", minimum=0.0)
     level = _level_error(level_error_std, error)
     lead = vector(lead_time_mean, n, "Lead time", minimum=0.0)
     lead_std = vector(lead_time_std, n, "Lead-time standard deviation", minimum=0.0)
-    review = vector(review_period, n, "Review period", minimum=0.0)
-    return np.sqrt(_variance(demand, error, level, (lead, lead_std), review))
+    return demand, error, level, (lead, lead_std)
 
 
 def _level_error(value: object, error: np.ndarray) -> np.ndarray:
@@ -342,6 +365,19 @@ def _mean_shortage(
     return np.where(normal, random, fixed)
 
 
+class PeriodicReviewDemand(TypedDict, total=False):
+    """The demand keywords of `periodic_review_fill_rate` and `periodic_review_reorder_point`:
+    d and sigma_d in units per day, L, sigma_L and R in days, each a number or shape (n,);
+    R defaults to 1 (daily review) and sigma_b to 0 (see `protection_std`)."""
+
+    demand_mean: Required[np.ndarray | float]
+    demand_error_std: Required[np.ndarray | float]
+    lead_time_mean: Required[np.ndarray | float]
+    lead_time_std: Required[np.ndarray | float]
+    review_period: np.ndarray | float
+    level_error_std: np.ndarray | float
+
+
 @dataclass(frozen=True)
 class _Periods:
     """Checked inputs of the (R, s, nQ) formulas, shape (n,) each, and the normal moments of
@@ -360,18 +396,10 @@ class _Periods:
         n: int,
         quantity: object,
         *,
-        demand_mean: object,
-        demand_error_std: object,
-        lead_time_mean: object,
-        lead_time_std: object,
-        review_period: object,
-        level_error_std: object,
+        review_period: object = 1.0,
+        **demand: object,
     ) -> "_Periods":
-        d = vector(demand_mean, n, "Demand mean", minimum=0.0)
-        error = vector(demand_error_std, n, "Demand forecast-error standard deviation", minimum=0.0)
-        level = _level_error(level_error_std, error)
-        lead = vector(lead_time_mean, n, "Lead time", minimum=0.0)
-        lead_std = vector(lead_time_std, n, "Lead-time standard deviation", minimum=0.0)
+        d, error, level, (lead, lead_std) = _checked_demand(n, **demand)
         review = vector(review_period, n, "Review period", above=0.0)
 
         def moments(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -396,26 +424,12 @@ class _Periods:
 def periodic_review_fill_rate(
     reorder_point: np.ndarray | float,
     quantity: np.ndarray | float,
-    *,
-    demand_mean: np.ndarray | float,
-    demand_error_std: np.ndarray | float,
-    lead_time_mean: np.ndarray | float,
-    lead_time_std: np.ndarray | float,
-    review_period: np.ndarray | float = 1.0,
-    level_error_std: np.ndarray | float = 0.0,
+    **demand: Unpack[PeriodicReviewDemand],
 ) -> np.ndarray:
     """The fill rate 1 - ES(s) / (d R) of an (R, s, nQ) policy reviewed every R days, with
     Q = 0 the (R, S) policy with S = s; see the module docstring. s and Q in units, d and
     sigma_d in units per day, L, sigma_L and R in days (R = 1: daily review). Clipped to
     [0, 1]; 1 where d = 0."""
-    demand = {
-        "demand_mean": demand_mean,
-        "demand_error_std": demand_error_std,
-        "lead_time_mean": lead_time_mean,
-        "lead_time_std": lead_time_std,
-        "review_period": review_period,
-        "level_error_std": level_error_std,
-    }
     n = count(reorder_point, quantity, *demand.values())
     s = vector(reorder_point, n, "Reorder point")
     periods = _Periods.of(n, quantity, **demand)
@@ -428,13 +442,7 @@ def periodic_review_fill_rate(
 def periodic_review_reorder_point(
     level: np.ndarray | float,
     quantity: np.ndarray | float,
-    *,
-    demand_mean: np.ndarray | float,
-    demand_error_std: np.ndarray | float,
-    lead_time_mean: np.ndarray | float,
-    lead_time_std: np.ndarray | float,
-    review_period: np.ndarray | float = 1.0,
-    level_error_std: np.ndarray | float = 0.0,
+    **demand: Unpack[PeriodicReviewDemand],
 ) -> np.ndarray:
     """The smallest reorder point s >= d L at which an (R, s, nQ) policy (Q = 0: (R, S) with
     S = s) reaches the fill rate beta = `level`, per SKU-site, units; the keywords are those of
@@ -451,14 +459,6 @@ def periodic_review_reorder_point(
     (sigma_d^2 - sigma_b^2) + (2 L + R) R sigma_L^2 (sigma_b^2 + d^2) >= 0 (sigma_b <=
     sigma_d). Where d = 0 the fill rate is undefined and the level is used as a cycle service
     level over L + R days: s = max(Phi^-1(beta) sigma_{L+R}, 0)."""
-    demand = {
-        "demand_mean": demand_mean,
-        "demand_error_std": demand_error_std,
-        "lead_time_mean": lead_time_mean,
-        "lead_time_std": lead_time_std,
-        "review_period": review_period,
-        "level_error_std": level_error_std,
-    }
     n = count(level, quantity, *demand.values())
     beta = fraction(level, n, "Fill-rate target")
     periods = _Periods.of(n, quantity, **demand)

@@ -122,7 +122,7 @@ the seasonal ones (seasonal_naive, seasonal_es, holt_winters, damped_holt_winter
 `period`.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 import numpy as np
@@ -185,12 +185,14 @@ def _per_series(value: object, n_series: int, name: str) -> np.ndarray:
 
 def _row_mean(block: np.ndarray) -> np.ndarray:
     """Mean of each row, summed left to right (the same bits whatever the batch)."""
-    return np.cumsum(block, axis=1)[:, -1] / block.shape[1]
+    means: np.ndarray = np.cumsum(block, axis=1)[:, -1] / block.shape[1]
+    return means
 
 
 def _nonneg(array: np.ndarray) -> np.ndarray:
     """Clip at 0, keeping NaN."""
-    return np.maximum(array, 0.0)
+    clipped: np.ndarray = np.maximum(array, 0.0)
+    return clipped
 
 
 def _nonneg_transposed(days_first: np.ndarray) -> np.ndarray:
@@ -262,7 +264,7 @@ def moving_average(y: np.ndarray, horizon: int, *, window: int = 28) -> Fit:
 
 def _recurse(
     y_days: np.ndarray,
-    params: dict[str, np.ndarray | None],
+    params: Mapping[str, np.ndarray],
     level: np.ndarray,
     trend: np.ndarray | None,
     season: np.ndarray | None,
@@ -274,11 +276,15 @@ def _recurse(
 
     `level` and `trend` have the state shape (n_series,) or (grid, n_series), `season` is
     (period, *state shape) and holds s for the phase t mod period (a ring). Parameters
-    broadcast against the state shape; `phi` None means no damping, `trend`/`season` None means
-    no such component. Writes f[t] into `fitted[t]` and adds e[t]**2 into `sse` when given.
+    broadcast against the state shape; no `phi` means no damping, `trend`/`season` None means
+    no such component (and `beta`/`gamma` are then not read). Writes f[t] into `fitted[t]` and
+    adds e[t]**2 into `sse` when given.
     """
-    alpha, phi, gamma = params["alpha"], params.get("phi"), params.get("gamma")
-    alpha_beta = alpha * params["beta"] if trend is not None else None
+    alpha, phi = params["alpha"], params.get("phi")
+    if trend is not None:
+        alpha_beta = alpha * params["beta"]
+    if season is not None:
+        gamma = params["gamma"]
     period = season.shape[0] if season is not None else 1
     base = np.empty_like(level) if trend is not None else level
     guess = np.empty_like(level) if season is not None else base
@@ -309,7 +315,7 @@ def _recurse(
 
 
 def _smoothing_forecast(
-    params: dict[str, np.ndarray | None],
+    params: Mapping[str, np.ndarray],
     level: np.ndarray,
     trend: np.ndarray | None,
     season: np.ndarray | None,
@@ -518,16 +524,10 @@ def _smoothing_fit(
     chosen = _search(demand, y_days, warmup=warmup, grids=grids, period=period, refine=refine)
     level, trend, season = _warmup_states(demand[:, :warmup], "beta" in grids, period)
     initial_level = level.copy()
-    params: dict[str, np.ndarray | None] = {
-        "alpha": chosen["alpha"],
-        "beta": chosen.get("beta"),
-        "gamma": chosen.get("gamma"),
-        "phi": chosen.get("phi"),
-    }
     fitted = np.full((demand.shape[1], demand.shape[0]), np.nan)
-    _recurse(y_days, params, level, trend, season, fitted=fitted[warmup:])
+    _recurse(y_days, chosen, level, trend, season, fitted=fitted[warmup:])
     forecast = _smoothing_forecast(
-        params, level, trend, season, days_run=y_days.shape[0], horizon=horizon
+        chosen, level, trend, season, days_run=y_days.shape[0], horizon=horizon
     )
     reported = dict(chosen)
     if "beta" in grids:
@@ -669,7 +669,7 @@ def holt_winters_recursion(
         raise EngineInputError("beta and initial_trend go together: give both or neither.")
     n_series = demand.shape[0]
     has_trend = beta is not None
-    params: dict[str, np.ndarray | None] = {
+    given = {
         "alpha": _per_series(alpha, n_series, "alpha"),
         "beta": _per_series(beta, n_series, "beta") if has_trend else None,
         "gamma": _per_series(gamma, n_series, "gamma"),
@@ -683,7 +683,8 @@ def holt_winters_recursion(
         raise EngineInputError(
             f"initial_seasonal must have {period} values, or {period} per series."
         ) from error
-    reported = {name: values.copy() for name, values in params.items() if values is not None}
+    params = {name: values for name, values in given.items() if values is not None}
+    reported = {name: values.copy() for name, values in params.items()}
     reported["initial_level"] = level.copy()
     if trend is not None:
         reported["initial_trend"] = trend.copy()

@@ -78,7 +78,7 @@ class Network:
 
     @property
     def items(self) -> int:
-        return self.processing_time.shape[0]
+        return int(self.processing_time.shape[0])
 
     def children(self, stage: int) -> np.ndarray:
         return np.flatnonzero(self.parent == stage)

@@ -618,7 +618,7 @@ def _build(data: _Lines, terms: _Suppliers, budget: float | None) -> _Model:
     problem.setObjective(pulp.LpAffineExpression(objective))
 
     le, ge = pulp.LpConstraintLE, pulp.LpConstraintGE
-    for i in np.flatnonzero(free):
+    for i in np.flatnonzero(free).tolist():
         add_constraint(problem, [(x[i], 1.0), (y[data.supplier[i]], -1.0)], le, 0, f"used_{i}")
     for i, var in e.items():
         add_constraint(problem, [(var, 1.0), (x[i], -float(data.extra[i]))], le, 0, f"top_{i}")
@@ -661,7 +661,8 @@ def _quantity_terms(
 
 def _trucks_needed(pallets: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     ratio = np.divide(pallets, capacity, out=np.zeros_like(pallets), where=np.isfinite(capacity))
-    return np.ceil(ratio - 1e-9).clip(min=0.0)
+    trucks: np.ndarray = np.ceil(ratio - 1e-9).clip(min=0.0)
+    return trucks
 
 
 def _plan(

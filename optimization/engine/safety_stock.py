@@ -116,7 +116,8 @@ def _positive_part_loss(a: np.ndarray) -> np.ndarray:
     """G(a) / phi(a) = 1 - a * M(a) for a >= 0, M the Mills ratio (1 - Phi) / phi, computed with
     the scaled complementary error function so it does not underflow in the tail (clipped at 0,
     which rounding could cross for astronomically large a)."""
-    return np.maximum(1.0 - a * _SQRT_HALF_PI * special.erfcx(a / np.sqrt(2.0)), 0.0)
+    ratio: np.ndarray = np.maximum(1.0 - a * _SQRT_HALF_PI * special.erfcx(a / np.sqrt(2.0)), 0.0)
+    return ratio
 
 
 def normal_loss(k: np.ndarray | float) -> np.ndarray:
@@ -127,7 +128,8 @@ def normal_loss(k: np.ndarray | float) -> np.ndarray:
     a = np.abs(k)
     with np.errstate(over="ignore"):
         positive = np.exp(-0.5 * a * a - _LOG_SQRT_2PI) * _positive_part_loss(a)
-    return np.where(k >= 0, positive, positive + a)
+    loss: np.ndarray = np.where(k >= 0, positive, positive + a)
+    return loss
 
 
 def _log_loss_and_slope(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +164,8 @@ def inverse_normal_loss(y: np.ndarray | float) -> np.ndarray:
         active[np.flatnonzero(active)[done]] = False
         if not active.any():
             break
-    return k.reshape(shape)
+    roots: np.ndarray = k.reshape(shape)
+    return roots
 
 
 def protection_std(
@@ -189,7 +192,8 @@ def protection_std(
         level_error_std=level_error_std,
     )
     review = vector(review_period, n, "Review period", minimum=0.0)
-    return np.sqrt(_variance(demand, error, level, lead, review))
+    sigma: np.ndarray = np.sqrt(_variance(demand, error, level, lead, review))
+    return sigma
 
 
 def _checked_demand(
@@ -222,7 +226,8 @@ def _level_error(value: object, error: np.ndarray) -> np.ndarray:
             "The forecast level-error standard deviation is part of the daily error's and "
             f"cannot exceed it, and does {where(above, level)}."
         )
-    return np.minimum(level, error)
+    bounded: np.ndarray = np.minimum(level, error)
+    return bounded
 
 
 def _variance(
@@ -237,13 +242,17 @@ def _variance(
     mean, std = lead  # the lead time's mean and standard deviation, days
     period = mean + days  # E[P]
     pairs = period * period + std * std - period  # E[P (P - 1)]
-    return np.maximum(period * error**2 + pairs * level**2 + demand**2 * std**2, 0.0)
+    variance: np.ndarray = np.maximum(
+        period * error**2 + pairs * level**2 + demand**2 * std**2, 0.0
+    )
+    return variance
 
 
 def cycle_service_factor(level: np.ndarray | float) -> np.ndarray:
     """z = Phi^-1(alpha) for cycle service levels strictly between 0 and 1."""
     levels = fraction(level, count(level), "Service level")
-    return special.ndtri(levels)
+    factor: np.ndarray = special.ndtri(levels)
+    return factor
 
 
 def fill_rate_factor(
@@ -278,7 +287,8 @@ def fill_rate(
     k = vector(factor, n, "Safety factor")
     size = vector(quantity, n, "Quantity per cycle", above=0.0)
     spread = vector(sigma, n, "Demand standard deviation", minimum=0.0)
-    return np.clip(1.0 - spread * normal_loss(k) / size, 0.0, 1.0)
+    rate: np.ndarray = np.clip(1.0 - spread * normal_loss(k) / size, 0.0, 1.0)
+    return rate
 
 
 def safety_stock(factor: np.ndarray | float, sigma: np.ndarray | float) -> np.ndarray:
@@ -286,7 +296,8 @@ def safety_stock(factor: np.ndarray | float, sigma: np.ndarray | float) -> np.nd
     n = count(factor, sigma)
     k = vector(factor, n, "Safety factor")
     spread = vector(sigma, n, "Demand standard deviation", minimum=0.0)
-    return np.maximum(k, 0.0) * spread
+    stock: np.ndarray = np.maximum(k, 0.0) * spread
+    return stock
 
 
 # --- the exact fill rate of periodic review, (R, s, nQ) and (R, S) --------------------------
@@ -341,7 +352,8 @@ def _mean_loss(a: np.ndarray, width: np.ndarray) -> np.ndarray:
         g2_left - g2_right,
         np.where(right <= 0, g2_right - g2_left, 0.5 - g2_right - g2_left),
     )
-    return np.where(narrow, simpson, linear + tails / h)
+    mean: np.ndarray = np.where(narrow, simpson, linear + tails / h)
+    return mean
 
 
 def _mean_shortage(
@@ -418,7 +430,8 @@ class _Periods:
         """ES(s) per review period (see the module docstring), on the given rows."""
         long = _mean_shortage(self.long[0][rows], self.long[1][rows], s, self.quantity[rows])
         short = _mean_shortage(self.short[0][rows], self.short[1][rows], s, self.quantity[rows])
-        return long - short
+        shortage: np.ndarray = long - short
+        return shortage
 
 
 def periodic_review_fill_rate(
@@ -464,7 +477,7 @@ def periodic_review_reorder_point(
     periods = _Periods.of(n, quantity, **demand)
     long_mean, long_std = periods.long
     low = periods.lead_demand
-    result = np.maximum(special.ndtri(beta) * long_std, 0.0)  # the d = 0 convention
+    result: np.ndarray = np.maximum(special.ndtri(beta) * long_std, 0.0)  # the d = 0 convention
 
     # s_hi: sigma_{L+R} G(k) = (1 - beta) d R (d (L + R) where nothing is uncertain).
     solve = periods.demand > 0

@@ -248,7 +248,7 @@ def status_breakdown(
     """Stock status of the positions per group (`by` = "category" or "temperature_zone"):
     {"key", "label", "positions", "value", "counts": {status: n}, "values": {status: value}}
     for every group of `groups` ((value, label) pairs), in that order."""
-    table = {
+    table: dict[str, dict[str, Any]] = {
         key: {
             "key": key,
             "label": label,
@@ -287,7 +287,9 @@ def expiry_breakdown(
     month from as_of's to `months` - 1 later ("month": "YYYY-MM"; the first month counts from
     as_of). `lots`: (expiry_date, quantity, unit_cost). {"month", "label", "lots", "units",
     "value"}."""
-    buckets = {"past": {"month": "past", "label": "Past expiry", "lots": 0, "units": 0, "value": 0}}
+    buckets: dict[str, dict[str, Any]] = {
+        "past": {"month": "past", "label": "Past expiry", "lots": 0, "units": 0, "value": 0}
+    }
     for k in range(months):
         first = month_start(as_of, k)
         key = f"{first:%Y-%m}"
@@ -310,7 +312,7 @@ def expiry_breakdown(
 
 
 def site_breakdown(
-    sites: Iterable[dict[str, Any]],
+    sites: Iterable[Mapping[str, Any]],
     positions: Iterable[PositionRow],
     held: Mapping[tuple[int, int], tuple[int, float]],
 ) -> list[dict[str, Any]]:

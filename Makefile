@@ -62,10 +62,11 @@ test-fast: install-dev ## Run the suite without browser tests
 e2e: install-dev ## Run the browser journeys only (needs Debian chromium)
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
-lint: install-dev ## ruff (lint + format check) and the import-layer contracts
+lint: install-dev ## ruff (lint + format check), the import-layer contracts and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: install-dev ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -43,7 +43,8 @@ def naive_scale(history: np.ndarray, season: int = SEASON) -> np.ndarray:
     history = np.asarray(history, dtype=np.float64)
     if history.shape[1] <= season:
         return np.full(history.shape[0], np.nan)
-    return np.abs(history[:, season:] - history[:, :-season]).mean(axis=1)
+    scale: np.ndarray = np.abs(history[:, season:] - history[:, :-season]).mean(axis=1)
+    return scale
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -170,13 +170,15 @@ def select_champions(
     # Where no allowed method has a finite score, fall back to the first allowed one.
     first_allowed = np.argmax(mask, axis=0)
     choice = np.where(np.isfinite(lowest), best, first_allowed)
-    return np.array(names, dtype=object)[choice]
+    chosen: np.ndarray = np.array(names, dtype=object)[choice]
+    return chosen
 
 
 def error_scale(errors: np.ndarray) -> np.ndarray:
     """Root mean square of a series' backtest errors (n_series,): the daily error standard
     deviation safety stock uses."""
-    return np.sqrt(np.nanmean(errors.reshape(errors.shape[0], -1) ** 2, axis=1))
+    rmse: np.ndarray = np.sqrt(np.nanmean(errors.reshape(errors.shape[0], -1) ** 2, axis=1))
+    return rmse
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ the seasonal ones (seasonal_naive, seasonal_es, holt_winters, damped_holt_winter
 `period`.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 import numpy as np
@@ -185,12 +185,14 @@ def _per_series(value: object, n_series: int, name: str) -> np.ndarray:
 
 def _row_mean(block: np.ndarray) -> np.ndarray:
     """Mean of each row, summed left to right (the same bits whatever the batch)."""
-    return np.cumsum(block, axis=1)[:, -1] / block.shape[1]
+    means: np.ndarray = np.cumsum(block, axis=1)[:, -1] / block.shape[1]
+    return means
 
 
 def _nonneg(array: np.ndarray) -> np.ndarray:
     """Clip at 0, keeping NaN."""
-    return np.maximum(array, 0.0)
+    clipped: np.ndarray = np.maximum(array, 0.0)
+    return clipped
 
 
 def _nonneg_transposed(days_first: np.ndarray) -> np.ndarray:
@@ -262,7 +264,7 @@ def moving_average(y: np.ndarray, horizon: int, *, window: int = 28) -> Fit:
 
 def _recurse(
     y_days: np.ndarray,
-    params: dict[str, np.ndarray | None],
+    params: Mapping[str, np.ndarray],
     level: np.ndarray,
     trend: np.ndarray | None,
     season: np.ndarray | None,
@@ -274,11 +276,15 @@ def _recurse(
 
     `level` and `trend` have the state shape (n_series,) or (grid, n_series), `season` is
     (period, *state shape) and holds s for the phase t mod period (a ring). Parameters
-    broadcast against the state shape; `phi` None means no damping, `trend`/`season` None means
-    no such component. Writes f[t] into `fitted[t]` and adds e[t]**2 into `sse` when given.
+    broadcast against the state shape; no `phi` means no damping, `trend`/`season` None means
+    no such component (and `beta`/`gamma` are then not read). Writes f[t] into `fitted[t]` and
+    adds e[t]**2 into `sse` when given.
     """
-    alpha, phi, gamma = params["alpha"], params.get("phi"), params.get("gamma")
-    alpha_beta = alpha * params["beta"] if trend is not None else None
+    alpha, phi = params["alpha"], params.get("phi")
+    if trend is not None:
+        alpha_beta = alpha * params["beta"]
+    if season is not None:
+        gamma = params["gamma"]
     period = season.shape[0] if season is not None else 1
     base = np.empty_like(level) if trend is not None else level
     guess = np.empty_like(level) if season is not None else base
@@ -309,7 +315,7 @@ def _recurse(
 
 
 def _smoothing_forecast(
-    params: dict[str, np.ndarray | None],
+    params: Mapping[str, np.ndarray],
     level: np.ndarray,
     trend: np.ndarray | None,
     season: np.ndarray | None,
@@ -490,28 +496,38 @@ def _compass(
 
 def _smoothing_fit(
     method: str,
-    demand: np.ndarray,
+    y: np.ndarray,
     horizon: int,
     *,
-    warmup: int,
-    grids: dict[str, np.ndarray],
-    period: int | None,
+    period: int | None = None,
+    init_days: int | None,
     refine: int,
+    **candidates: Sequence[float] | None,
 ) -> Fit:
+    """Fit one member of the smoothing family: warm up, search the parameters in `candidates`
+    (name -> grid; None leaves the parameter out, e.g. phi of an undamped trend), then run the
+    recursion with the winners. With a `period` the model is seasonal and warms up on whole
+    cycles; without one it warms up on `init_days` days."""
+    demand = check_demand(y, horizon)
+    if period is None:
+        warmup = min(_whole(init_days, "init_days"), demand.shape[1])
+    else:
+        period = _whole(period, "period")
+        warmup = _seasonal_warmup(demand.shape[1], period, init_days)
+    grids = {
+        name: _grid(values, f"{name}s", 0.0, 1.0)
+        for name, values in candidates.items()
+        if values is not None
+    }
+    refine = _refine_rounds(refine)
     y_days = np.ascontiguousarray(demand[:, warmup:].T)
     chosen = _search(demand, y_days, warmup=warmup, grids=grids, period=period, refine=refine)
     level, trend, season = _warmup_states(demand[:, :warmup], "beta" in grids, period)
     initial_level = level.copy()
-    params: dict[str, np.ndarray | None] = {
-        "alpha": chosen["alpha"],
-        "beta": chosen.get("beta"),
-        "gamma": chosen.get("gamma"),
-        "phi": chosen.get("phi"),
-    }
     fitted = np.full((demand.shape[1], demand.shape[0]), np.nan)
-    _recurse(y_days, params, level, trend, season, fitted=fitted[warmup:])
+    _recurse(y_days, chosen, level, trend, season, fitted=fitted[warmup:])
     forecast = _smoothing_forecast(
-        params, level, trend, season, days_run=y_days.shape[0], horizon=horizon
+        chosen, level, trend, season, days_run=y_days.shape[0], horizon=horizon
     )
     reported = dict(chosen)
     if "beta" in grids:
@@ -526,6 +542,13 @@ def _refine_rounds(value: object) -> int:
     return int(value)
 
 
+def _seasonal_warmup(n_days: int, period: int, init_days: int | None) -> int:
+    """Warm-up days of a seasonal method: whole cycles, `init_days // period` of them (two
+    cycles when None), as many as the history holds; the whole history if under one cycle."""
+    cycles = 2 if init_days is None else max(1, _whole(init_days, "init_days") // period)
+    return period * min(cycles, n_days // period) if n_days >= period else n_days
+
+
 def ses(
     y: np.ndarray,
     horizon: int,
@@ -536,18 +559,7 @@ def ses(
 ) -> Fit:
     """Simple exponential smoothing, alpha per series by grid and compass search (module
     docstring)."""
-    demand = check_demand(y, horizon)
-    warmup = min(_whole(init_days, "init_days"), demand.shape[1])
-    grids = {"alpha": _grid(alphas, "alphas", 0.0, 1.0)}
-    return _smoothing_fit(
-        "ses",
-        demand,
-        horizon,
-        warmup=warmup,
-        grids=grids,
-        period=None,
-        refine=_refine_rounds(refine),
-    )
+    return _smoothing_fit("ses", y, horizon, init_days=init_days, refine=refine, alpha=alphas)
 
 
 def holt(
@@ -563,28 +575,16 @@ def holt(
 ) -> Fit:
     """Holt's additive trend, damped if asked; alpha, beta (and phi) per series by grid and
     compass search."""
-    demand = check_demand(y, horizon)
-    warmup = min(_whole(init_days, "init_days"), demand.shape[1])
-    grids = {"alpha": _grid(alphas, "alphas", 0.0, 1.0), "beta": _grid(betas, "betas", 0.0, 1.0)}
-    if damped:
-        grids["phi"] = _grid(phis, "phis", 0.0, 1.0)
-    name = "damped_holt" if damped else "holt"
     return _smoothing_fit(
-        name,
-        demand,
+        "damped_holt" if damped else "holt",
+        y,
         horizon,
-        warmup=warmup,
-        grids=grids,
-        period=None,
-        refine=_refine_rounds(refine),
+        init_days=init_days,
+        refine=refine,
+        alpha=alphas,
+        beta=betas,
+        phi=phis if damped else None,
     )
-
-
-def _seasonal_warmup(n_days: int, period: int, init_days: int | None) -> int:
-    """Warm-up days of a seasonal method: whole cycles, `init_days // period` of them (two
-    cycles when None), as many as the history holds; the whole history if under one cycle."""
-    cycles = 2 if init_days is None else max(1, _whole(init_days, "init_days") // period)
-    return period * min(cycles, n_days // period) if n_days >= period else n_days
 
 
 def seasonal_es(
@@ -600,21 +600,15 @@ def seasonal_es(
     """Seasonal exponential smoothing: a level and additive seasonality without trend
     (Holt-Winters without its trend, ETS(A,N,A)); alpha and gamma per series by grid and
     compass search."""
-    demand = check_demand(y, horizon)
-    period = _whole(period, "period")
-    warmup = _seasonal_warmup(demand.shape[1], period, init_days)
-    grids = {
-        "alpha": _grid(alphas, "alphas", 0.0, 1.0),
-        "gamma": _grid(gammas, "gammas", 0.0, 1.0),
-    }
     return _smoothing_fit(
         "seasonal_es",
-        demand,
+        y,
         horizon,
-        warmup=warmup,
-        grids=grids,
         period=period,
-        refine=_refine_rounds(refine),
+        init_days=init_days,
+        refine=refine,
+        alpha=alphas,
+        gamma=gammas,
     )
 
 
@@ -634,25 +628,17 @@ def holt_winters(
     """Additive Holt-Winters (additive trend, optionally damped, additive seasonality),
     parameters per series by grid and compass search; the recursion of
     `holt_winters_recursion`."""
-    demand = check_demand(y, horizon)
-    period = _whole(period, "period")
-    warmup = _seasonal_warmup(demand.shape[1], period, init_days)
-    grids = {
-        "alpha": _grid(alphas, "alphas", 0.0, 1.0),
-        "beta": _grid(betas, "betas", 0.0, 1.0),
-        "gamma": _grid(gammas, "gammas", 0.0, 1.0),
-    }
-    if damped:
-        grids["phi"] = _grid(phis, "phis", 0.0, 1.0)
-    name = "damped_holt_winters" if damped else "holt_winters"
     return _smoothing_fit(
-        name,
-        demand,
+        "damped_holt_winters" if damped else "holt_winters",
+        y,
         horizon,
-        warmup=warmup,
-        grids=grids,
         period=period,
-        refine=_refine_rounds(refine),
+        init_days=init_days,
+        refine=refine,
+        alpha=alphas,
+        beta=betas,
+        gamma=gammas,
+        phi=phis if damped else None,
     )
 
 
@@ -683,7 +669,7 @@ def holt_winters_recursion(
         raise EngineInputError("beta and initial_trend go together: give both or neither.")
     n_series = demand.shape[0]
     has_trend = beta is not None
-    params: dict[str, np.ndarray | None] = {
+    given = {
         "alpha": _per_series(alpha, n_series, "alpha"),
         "beta": _per_series(beta, n_series, "beta") if has_trend else None,
         "gamma": _per_series(gamma, n_series, "gamma"),
@@ -697,7 +683,8 @@ def holt_winters_recursion(
         raise EngineInputError(
             f"initial_seasonal must have {period} values, or {period} per series."
         ) from error
-    reported = {name: values.copy() for name, values in params.items() if values is not None}
+    params = {name: values for name, values in given.items() if values is not None}
+    reported = {name: values.copy() for name, values in params.items()}
     reported["initial_level"] = level.copy()
     if trend is not None:
         reported["initial_trend"] = trend.copy()

@@ -35,7 +35,7 @@ calibrated day, and intervals never narrow as the horizon grows.
 """
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -52,7 +52,7 @@ from forecasting.engine.backtest import (
     select_champions,
 )
 from forecasting.engine.patterns import classify
-from forecasting.engine.types import EngineInputError, check_demand
+from forecasting.engine.types import EngineInputError, Fit, check_demand
 
 BASELINES = ("seasonal_naive", "moving_average")
 INTERMITTENT_METHODS = ("croston", "sba", "tsb")
@@ -189,7 +189,10 @@ def _with_period(method: Method, period: int) -> Method:
     option = parameters.get("period")
     if option is None or option.kind not in (option.KEYWORD_ONLY, option.POSITIONAL_OR_KEYWORD):
         return method
-    return partial(method, period=period)
+    # The signature check above is what makes `period` a valid keyword, which Method's type
+    # cannot say: the partial is built on the method seen as taking any arguments.
+    seasonal: Callable[..., Fit] = method
+    return partial(seasonal, period=period)
 
 
 def _rich_rows(rich_rows: np.ndarray | None, n_series: int) -> np.ndarray:

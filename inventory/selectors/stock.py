@@ -1,16 +1,17 @@
 """Read queries of the inventory app. Pages read the derived StockPosition and DailyDemand
 tables and the lots; none scans the movement ledger beyond one SKU's recent movements."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OrderBy, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from inventory.models import DailyDemand, Lot, LotStatus, Site, Sku, StockMovement, StockPosition
 
-POSITION_SORTS = {
+POSITION_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "code": ("sku__code", "site__code"),
     "name": ("sku__name", "sku__code"),
     "site": ("site__code", "sku__code"),
@@ -167,7 +168,7 @@ class NetworkNode:
 def network() -> list[NetworkNode]:
     """The site network as a forest (roots: sites replenished from nowhere), each node with its
     stock value and counts of stock-outs and positions below safety stock."""
-    figures = {
+    figures: dict[int, Mapping[str, Any]] = {
         row["site_id"]: row
         for row in StockPosition.objects.values("site_id").annotate(
             positions=Count("pk"),

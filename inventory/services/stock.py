@@ -471,7 +471,8 @@ def stock_positions_refresh(
     }
     keys |= set(existing)
     costs = dict(Sku.objects.values_list("pk", "unit_cost"))
-    to_create, to_update = [], []
+    to_create: list[StockPosition] = []
+    to_update: list[StockPosition] = []
     for key in keys:
         position = existing.get(key) or StockPosition(sku_id=key[0], site_id=key[1])
         if on_order is not None:
@@ -545,7 +546,8 @@ def abc_xyz_classify(
             chunk_size=5000
         )
     }
-    to_create, to_update = [], []
+    to_create: list[StockPosition] = []
+    to_update: list[StockPosition] = []
     for key, value, abc_class in zip(keys, values, abc, strict=True):
         # Weeks without any demand row count as zero-demand weeks.
         series = weekly[key] + [0.0] * max(CLASSIFICATION_WEEKS - len(weekly[key]), 0)

@@ -406,7 +406,7 @@ def plan_transfers(
         )
         for a in chosen
     )
-    transfer_cost = float((arcs.cost * moved).sum())
+    shipping = float((arcs.cost * moved).sum())
     purchases = float((g["cost"][arcs.need] * moved).sum())
     expiry = float((expiring_value * moved).sum())
     return DeploymentPlan(
@@ -414,10 +414,10 @@ def plan_transfers(
         shipped=shipped,
         received=received,
         remaining_need=g["shortfall"] - received,
-        transfer_cost=transfer_cost,
+        transfer_cost=shipping,
         purchases_avoided=purchases,
         expiry_avoided=expiry,
-        value_saved=purchases + expiry - transfer_cost,
+        value_saved=purchases + expiry - shipping,
         arcs=int(arcs.upper.size),
         status=status,
         solver=solver_name,

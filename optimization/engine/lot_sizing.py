@@ -84,7 +84,8 @@ def economic_order_quantity(
     demand = vector(annual_demand, n, "Annual demand", minimum=0.0)
     cost = vector(order_cost, n, "Order cost", minimum=0.0)
     holding = vector(holding_cost, n, "Holding cost", above=0.0)
-    return np.sqrt(2.0 * demand * cost / holding)
+    eoq: np.ndarray = np.sqrt(2.0 * demand * cost / holding)
+    return eoq
 
 
 def shelf_life_cap(
@@ -112,11 +113,13 @@ def _slack(ratio: np.ndarray) -> np.ndarray:
 
 
 def _ceil(ratio: np.ndarray) -> np.ndarray:
-    return np.ceil(ratio - _slack(ratio))
+    up: np.ndarray = np.ceil(ratio - _slack(ratio))
+    return up
 
 
 def _floor(ratio: np.ndarray) -> np.ndarray:
-    return np.floor(ratio + _slack(ratio))
+    down: np.ndarray = np.floor(ratio + _slack(ratio))
+    return down
 
 
 def _schedule(
@@ -130,12 +133,13 @@ def _schedule(
         raise EngineInputError("Price breaks need both break quantities and break prices.")
     bounds = np.asarray(quantities, dtype=np.float64)
     values = np.asarray(prices, dtype=np.float64)
+    given = (bounds.shape, values.shape)
     if bounds.ndim == 1:
         bounds, values = bounds[None, :], values[None, :]
     if bounds.shape != values.shape or bounds.ndim != 2 or bounds.shape[0] not in (1, n):
         raise EngineInputError(
             f"Break quantities and prices must both have shape ({n}, K) (NaN-padded); they "
-            f"have {np.shape(quantities)} and {np.shape(prices)}."
+            f"have {given[0]} and {given[1]}."
         )
     bounds = np.broadcast_to(bounds, (n, bounds.shape[1]))
     values = np.broadcast_to(values, bounds.shape)
@@ -178,7 +182,7 @@ def lot_size(
     > 0), holding_rate i (per year, > 0), moq (units, >= 0), order_multiple m (units, > 0),
     break_quantities / break_prices (n, K) NaN-padded all-units breaks, cap (units, the
     shelf-life cap; infinity for none)."""
-    tables = [table for table in (break_quantities,) if np.ndim(table) == 2]
+    tables = [table for table in (break_quantities,) if table is not None and np.ndim(table) == 2]
     n = count(
         annual_demand, order_cost, unit_price, holding_rate, moq, order_multiple, cap, *tables
     )

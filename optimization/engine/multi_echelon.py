@@ -52,6 +52,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from optimization.engine.types import EngineInputError, where, whole
 
@@ -78,7 +79,7 @@ class Network:
 
     @property
     def items(self) -> int:
-        return self.processing_time.shape[0]
+        return int(self.processing_time.shape[0])
 
     def children(self, stage: int) -> np.ndarray:
         return np.flatnonzero(self.parent == stage)
@@ -151,9 +152,9 @@ def _stage_values(
 
 def network(
     parent: np.ndarray | list[int],
-    processing_time: np.ndarray | float,
-    holding_cost: np.ndarray | float,
-    demand_std: np.ndarray | float,
+    processing_time: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    demand_std: npt.ArrayLike,
     *,
     max_service_time: np.ndarray | float | None = None,
     external_service_time: np.ndarray | float = 0.0,

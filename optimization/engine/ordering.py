@@ -280,9 +280,20 @@ def add_constraint(
     sense: int,
     rhs: float,
     name: str,
+    *,
+    scaled: bool = False,
 ) -> None:
     """Add sum(coefficient * variable) <sense> rhs, built from (variable, coefficient) pairs in
-    one pass (no operator overloading, which is quadratic on long sums)."""
+    one pass (no operator overloading, which is quadratic on long sums).
+
+    `scaled` divides the row by the geometric mean of its smallest and largest coefficient, so
+    its coefficients straddle 1 (solvers drop coefficients below about 1e-9 of a row's scale
+    and lose accuracy on rows whose entries span many orders of magnitude)."""
+    if scaled:
+        sizes = np.abs(np.array([a for _, a in terms]))
+        factor = 1.0 / np.sqrt(sizes.min() * sizes.max())
+        terms = [(v, a * factor) for v, a in terms]
+        rhs = rhs * factor
     problem.addConstraint(
         pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, float(rhs))
     )
@@ -607,13 +618,13 @@ def _build(data: _Lines, terms: _Suppliers, budget: float | None) -> _Model:
     problem.setObjective(pulp.LpAffineExpression(objective))
 
     le, ge = pulp.LpConstraintLE, pulp.LpConstraintGE
-    for i in np.flatnonzero(free):
+    for i in np.flatnonzero(free).tolist():
         add_constraint(problem, [(x[i], 1.0), (y[data.supplier[i]], -1.0)], le, 0, f"used_{i}")
     for i, var in e.items():
         add_constraint(problem, [(var, 1.0), (x[i], -float(data.extra[i]))], le, 0, f"top_{i}")
 
     # Per supplier: value and pallets of Q_i = q_i x_i + m_i e_i over its lines. Rows are
-    # scaled (`_scaled_row`): money amounts from cents to millions in one row otherwise.
+    # scaled (`add_constraint`): money amounts from cents to millions in one row otherwise.
     value_q, value_m = data.cost * data.quantity, data.cost * data.multiple
     pallets_q, pallets_m = data.pallets * data.quantity, data.pallets * data.multiple
     order = np.argsort(data.supplier, kind="stable")
@@ -623,15 +634,15 @@ def _build(data: _Lines, terms: _Suppliers, budget: float | None) -> _Model:
         if binding[s]:
             value = _quantity_terms(members, x, e, value_q, value_m)
             row = [*value, (y[s], -float(terms.minimum[s]))]
-            _add_scaled(problem, row, ge, 0.0, f"minimum_value_{s}")
+            add_constraint(problem, row, ge, 0.0, f"minimum_value_{s}", scaled=True)
         if s in k:
             pallets = _quantity_terms(members, x, e, pallets_q, pallets_m)
             row = [*pallets, (k[s], -float(terms.capacity[s]))]
-            _add_scaled(problem, row, le, 0.0, f"trucks_{s}")
+            add_constraint(problem, row, le, 0.0, f"trucks_{s}", scaled=True)
     if budget is not None:
         spend = _quantity_terms(np.arange(n), x, e, value_q, value_m)
         if spend:
-            _add_scaled(problem, spend, le, budget, "budget")
+            add_constraint(problem, spend, le, budget, "budget", scaled=True)
     return _Model(problem, x, e)
 
 
@@ -648,25 +659,10 @@ def _quantity_terms(
     return out
 
 
-def _add_scaled(
-    problem: pulp.LpProblem,
-    terms: list[tuple[pulp.LpVariable, float]],
-    sense: int,
-    rhs: float,
-    name: str,
-) -> None:
-    """Add the row divided by the geometric mean of its smallest and largest coefficient, so
-    its coefficients straddle 1 (solvers drop coefficients below about 1e-9 of a row's scale
-    and lose accuracy on rows whose entries span many orders of magnitude)."""
-    sizes = np.abs(np.array([a for _, a in terms]))
-    factor = 1.0 / np.sqrt(sizes.min() * sizes.max())
-    scaled = [(v, a * factor) for v, a in terms]
-    add_constraint(problem, scaled, sense, rhs * factor, name)
-
-
 def _trucks_needed(pallets: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     ratio = np.divide(pallets, capacity, out=np.zeros_like(pallets), where=np.isfinite(capacity))
-    return np.ceil(ratio - 1e-9).clip(min=0.0)
+    trucks: np.ndarray = np.ceil(ratio - 1e-9).clip(min=0.0)
+    return trucks
 
 
 def _plan(

@@ -99,6 +99,7 @@ none.
 """
 
 from dataclasses import dataclass
+from typing import Required, TypedDict, Unpack
 
 import numpy as np
 from scipy import special
@@ -115,7 +116,8 @@ def _positive_part_loss(a: np.ndarray) -> np.ndarray:
     """G(a) / phi(a) = 1 - a * M(a) for a >= 0, M the Mills ratio (1 - Phi) / phi, computed with
     the scaled complementary error function so it does not underflow in the tail (clipped at 0,
     which rounding could cross for astronomically large a)."""
-    return np.maximum(1.0 - a * _SQRT_HALF_PI * special.erfcx(a / np.sqrt(2.0)), 0.0)
+    ratio: np.ndarray = np.maximum(1.0 - a * _SQRT_HALF_PI * special.erfcx(a / np.sqrt(2.0)), 0.0)
+    return ratio
 
 
 def normal_loss(k: np.ndarray | float) -> np.ndarray:
@@ -126,7 +128,8 @@ def normal_loss(k: np.ndarray | float) -> np.ndarray:
     a = np.abs(k)
     with np.errstate(over="ignore"):
         positive = np.exp(-0.5 * a * a - _LOG_SQRT_2PI) * _positive_part_loss(a)
-    return np.where(k >= 0, positive, positive + a)
+    loss: np.ndarray = np.where(k >= 0, positive, positive + a)
+    return loss
 
 
 def _log_loss_and_slope(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +164,8 @@ def inverse_normal_loss(y: np.ndarray | float) -> np.ndarray:
         active[np.flatnonzero(active)[done]] = False
         if not active.any():
             break
-    return k.reshape(shape)
+    roots: np.ndarray = k.reshape(shape)
+    return roots
 
 
 def protection_std(
@@ -179,13 +183,36 @@ def protection_std(
     n = count(
         demand_mean, demand_error_std, lead_time_mean, lead_time_std, review_period, level_error_std
     )
+    demand, error, level, lead = _checked_demand(
+        n,
+        demand_mean=demand_mean,
+        demand_error_std=demand_error_std,
+        lead_time_mean=lead_time_mean,
+        lead_time_std=lead_time_std,
+        level_error_std=level_error_std,
+    )
+    review = vector(review_period, n, "Review period", minimum=0.0)
+    sigma: np.ndarray = np.sqrt(_variance(demand, error, level, lead, review))
+    return sigma
+
+
+def _checked_demand(
+    n: int,
+    *,
+    demand_mean: object,
+    demand_error_std: object,
+    lead_time_mean: object,
+    lead_time_std: object,
+    level_error_std: object = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The demand mean, its daily error sigma_d, its level error sigma_b and the lead time
+    (mean, standard deviation), checked and of shape (n,), in the units of `protection_std`."""
     demand = vector(demand_mean, n, "Demand mean", minimum=0.0)
     error = vector(demand_error_std, n, "Demand forecast-error standard deviation", minimum=0.0)
     level = _level_error(level_error_std, error)
     lead = vector(lead_time_mean, n, "Lead time", minimum=0.0)
     lead_std = vector(lead_time_std, n, "Lead-time standard deviation", minimum=0.0)
-    review = vector(review_period, n, "Review period", minimum=0.0)
-    return np.sqrt(_variance(demand, error, level, (lead, lead_std), review))
+    return demand, error, level, (lead, lead_std)
 
 
 def _level_error(value: object, error: np.ndarray) -> np.ndarray:
@@ -199,7 +226,8 @@ def _level_error(value: object, error: np.ndarray) -> np.ndarray:
             "The forecast level-error standard deviation is part of the daily error's and "
             f"cannot exceed it, and does {where(above, level)}."
         )
-    return np.minimum(level, error)
+    bounded: np.ndarray = np.minimum(level, error)
+    return bounded
 
 
 def _variance(
@@ -214,13 +242,17 @@ def _variance(
     mean, std = lead  # the lead time's mean and standard deviation, days
     period = mean + days  # E[P]
     pairs = period * period + std * std - period  # E[P (P - 1)]
-    return np.maximum(period * error**2 + pairs * level**2 + demand**2 * std**2, 0.0)
+    variance: np.ndarray = np.maximum(
+        period * error**2 + pairs * level**2 + demand**2 * std**2, 0.0
+    )
+    return variance
 
 
 def cycle_service_factor(level: np.ndarray | float) -> np.ndarray:
     """z = Phi^-1(alpha) for cycle service levels strictly between 0 and 1."""
     levels = fraction(level, count(level), "Service level")
-    return special.ndtri(levels)
+    factor: np.ndarray = special.ndtri(levels)
+    return factor
 
 
 def fill_rate_factor(
@@ -255,7 +287,8 @@ def fill_rate(
     k = vector(factor, n, "Safety factor")
     size = vector(quantity, n, "Quantity per cycle", above=0.0)
     spread = vector(sigma, n, "Demand standard deviation", minimum=0.0)
-    return np.clip(1.0 - spread * normal_loss(k) / size, 0.0, 1.0)
+    rate: np.ndarray = np.clip(1.0 - spread * normal_loss(k) / size, 0.0, 1.0)
+    return rate
 
 
 def safety_stock(factor: np.ndarray | float, sigma: np.ndarray | float) -> np.ndarray:
@@ -263,7 +296,8 @@ def safety_stock(factor: np.ndarray | float, sigma: np.ndarray | float) -> np.nd
     n = count(factor, sigma)
     k = vector(factor, n, "Safety factor")
     spread = vector(sigma, n, "Demand standard deviation", minimum=0.0)
-    return np.maximum(k, 0.0) * spread
+    stock: np.ndarray = np.maximum(k, 0.0) * spread
+    return stock
 
 
 # --- the exact fill rate of periodic review, (R, s, nQ) and (R, S) --------------------------
@@ -318,7 +352,8 @@ def _mean_loss(a: np.ndarray, width: np.ndarray) -> np.ndarray:
         g2_left - g2_right,
         np.where(right <= 0, g2_right - g2_left, 0.5 - g2_right - g2_left),
     )
-    return np.where(narrow, simpson, linear + tails / h)
+    mean: np.ndarray = np.where(narrow, simpson, linear + tails / h)
+    return mean
 
 
 def _mean_shortage(
@@ -342,6 +377,19 @@ def _mean_shortage(
     return np.where(normal, random, fixed)
 
 
+class PeriodicReviewDemand(TypedDict, total=False):
+    """The demand keywords of `periodic_review_fill_rate` and `periodic_review_reorder_point`:
+    d and sigma_d in units per day, L, sigma_L and R in days, each a number or shape (n,);
+    R defaults to 1 (daily review) and sigma_b to 0 (see `protection_std`)."""
+
+    demand_mean: Required[np.ndarray | float]
+    demand_error_std: Required[np.ndarray | float]
+    lead_time_mean: Required[np.ndarray | float]
+    lead_time_std: Required[np.ndarray | float]
+    review_period: np.ndarray | float
+    level_error_std: np.ndarray | float
+
+
 @dataclass(frozen=True)
 class _Periods:
     """Checked inputs of the (R, s, nQ) formulas, shape (n,) each, and the normal moments of
@@ -360,18 +408,10 @@ class _Periods:
         n: int,
         quantity: object,
         *,
-        demand_mean: object,
-        demand_error_std: object,
-        lead_time_mean: object,
-        lead_time_std: object,
-        review_period: object,
-        level_error_std: object,
+        review_period: object = 1.0,
+        **demand: object,
     ) -> "_Periods":
-        d = vector(demand_mean, n, "Demand mean", minimum=0.0)
-        error = vector(demand_error_std, n, "Demand forecast-error standard deviation", minimum=0.0)
-        level = _level_error(level_error_std, error)
-        lead = vector(lead_time_mean, n, "Lead time", minimum=0.0)
-        lead_std = vector(lead_time_std, n, "Lead-time standard deviation", minimum=0.0)
+        d, error, level, (lead, lead_std) = _checked_demand(n, **demand)
         review = vector(review_period, n, "Review period", above=0.0)
 
         def moments(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -390,32 +430,19 @@ class _Periods:
         """ES(s) per review period (see the module docstring), on the given rows."""
         long = _mean_shortage(self.long[0][rows], self.long[1][rows], s, self.quantity[rows])
         short = _mean_shortage(self.short[0][rows], self.short[1][rows], s, self.quantity[rows])
-        return long - short
+        shortage: np.ndarray = long - short
+        return shortage
 
 
 def periodic_review_fill_rate(
     reorder_point: np.ndarray | float,
     quantity: np.ndarray | float,
-    *,
-    demand_mean: np.ndarray | float,
-    demand_error_std: np.ndarray | float,
-    lead_time_mean: np.ndarray | float,
-    lead_time_std: np.ndarray | float,
-    review_period: np.ndarray | float = 1.0,
-    level_error_std: np.ndarray | float = 0.0,
+    **demand: Unpack[PeriodicReviewDemand],
 ) -> np.ndarray:
     """The fill rate 1 - ES(s) / (d R) of an (R, s, nQ) policy reviewed every R days, with
     Q = 0 the (R, S) policy with S = s; see the module docstring. s and Q in units, d and
     sigma_d in units per day, L, sigma_L and R in days (R = 1: daily review). Clipped to
     [0, 1]; 1 where d = 0."""
-    demand = {
-        "demand_mean": demand_mean,
-        "demand_error_std": demand_error_std,
-        "lead_time_mean": lead_time_mean,
-        "lead_time_std": lead_time_std,
-        "review_period": review_period,
-        "level_error_std": level_error_std,
-    }
     n = count(reorder_point, quantity, *demand.values())
     s = vector(reorder_point, n, "Reorder point")
     periods = _Periods.of(n, quantity, **demand)
@@ -428,13 +455,7 @@ def periodic_review_fill_rate(
 def periodic_review_reorder_point(
     level: np.ndarray | float,
     quantity: np.ndarray | float,
-    *,
-    demand_mean: np.ndarray | float,
-    demand_error_std: np.ndarray | float,
-    lead_time_mean: np.ndarray | float,
-    lead_time_std: np.ndarray | float,
-    review_period: np.ndarray | float = 1.0,
-    level_error_std: np.ndarray | float = 0.0,
+    **demand: Unpack[PeriodicReviewDemand],
 ) -> np.ndarray:
     """The smallest reorder point s >= d L at which an (R, s, nQ) policy (Q = 0: (R, S) with
     S = s) reaches the fill rate beta = `level`, per SKU-site, units; the keywords are those of
@@ -451,20 +472,12 @@ def periodic_review_reorder_point(
     (sigma_d^2 - sigma_b^2) + (2 L + R) R sigma_L^2 (sigma_b^2 + d^2) >= 0 (sigma_b <=
     sigma_d). Where d = 0 the fill rate is undefined and the level is used as a cycle service
     level over L + R days: s = max(Phi^-1(beta) sigma_{L+R}, 0)."""
-    demand = {
-        "demand_mean": demand_mean,
-        "demand_error_std": demand_error_std,
-        "lead_time_mean": lead_time_mean,
-        "lead_time_std": lead_time_std,
-        "review_period": review_period,
-        "level_error_std": level_error_std,
-    }
     n = count(level, quantity, *demand.values())
     beta = fraction(level, n, "Fill-rate target")
     periods = _Periods.of(n, quantity, **demand)
     long_mean, long_std = periods.long
     low = periods.lead_demand
-    result = np.maximum(special.ndtri(beta) * long_std, 0.0)  # the d = 0 convention
+    result: np.ndarray = np.maximum(special.ndtri(beta) * long_std, 0.0)  # the d = 0 convention
 
     # s_hi: sigma_{L+R} G(k) = (1 - beta) d R (d (L + R) where nothing is uncertain).
     solve = periods.demand > 0

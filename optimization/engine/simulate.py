@@ -105,7 +105,7 @@ year / total average inventory value.
 """
 
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 
@@ -450,7 +450,15 @@ def _lead_times(lead_time: LeadTime, n: int, days: int, rng: np.random.Generator
     return table
 
 
-def _emergency(rule: EmergencyRule | None, n: int, days: int) -> dict[str, np.ndarray]:
+class _EmergencySetup(TypedDict):
+    """The emergency-order fields of `_Setup`."""
+
+    e_level: np.ndarray
+    e_lead: np.ndarray
+    e_quantity: np.ndarray
+
+
+def _emergency(rule: EmergencyRule | None, n: int, days: int) -> _EmergencySetup:
     """Level (NaN where there are no emergency orders; shape (n,) or day-major (days, n)),
     lead time and quantity, shape (n,)."""
     if rule is None:
@@ -503,7 +511,7 @@ class _Lots:
         if not self.expiring:
             return np.zeros(self.rows.size)
         gone = self.exp <= t
-        expired = np.where(gone, self.qty, 0.0).sum(axis=1)
+        expired: np.ndarray = np.where(gone, self.qty, 0.0).sum(axis=1)
         self.qty[gone] = 0.0
         self.exp[gone] = np.inf
         return expired
@@ -568,7 +576,7 @@ class _Pipeline:
 
     def arrive(self, t: int) -> np.ndarray:
         slot = t % self.size
-        arrived = self.ring[slot].copy()
+        arrived: np.ndarray = self.ring[slot].copy()
         self.ring[slot] = 0.0
         self.total -= arrived
         return arrived
@@ -717,11 +725,26 @@ def _flags(backorders: object, n: int) -> np.ndarray:
         ) from error
 
 
-def _run_length(warm_up: object, lot_slots: object, days: int) -> dict[str, int]:
+class _RunLength(TypedDict):
+    """The run-length fields of `_Setup`."""
+
+    warm_up: int
+    slots: int
+
+
+def _run_length(warm_up: object, lot_slots: object, days: int) -> _RunLength:
     start = _whole(warm_up, "warm_up", 0)
     if start >= days:
         raise EngineInputError(f"warm_up ({start}) must be shorter than the {days} days.")
     return {"warm_up": start, "slots": _whole(lot_slots, "lot_slots", 1)}
+
+
+class _StockSetup(TypedDict):
+    """The shelf-life and opening-stock fields of `_Setup`."""
+
+    life: np.ndarray
+    start: np.ndarray
+    first_life: np.ndarray
 
 
 def _stock(
@@ -730,7 +753,7 @@ def _stock(
     shelf_life: object,
     initial_on_hand: object,
     initial_life: object,
-) -> dict[str, np.ndarray]:
+) -> _StockSetup:
     life = _days(shelf_life, n, "Shelf life", minimum=0.0, allow_inf=True)
     life[life == 0] = np.inf
     if initial_on_hand is None:

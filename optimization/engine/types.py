@@ -12,6 +12,7 @@ import report can point at the row.
 """
 
 import numpy as np
+import numpy.typing as npt
 
 DAYS_PER_YEAR = 365.0
 
@@ -20,7 +21,7 @@ class EngineInputError(ValueError):
     """Input the engine refuses: wrong shape, NaN where a value is needed, out of range."""
 
 
-def where(bad: np.ndarray, values: np.ndarray | None = None, noun: str = "SKU-site") -> str:
+def where(bad: npt.ArrayLike, values: np.ndarray | None = None, noun: str = "SKU-site") -> str:
     """'at 3 SKU-sites (first: index 17, value -2)' for a boolean mask with a True entry.
 
     For a 2-D mask (rows are SKU-sites or items) it counts the rows with a True entry and
@@ -47,7 +48,8 @@ def where(bad: np.ndarray, values: np.ndarray | None = None, noun: str = "SKU-si
 def count(*values: object) -> int:
     """The number of SKU-sites n implied by arguments that are scalars or arrays of shape (n,)
     (or (n, K) for padded tables): the largest leading dimension, 1 for scalars only."""
-    return max([int(np.shape(value)[0]) for value in values if np.ndim(value) >= 1] or [1])
+    arrays = [np.asarray(value) for value in values]
+    return max([int(array.shape[0]) for array in arrays if array.ndim >= 1] or [1])
 
 
 def vector(

@@ -112,7 +112,7 @@ def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
         else None
     )
     quantities, prices = price_break_arrays([(item.price_breaks or []) if item else []])
-    if quantities is not None:
+    if quantities is not None and prices is not None:
         quantities, prices = quantities[0], prices[0]
     top = max(policy.order_quantity, policy.eoq, *(quantities if quantities is not None else []))
     grid = np.unique(
@@ -239,7 +239,7 @@ def echelon_plan(sku: Any, *, service_level: float) -> dict[str, Any] | None:
     sites = list(Site.objects.filter(active=True).order_by("code"))
     if not sites:
         return None
-    index = {site.pk: i for i, site in enumerate(sites)}
+    index: dict[int | None, int] = {site.pk: i for i, site in enumerate(sites)}
     policies_by_site = {
         policy.site_id: policy for policy in InventoryPolicy.objects.filter(sku=sku)
     }

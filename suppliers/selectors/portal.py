@@ -3,6 +3,7 @@
 so a user who also holds an operations role still sees only their own supplier's business
 here."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,7 +125,7 @@ class PortalOrder:
     order: PurchaseOrder
     lines: list[PortalLine]
     notices: list[ShippingNotice]
-    receipts: list[Receipt]
+    receipts: Sequence[Receipt]
     messages: list[PurchaseOrderMessage]
 
     @property

@@ -15,10 +15,10 @@ class PriceBreaksWidget(widgets.Widget):
     """Price breaks in one cell as `quantity:price` pairs separated by semicolons,
     e.g. `500:9.50; 1000:9.00`; empty for none."""
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[dict[str, str]]:
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[dict[str, Any]]:
         if value in (None, ""):
             return []
-        breaks = []
+        breaks: list[dict[str, Any]] = []
         for part in str(value).split(";"):
             quantity, _, price = part.strip().partition(":")
             try:

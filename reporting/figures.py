@@ -281,7 +281,7 @@ def expiry_breakdown(
 
 
 def site_breakdown(
-    sites: Iterable[dict[str, Any]],
+    sites: Iterable[Mapping[str, Any]],
     positions: Iterable[PositionRow],
     held: Mapping[tuple[int, int], tuple[int, float]],
     *,
@@ -352,7 +352,7 @@ class DashboardInputs:
     demand_by_day: Mapping[date, tuple[int, int]]
     demand: pd.DataFrame
     issues: pd.DataFrame
-    sites: Sequence[dict[str, Any]]
+    sites: Sequence[Mapping[str, Any]]
     categories: Sequence[tuple[str, str]]
     zones: Sequence[tuple[str, str]]
     statuses: Sequence[str]

@@ -183,7 +183,8 @@ def alert_timeline(alert: Alert) -> list[TimelineEvent]:
                 kind="comment",
             )
         )
-    if alert.status == AlertStatus.RESOLVED and not any(e.kind == "resolved" for e in events):
+    resolved = alert.status == AlertStatus.RESOLVED
+    if resolved and alert.resolved_at is not None and not any(e.kind == "resolved" for e in events):
         who = alert.resolved_by.get_full_name() if alert.resolved_by else ""
         what = "Resolved: condition cleared" if alert.auto_resolved else "Resolved"
         text = "" if alert.auto_resolved else alert.resolution

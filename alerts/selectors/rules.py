@@ -115,7 +115,11 @@ def sent_unacknowledged_orders() -> list[SentOrder]:
     rows = PurchaseOrder.objects.filter(
         status=PurchaseOrderStatus.SENT, acknowledged_at__isnull=True, sent_at__isnull=False
     ).values_list("pk", "number", "sent_at", "supplier_id", "supplier__name", "destination_id")
-    return [SentOrder(*row) for row in rows]
+    return [
+        SentOrder(pk, number, sent_at, supplier_id, supplier_name, destination_id)
+        for pk, number, sent_at, supplier_id, supplier_name, destination_id in rows
+        if sent_at is not None  # (filtered above; this tells the type checker)
+    ]
 
 
 def run_accuracy(run: ForecastRun) -> RunAccuracy:
@@ -123,7 +127,13 @@ def run_accuracy(run: ForecastRun) -> RunAccuracy:
         "sku_id", "site_id", "mase", "method"
     )
     return RunAccuracy(
-        run_id=run.pk, as_of=run.as_of, series=[SeriesAccuracy(*row) for row in rows]
+        run_id=run.pk,
+        as_of=run.as_of,
+        series=[
+            SeriesAccuracy(sku_id, site_id, mase, method)
+            for sku_id, site_id, mase, method in rows
+            if mase is not None  # (filtered above; this tells the type checker)
+        ],
     )
 
 

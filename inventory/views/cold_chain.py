@@ -19,11 +19,11 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.sessions import signing_identified, signing_user_id
 from common.errors import DomainError, SignatureRefused
+from common.views import HtmxPartialMixin, query_without
 from inventory.forms.cold_chain import ExcursionFilterForm, ExcursionLotDecisionForm
 from inventory.models import Excursion, ExcursionLot
 from inventory.selectors import cold_chain as selectors
 from inventory.services.cold_chain import excursion_lot_decide
-from inventory.views.stock import HtmxPartialMixin, query_without
 
 PAGE_SIZE = 50
 LOT_STATUS_STYLES = {

@@ -29,7 +29,7 @@ from accounts.roles import Capability, user_can
 from accounts.selectors import signature_manifestations
 from accounts.sessions import signing_identified, signing_user_id
 from common.errors import DomainError, ReasonRequired, SignatureRefused
-from inventory.views.stock import ExportMixin, HtmxPartialMixin, query_without
+from common.views import ExportMixin, HtmxPartialMixin, query_without
 from optimization.forms.policies import (
     ApprovalForm,
     SuggestionEditForm,

@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
-from inventory.views.stock import HtmxPartialMixin, query_without
+from common.views import HtmxPartialMixin, query_without
 from suppliers.forms.portal import (
     LineProposeForm,
     MessageForm,

@@ -22,7 +22,7 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.sessions import signing_identified, signing_user_id
 from common.errors import DomainError, SignatureRefused
-from inventory.views.stock import ExportMixin, HtmxPartialMixin, query_without
+from common.views import ExportMixin, HtmxPartialMixin, query_without
 from suppliers.forms.planner import (
     LineAmendForm,
     LineReapproveForm,

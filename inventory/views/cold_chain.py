@@ -18,7 +18,7 @@ from django_htmx.http import trigger_client_event
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.sessions import signing_identified, signing_user_id
-from common.errors import DomainError, SignatureRefused
+from common.errors import DomainError
 from common.views import HtmxPartialMixin, query_without
 from inventory.forms.cold_chain import ExcursionFilterForm, ExcursionLotDecisionForm
 from inventory.models import Excursion, ExcursionLot
@@ -106,8 +106,6 @@ class ExcursionLotDecideView(CapabilityRequiredMixin, View):
                     username=signing_user_id(request, request.POST.get("username")),
                     remote_addr=request.META.get("REMOTE_ADDR"),
                 )
-            except SignatureRefused as refused:
-                form.add_error("password", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:

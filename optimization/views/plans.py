@@ -28,7 +28,7 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.selectors import signature_manifestations
 from accounts.sessions import signing_identified, signing_user_id
-from common.errors import DomainError, ReasonRequired, SignatureRefused
+from common.errors import DomainError, ReasonRequired
 from common.views import ExportMixin, HtmxPartialMixin, query_without
 from optimization.forms.policies import (
     ApprovalForm,
@@ -330,8 +330,6 @@ class SuggestionRejectView(CapabilityRequiredMixin, View):
                     reason=form.cleaned_data["reason"],
                     expected_version=form.cleaned_data["version"],
                 )
-            except ReasonRequired as refused:
-                form.add_error("reason", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:
@@ -389,8 +387,6 @@ class ApproveView(CapabilityRequiredMixin, View):
                     reason=form.cleaned_data["reason"],
                     remote_addr=request.META.get("REMOTE_ADDR"),
                 )
-            except SignatureRefused as refused:
-                form.add_error("password", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:

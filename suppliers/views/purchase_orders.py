@@ -21,7 +21,7 @@ from django.views.generic import TemplateView
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.sessions import signing_identified, signing_user_id
-from common.errors import DomainError, SignatureRefused
+from common.errors import DomainError
 from common.views import ExportMixin, HtmxPartialMixin, query_without
 from suppliers.forms.planner import (
     LineAmendForm,
@@ -332,8 +332,6 @@ class LineReapproveView(CapabilityRequiredMixin, View):
                 )
             except NotYours as missing:
                 raise Http404(missing.message) from missing
-            except SignatureRefused as refused:
-                form.add_error("password", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:

@@ -7,7 +7,7 @@ the same way in every app, through RefusalFormMixin.add_refusal.
 
 from typing import Any, ClassVar
 
-from common.errors import DomainError
+from common.errors import DomainError, NotFound
 
 
 class RefusalFormMixin:
@@ -16,7 +16,8 @@ class RefusalFormMixin:
     names no field at all.
 
     Two declarations adapt it to a form, instead of a copy of the method:
-    `refusal_in_own_words` and `refusal_fields` (below).
+    `refusal_in_own_words` and `refusal_fields` (below). A NotFound is no form error: it is
+    raised on, and the page answers 404 (common.views.NotFoundMixin).
     """
 
     #: When the refusal names exactly one of the form's fields, show the refusal's own message
@@ -28,6 +29,8 @@ class RefusalFormMixin:
 
     def add_refusal(self, refused: DomainError) -> None:
         form: Any = self  # mixed into a Django form, whose fields and add_error these are
+        if isinstance(refused, NotFound):
+            raise refused
         for kind, field in self.refusal_fields.items():
             if isinstance(refused, kind):
                 form.add_error(field, refused.message)

@@ -1,11 +1,13 @@
 """Page conventions shared by every app's views: one URL for the page and its htmx partial,
-exports of the rows on screen, query strings for page and sort links."""
+exports of the rows on screen, query strings for page and sort links, and a 404 for what a
+service could not find for the user."""
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 
+from common.errors import NotFound
 from common.exports import EXPORT_FORMATS, export_response
 
 
@@ -48,3 +50,14 @@ class ExportMixin:
             stamp = timezone.now().strftime("%Y%m%d-%H%M")
             return export_response(f"{self.export_name}-{stamp}", headers, rows, fmt)
         return super().get(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class NotFoundMixin:
+    """A service's NotFound (no such record, or one out of the user's reach) answers the page
+    with 404, as a missing record would; the view itself catches only the refusals it shows."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        except NotFound as missing:
+            raise Http404(missing.message) from missing

@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
-from accounts.sessions import signing_identified, signing_user_id
+from accounts.sessions import signature_inputs, signing_identified
 from common.errors import DomainError
 from common.views import ExportMixin, HtmxPartialMixin, NotFoundMixin, query_without
 from suppliers.forms.planner import (
@@ -322,10 +322,8 @@ class LineReapproveView(NotFoundMixin, CapabilityRequiredMixin, View):
                 line_reapprove(
                     actor=request.user,
                     line_id=pk,
-                    password=form.cleaned_data["password"],
                     reason=form.cleaned_data["reason"],
-                    username=signing_user_id(request, request.POST.get("username")),
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    **signature_inputs(request, form.cleaned_data["password"]),
                 )
             except DomainError as refused:
                 form.add_refusal(refused)

@@ -84,6 +84,17 @@ def signing_user_id(request: Any, submitted: Any) -> str | None:
     return "" if signing_needs_user_id(request) else None
 
 
+def signature_inputs(request: Any, password: str) -> dict[str, Any]:
+    """What a signing service needs from a page's signature form besides the action itself:
+    the password typed, the user id to check with it (signing_user_id) and the signer's
+    address."""
+    return {
+        "password": password,
+        "username": signing_user_id(request, request.POST.get("username")),
+        "remote_addr": request.META.get("REMOTE_ADDR"),
+    }
+
+
 def signing_identified(request: Any) -> None:
     """After a signature with user id and password: the session is continuous again."""
     session = getattr(request, "session", None)

@@ -7,7 +7,7 @@ from django import forms
 
 from alerts.models import AlertKind, NotificationPreference, Severity
 from alerts.selectors.alerts import InboxFilters, operations_users
-from common.errors import DomainError
+from common.forms import RefusalFormMixin
 from inventory.models import Site
 
 STATUS_CHOICES = [("active", "Active"), ("resolved", "Resolved"), ("all", "All")]
@@ -18,18 +18,6 @@ SORT_CHOICES = [
     ("oldest", "Oldest first"),
     ("last_seen", "Last seen"),
 ]
-
-
-class RefusalFormMixin:
-    """Show a service's refusal on the form: by the field it names (in the refusal's own words
-    when it names one field), otherwise on top."""
-
-    def add_refusal(self, refused: DomainError) -> None:
-        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}  # type: ignore[attr-defined]
-        for name, messages in fields.items():
-            self.add_error(name, [refused.message] if len(fields) == 1 else messages)  # type: ignore[attr-defined]
-        if not fields:
-            self.add_error(None, refused.message)  # type: ignore[attr-defined]
 
 
 class InboxFilterForm(forms.Form):
@@ -69,6 +57,7 @@ class InboxFilterForm(forms.Form):
 
 
 class AssignForm(RefusalFormMixin, forms.Form):
+    refusal_in_own_words = True
     assignee = forms.ModelChoiceField(
         queryset=operations_users(), required=False, empty_label="Nobody", label="Assign to"
     )
@@ -81,12 +70,14 @@ class AssignForm(RefusalFormMixin, forms.Form):
 
 
 class CommentForm(RefusalFormMixin, forms.Form):
+    refusal_in_own_words = True
     body = forms.CharField(
         label="Comment", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 
 class ResolveForm(RefusalFormMixin, forms.Form):
+    refusal_in_own_words = True
     reason = forms.CharField(
         label="Reason for resolving",
         widget=forms.Textarea(attrs={"rows": 2}),

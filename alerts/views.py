@@ -33,7 +33,7 @@ from alerts.models import SEVERITY_RANK, Alert, AlertStatus, NotificationPrefere
 from alerts.selectors import alerts as selectors
 from alerts.services import alerts as services
 from common.errors import DomainError
-from inventory.views.stock import HtmxPartialMixin, query_without
+from common.views import HtmxPartialMixin, query_without
 
 PAGE_SIZE = 50
 SEVERITY_STYLES = {

@@ -25,13 +25,12 @@ def _error_body(code: str, message: str, fields: dict[str, Any] | None = None) -
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every API error answers {"error": {"code", "message", "fields"}}.
 
-    Domain errors raised by services become 400s with their message; Django validation
-    errors name the fields they concern.
+    Domain errors raised by services answer with their own status (400 unless the error says
+    otherwise: common.errors) and their message; Django validation errors name the fields they
+    concern.
     """
     if isinstance(exc, DomainError):
-        return Response(
-            _error_body(exc.code, exc.message, exc.fields), status=status.HTTP_400_BAD_REQUEST
-        )
+        return Response(_error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages)

@@ -1,16 +1,37 @@
 """Domain errors: what a service raises when a business rule refuses an action.
 
 Views show `message` to the user, the API returns it in its error shape; nothing is written.
+Each error carries the HTTP status the API answers it with (common.api.exception_handler), so
+an app declares what its refusals mean once, where it raises them: a plain refusal is a 400, a
+`Conflict` (the data changed since the caller read it) a 409, a `NotFound` (no such record,
+or not one the caller may see) a 404, on pages too (common.views.NotFoundMixin).
 """
+
+from http import HTTPStatus
 
 
 class DomainError(Exception):
     code = "domain_error"
+    http_status = HTTPStatus.BAD_REQUEST
 
     def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+
+
+class Conflict(DomainError):
+    """The record changed since the caller read it: read it again, then decide again."""
+
+    http_status = HTTPStatus.CONFLICT
+
+
+class NotFound(DomainError):
+    """No such record for this actor: one out of their reach answers as one that does not
+    exist, so its existence is not given away."""
+
+    code = "not_found"
+    http_status = HTTPStatus.NOT_FOUND
 
 
 class SignatureRefused(DomainError):

@@ -1,5 +1,5 @@
-"""Export of the rows a user is looking at, as CSV or XLSX (every app's exports; it lives in
-accounts, the bottom layer, so the audit trail's own export uses it too).
+"""Export of the rows a user is looking at, as CSV or XLSX (every app's exports, the audit
+trail's too; pages offer it through common.views.ExportMixin).
 
 Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
 return) is prefixed with an apostrophe, so an exported file never executes anything when it is

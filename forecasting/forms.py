@@ -2,12 +2,12 @@ from datetime import date, timedelta
 
 from django import forms
 
-from common.errors import DomainError
+from common.forms import RefusalFormMixin
 from forecasting.models import OverrideKind
 from forecasting.services import RICH_METHOD_LABELS
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(RefusalFormMixin, forms.Form):
     start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(
         label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
@@ -37,13 +37,6 @@ class OverrideForm(forms.Form):
                 "kind": OverrideKind.PERCENT,
             }
         )
-
-    def add_refusal(self, refused: DomainError) -> None:
-        """Show a service's refusal on the form: field messages by their fields, the rest on top."""
-        for field, messages in refused.fields.items():
-            self.add_error(field if field in self.fields else None, messages)
-        if not refused.fields:
-            self.add_error(None, refused.message)
 
 
 class RunStartForm(forms.Form):

@@ -1,6 +1,7 @@
 from django import forms
 
-from common.errors import DomainError
+from common.errors import SignatureRefused
+from common.forms import RefusalFormMixin
 from inventory.models import ExcursionStatus, LotDecision
 
 
@@ -10,8 +11,10 @@ class ExcursionFilterForm(forms.Form):
     )
 
 
-class ExcursionLotDecisionForm(forms.Form):
+class ExcursionLotDecisionForm(RefusalFormMixin, forms.Form):
     """Release or reject one exposed lot: the reason and the password again (the signature)."""
+
+    refusal_fields = {SignatureRefused: "password"}
 
     decision = forms.ChoiceField(choices=LotDecision.choices, widget=forms.HiddenInput)
     reason = forms.CharField(
@@ -27,11 +30,3 @@ class ExcursionLotDecisionForm(forms.Form):
             attrs={"autocomplete": "current-password", "placeholder": "Your password (signature)"}
         ),
     )
-
-    def add_refusal(self, refused: DomainError) -> None:
-        """The service's refusal by field where it names one of ours, else on top."""
-        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}
-        for name, messages in fields.items():
-            self.add_error(name, messages)
-        if not fields:
-            self.add_error(None, refused.message)

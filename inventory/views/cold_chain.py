@@ -17,13 +17,13 @@ from django_htmx.http import trigger_client_event
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
-from accounts.sessions import signing_identified, signing_user_id
-from common.errors import DomainError, SignatureRefused
+from accounts.sessions import signature_inputs, signing_identified
+from common.errors import DomainError
+from common.views import HtmxPartialMixin, query_without
 from inventory.forms.cold_chain import ExcursionFilterForm, ExcursionLotDecisionForm
 from inventory.models import Excursion, ExcursionLot
 from inventory.selectors import cold_chain as selectors
 from inventory.services.cold_chain import excursion_lot_decide
-from inventory.views.stock import HtmxPartialMixin, query_without
 
 PAGE_SIZE = 50
 LOT_STATUS_STYLES = {
@@ -102,12 +102,8 @@ class ExcursionLotDecideView(CapabilityRequiredMixin, View):
                     lot=exposure.lot,
                     decision=form.cleaned_data["decision"],
                     reason=form.cleaned_data["reason"],
-                    password=form.cleaned_data["password"],
-                    username=signing_user_id(request, request.POST.get("username")),
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    **signature_inputs(request, form.cleaned_data["password"]),
                 )
-            except SignatureRefused as refused:
-                form.add_error("password", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:

@@ -27,7 +27,6 @@ from rest_framework.views import APIView
 from accounts.api.serializers import SignatureInputSerializer
 from accounts.roles import Capability
 from accounts.sessions import signing_identified, signing_user_id
-from common.api import exception_handler
 from common.errors import SignatureRefused
 from inventory.models import Site
 from optimization.models import PlanRun, SuggestedOrder, SuggestionStatus, Urgency
@@ -38,7 +37,6 @@ from optimization.selectors.policies import (
     worklist,
 )
 from optimization.services.approvals import (
-    SuggestionConflict,
     suggestion_edit,
     suggestion_reject,
     suggestions_approve,
@@ -49,22 +47,6 @@ from suppliers.models import Supplier
 RECOMMENDATION_PAGE_SIZE = 50
 MAX_RECOMMENDATION_PAGE_SIZE = 500
 MAX_APPROVAL_IDS = 500
-
-
-def reorder_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """The API's error handler, with a 409 for a stale version and the password named on a
-    refused signature."""
-    if isinstance(exc, SignatureRefused) and not exc.fields:
-        exc.fields = {"password": [exc.message]}
-    response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, SuggestionConflict):
-        response.status_code = status.HTTP_409_CONFLICT
-    return response
-
-
-class ReorderAPIView(APIView):
-    def get_exception_handler(self):  # type: ignore[no-untyped-def]
-        return reorder_exception_handler
 
 
 # ---- serializers ------------------------------------------------------------------------------
@@ -248,7 +230,7 @@ def plan_runs() -> QuerySet[PlanRun]:
 # ---- suggested orders -------------------------------------------------------------------------
 
 
-class RecommendationSearchView(ReorderAPIView):
+class RecommendationSearchView(APIView):
     """The current plan's suggested orders that match the filters, one page at a time."""
 
     required_capability = Capability.VIEW_OPERATIONS
@@ -295,7 +277,7 @@ def worklist_row(pk: int) -> SuggestedOrder:
     ).get(pk=pk)
 
 
-class RecommendationEditView(ReorderAPIView):
+class RecommendationEditView(APIView):
     """Change a suggestion's quantity and order date, with a reason. A first approval is
     cleared: the changed order must be approved again."""
 
@@ -326,7 +308,7 @@ class RecommendationEditView(ReorderAPIView):
         return Response(RecommendationSerializer(worklist_row(pk)).data)
 
 
-class RecommendationRejectView(ReorderAPIView):
+class RecommendationRejectView(APIView):
     """Decide not to order: the suggestion stays, rejected, with the reason."""
 
     required_capability = Capability.PLAN
@@ -354,7 +336,7 @@ class RecommendationRejectView(ReorderAPIView):
         return Response(RecommendationSerializer(worklist_row(pk)).data)
 
 
-class RecommendationApproveView(ReorderAPIView):
+class RecommendationApproveView(APIView):
     """Approve suggestions with one electronic signature (the password again). All or
     nothing: one refused suggestion refuses the request. Each approved suggestion becomes a
     purchase-order line; one above the approver's limit waits for a second approver."""
@@ -389,16 +371,22 @@ class RecommendationApproveView(ReorderAPIView):
             payload["idempotency_key"] = header_key
         data = RecommendationApproveSerializer(data=payload)
         data.is_valid(raise_exception=True)
-        outcome = suggestions_approve(
-            actor=request.user,
-            suggestion_ids=data.validated_data["ids"],
-            password=data.validated_data["password"],
-            username=signing_user_id(request, data.validated_data.get("username")),
-            idempotency_key=data.validated_data.get("idempotency_key", ""),
-            expected_versions=data.validated_data.get("versions") or {},
-            reason=data.validated_data.get("reason", ""),
-            remote_addr=request.META.get("REMOTE_ADDR"),
-        )
+        try:
+            outcome = suggestions_approve(
+                actor=request.user,
+                suggestion_ids=data.validated_data["ids"],
+                password=data.validated_data["password"],
+                username=signing_user_id(request, data.validated_data.get("username")),
+                idempotency_key=data.validated_data.get("idempotency_key", ""),
+                expected_versions=data.validated_data.get("versions") or {},
+                reason=data.validated_data.get("reason", ""),
+                remote_addr=request.META.get("REMOTE_ADDR"),
+            )
+        except SignatureRefused as refused:
+            # Name the password as the field to fix, as the signature dialog does.
+            raise SignatureRefused(
+                refused.message, fields={"password": [refused.message]}
+            ) from refused
         signing_identified(request)
         return Response(ApprovalOutcomeSerializer(outcome.as_dict()).data)
 
@@ -418,9 +406,6 @@ class PlanRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[PlanRun]:
         return plan_runs().order_by("-created_at", "-pk")
-
-    def get_exception_handler(self):  # type: ignore[no-untyped-def]
-        return reorder_exception_handler
 
     @extend_schema(
         operation_id="reorder_plan_run_start",

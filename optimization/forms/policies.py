@@ -1,6 +1,7 @@
 from django import forms
 
-from common.errors import DomainError
+from common.errors import ReasonRequired, SignatureRefused
+from common.forms import RefusalFormMixin
 from inventory.models import Site
 from optimization.models import SuggestionStatus, Urgency
 from optimization.selectors.policies import (
@@ -163,17 +164,6 @@ class WorklistFilterForm(forms.Form):
         )
 
 
-class RefusalFormMixin:
-    """Show a service's refusal on the form: field messages by their fields, the rest on top."""
-
-    def add_refusal(self, refused: DomainError) -> None:
-        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}  # type: ignore[attr-defined]
-        for name, messages in fields.items():
-            self.add_error(name, messages)  # type: ignore[attr-defined]
-        if not fields:
-            self.add_error(None, refused.message)  # type: ignore[attr-defined]
-
-
 class SuggestionEditForm(RefusalFormMixin, forms.Form):
     """Quantity and order date of a suggested order, with the reason; the rules (MOQ, order
     multiple, shelf-life cap, dates) are the service's, shown by field."""
@@ -192,6 +182,8 @@ class SuggestionEditForm(RefusalFormMixin, forms.Form):
 
 
 class SuggestionRejectForm(RefusalFormMixin, forms.Form):
+    refusal_fields = {ReasonRequired: "reason"}
+
     reason = forms.CharField(
         label="Reason for rejecting",
         required=False,
@@ -202,6 +194,8 @@ class SuggestionRejectForm(RefusalFormMixin, forms.Form):
 
 class ApprovalForm(RefusalFormMixin, forms.Form):
     """The electronic signature of an approval: the password again, one key per dialog."""
+
+    refusal_fields = {SignatureRefused: "password"}
 
     password = forms.CharField(
         label="Password",

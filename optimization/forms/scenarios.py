@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from common.errors import DomainError
+from common.forms import RefusalFormMixin
 from inventory.models import Site
 from optimization.engine.policy import ABC_CLASSES, XYZ_CLASSES
 from optimization.services.scenarios import NAME_MAX
@@ -21,7 +21,7 @@ def _percent(label: str, help_text: str = "", **attrs: Any) -> forms.FloatField:
     )
 
 
-class ScenarioForm(forms.Form):
+class ScenarioForm(RefusalFormMixin, forms.Form):
     name = forms.CharField(
         label="Name",
         required=False,  # the service says what is missing, beside the other messages
@@ -131,10 +131,3 @@ class ScenarioForm(forms.Form):
             },
             "changes": changes,
         }
-
-    def add_refusal(self, refused: DomainError) -> None:
-        """Show the service's refusal: field messages by their fields, the rest on top."""
-        for field, messages in refused.fields.items():
-            self.add_error(field if field in self.fields else None, messages)
-        if not refused.fields:
-            self.add_error(None, refused.message)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.audit import audit_context
 from accounts.models import Signature
 from accounts.services import signature_record, signature_verify
-from common.errors import DomainError, ReasonRequired
+from common.errors import Conflict, DomainError, ReasonRequired
 from optimization.engine.replenishment import unit_price_at
 from optimization.models import (
     OPEN_SUGGESTION_STATUSES,
@@ -45,7 +45,7 @@ class SuggestionRefused(DomainError):
     code = "suggestion_refused"
 
 
-class SuggestionConflict(DomainError):
+class SuggestionConflict(Conflict):
     """Someone else changed the suggestion since the caller loaded it."""
 
     code = "suggestion_conflict"

@@ -27,9 +27,9 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.selectors import signature_manifestations
-from accounts.sessions import signing_identified, signing_user_id
-from common.errors import DomainError, ReasonRequired, SignatureRefused
-from inventory.views.stock import ExportMixin, HtmxPartialMixin, query_without
+from accounts.sessions import signature_inputs, signing_identified
+from common.errors import DomainError, ReasonRequired
+from common.views import ExportMixin, HtmxPartialMixin, query_without
 from optimization.forms.policies import (
     ApprovalForm,
     SuggestionEditForm,
@@ -330,8 +330,6 @@ class SuggestionRejectView(CapabilityRequiredMixin, View):
                     reason=form.cleaned_data["reason"],
                     expected_version=form.cleaned_data["version"],
                 )
-            except ReasonRequired as refused:
-                form.add_error("reason", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:
@@ -382,15 +380,11 @@ class ApproveView(CapabilityRequiredMixin, View):
                 outcome = suggestions_approve(
                     actor=request.user,
                     suggestion_ids=ids,
-                    password=form.cleaned_data["password"],
-                    username=signing_user_id(request, request.POST.get("username")),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     expected_versions=versions,
                     reason=form.cleaned_data["reason"],
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    **signature_inputs(request, form.cleaned_data["password"]),
                 )
-            except SignatureRefused as refused:
-                form.add_error("password", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:

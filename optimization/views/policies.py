@@ -12,8 +12,8 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from common.errors import DomainError
+from common.views import HtmxPartialMixin, query_without
 from inventory.models import Sku
-from inventory.views.stock import HtmxPartialMixin, query_without
 from optimization.forms.policies import (
     LOT_REASONS,
     EchelonForm,

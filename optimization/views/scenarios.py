@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from common.errors import DomainError
-from inventory.views.stock import HtmxPartialMixin
+from common.views import HtmxPartialMixin
 from optimization.forms.scenarios import ScenarioForm
 from optimization.models import PolicyRunStatus, Scenario
 from optimization.selectors.policies import current_policy_run

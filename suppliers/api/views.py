@@ -21,7 +21,6 @@ from accounts.api.serializers import SignatureInputSerializer
 from accounts.permissions import HasCapability
 from accounts.roles import Capability, user_can
 from accounts.sessions import signing_identified, signing_user_id
-from common.api import exception_handler
 from inventory.api.stock import MasterDataViewSet
 from suppliers.api.serializers import (
     PurchaseOrderLineSerializer,
@@ -40,7 +39,6 @@ from suppliers.models import (
 from suppliers.selectors import purchase_orders as selectors
 from suppliers.services.amendments import line_amend, line_reapprove
 from suppliers.services.portal import (
-    NotYours,
     PortalRefused,
     line_confirm,
     line_propose,
@@ -75,21 +73,11 @@ class SeesSupplierData(BasePermission):
         )
 
 
-def supplier_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """The API's error handler, with an order or line out of the caller's reach as a 404."""
-    if isinstance(exc, NotYours):
-        exc = exceptions.NotFound(exc.message)
-    return exception_handler(exc, context)
-
-
 class SupplierScopedMixin:
     """Any role that sees supplier data; what each sees is scoped by the selectors."""
 
     required_capability = Capability.ANY_ROLE
     permission_classes = [HasCapability, SeesSupplierData]
-
-    def get_exception_handler(self):  # type: ignore[no-untyped-def]
-        return supplier_exception_handler
 
 
 def _orders(queryset: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:

@@ -6,23 +6,13 @@ from typing import Any
 
 from django import forms
 
-from common.errors import DomainError
+from common.errors import SignatureRefused
+from common.forms import RefusalFormMixin
 from suppliers.selectors.purchase_orders import SCORECARD_SORTS
 from suppliers.services.portal import MESSAGE_MAX
 
 
-class RefusalForm(forms.Form):
-    """Shows a service's refusal: field messages by their fields, the rest on top."""
-
-    def add_refusal(self, refused: DomainError) -> None:
-        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}
-        for name, messages in fields.items():
-            self.add_error(name, messages)
-        if not fields:
-            self.add_error(None, refused.message)
-
-
-class ProposalRejectForm(RefusalForm):
+class ProposalRejectForm(RefusalFormMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         required=False,  # the service says when it is missing, as for the API
@@ -31,7 +21,7 @@ class ProposalRejectForm(RefusalForm):
     )
 
 
-class MessageForm(RefusalForm):
+class MessageForm(RefusalFormMixin, forms.Form):
     body = forms.CharField(
         label="Message to the supplier",
         required=False,  # the service says when it is empty
@@ -40,7 +30,7 @@ class MessageForm(RefusalForm):
     )
 
 
-class LineAmendForm(RefusalForm):
+class LineAmendForm(RefusalFormMixin, forms.Form):
     """New terms for an approved line and why; the service checks them (as for the API)."""
 
     quantity = forms.IntegerField(label="Quantity", min_value=1)
@@ -56,8 +46,10 @@ class LineAmendForm(RefusalForm):
     )
 
 
-class LineReapproveForm(RefusalForm):
+class LineReapproveForm(RefusalFormMixin, forms.Form):
     """Approve a changed line: the password again (the signature) and an optional reason."""
+
+    refusal_fields = {SignatureRefused: "password"}
 
     password = forms.CharField(
         label="Password",

@@ -8,21 +8,11 @@ from typing import Any
 from django import forms
 
 from common.errors import DomainError
+from common.forms import RefusalFormMixin
 from suppliers.models import PurchaseOrderLine
 from suppliers.services.portal import NoticeLine
 
 DATE_INPUT = {"type": "date"}
-
-
-class RefusalFormMixin:
-    """Show a service's refusal on the form: field messages by their fields, the rest on top."""
-
-    def add_refusal(self, refused: DomainError) -> None:
-        fields = {name: msgs for name, msgs in refused.fields.items() if name in self.fields}  # type: ignore[attr-defined]
-        for name, messages in fields.items():
-            self.add_error(name, messages)  # type: ignore[attr-defined]
-        if not fields:
-            self.add_error(None, refused.message)  # type: ignore[attr-defined]
 
 
 class PortalSearchForm(forms.Form):
@@ -162,15 +152,19 @@ class ShippingNoticeForm(RefusalFormMixin, forms.Form):
         return items
 
     def add_refusal(self, refused: DomainError) -> None:
-        """Header messages by field, line messages under their row, the summary on top."""
-        self.add_error(None, refused.message)
-        for key, messages in refused.fields.items():
-            if key in self.fields:
-                self.add_error(key, messages)
-            elif key.startswith("lines.") and key[6:].isdigit() and int(key[6:]) < len(self._sent):
-                self.row_errors.setdefault(self._sent[int(key[6:])], []).extend(messages)
-            else:
-                self.add_error(None, messages)
+        """The summary on top even when fields are named: line messages sit in their rows,
+        further down the form."""
+        if refused.fields:
+            self.add_error(None, refused.message)
+        super().add_refusal(refused)
+
+    def add_refusal_elsewhere(self, name: str, messages: list[str]) -> None:
+        """A line's messages (`lines.<n>`: the n-th line sent) under its row."""
+        index = name.removeprefix("lines.")
+        if name.startswith("lines.") and index.isdigit() and int(index) < len(self._sent):
+            self.row_errors.setdefault(self._sent[int(index)], []).extend(messages)
+        else:
+            super().add_refusal_elsewhere(name, messages)
 
 
 class MessageForm(RefusalFormMixin, forms.Form):

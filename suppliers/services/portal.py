@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.roles import Capability, user_can
-from common.errors import DomainError, ReasonRequired
+from common.errors import DomainError, NotFound, ReasonRequired
 from suppliers.models import (
     LineProposal,
     ProposalStatus,
@@ -42,10 +42,8 @@ class PortalRefused(DomainError):
     code = "portal_refused"
 
 
-class NotYours(DomainError):
+class NotYours(NotFound):
     """The actor may not act on this order: shown as not found."""
-
-    code = "not_found"
 
 
 def _locked_order(order_id: int) -> PurchaseOrder:

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
-from inventory.views.stock import HtmxPartialMixin, query_without
+from common.views import HtmxPartialMixin, query_without
 from suppliers.forms.planner import PerformanceForm
 from suppliers.models import Supplier, SupplierScorecard
 from suppliers.selectors import purchase_orders as selectors

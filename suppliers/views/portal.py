@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
-from inventory.views.stock import HtmxPartialMixin, query_without
+from common.views import HtmxPartialMixin, NotFoundMixin, query_without
 from suppliers.forms.portal import (
     LineProposeForm,
     MessageForm,
@@ -35,7 +35,6 @@ from suppliers.models import ProposalStatus, PurchaseOrder, PurchaseOrderLine
 from suppliers.selectors import portal as selectors
 from suppliers.selectors.purchase_orders import supplier_of
 from suppliers.services.portal import (
-    NotYours,
     PortalRefused,
     line_confirm,
     line_propose,
@@ -69,8 +68,9 @@ SCORECARD_MEASURES = (
 PERCENT_MEASURES = {"otif_rate", "on_time_rate", "in_full_rate", "quality_acceptance_rate"}
 
 
-class PortalMixin(CapabilityRequiredMixin):
-    """A portal page: supplier users only; `portal_tab` lights its tab."""
+class PortalMixin(NotFoundMixin, CapabilityRequiredMixin):
+    """A portal page: supplier users only (an order out of their reach answers 404);
+    `portal_tab` lights its tab."""
 
     required_capability = Capability.SUPPLIER_PORTAL
     portal_tab = ""
@@ -224,8 +224,6 @@ class AcknowledgeView(OrderActionView):
         order_id = _order_id(request.user, number)
         try:
             purchase_order_acknowledge(actor=request.user, order_id=order_id)
-        except NotYours as missing:
-            raise Http404(missing.message) from missing
         except PortalRefused as refused:
             return self.answer(request, number, error=refused.message)
         return self.answer(request, number, success=f"{number} acknowledged. Thank you.")
@@ -236,8 +234,6 @@ class LineConfirmView(OrderActionView):
         line_id = _portal_line(request.user, number, line_id).pk
         try:
             line_confirm(actor=request.user, line_id=line_id)
-        except NotYours as missing:
-            raise Http404(missing.message) from missing
         except PortalRefused as refused:
             return self.answer(
                 request,
@@ -268,8 +264,6 @@ class LineProposeView(OrderActionView):
                     proposed_quantity=form.cleaned_data["proposed_quantity"],
                     note=form.cleaned_data["note"],
                 )
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
             except PortalRefused as refused:
                 form.add_refusal(refused)
             else:
@@ -301,8 +295,6 @@ class ShippingNoticeView(OrderActionView):
                     carrier=form.cleaned_data["carrier"],
                     tracking=form.cleaned_data["tracking"],
                 )
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
             except PortalRefused as refused:
                 form.add_refusal(refused)
             else:
@@ -321,8 +313,6 @@ class MessagePostView(OrderActionView):
         if form.is_valid():
             try:
                 message_post(actor=request.user, order_id=order_id, body=form.cleaned_data["body"])
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
             except PortalRefused as refused:
                 form.add_refusal(refused)
             else:

@@ -20,9 +20,9 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
-from accounts.sessions import signing_identified, signing_user_id
-from common.errors import DomainError, SignatureRefused
-from inventory.views.stock import ExportMixin, HtmxPartialMixin, query_without
+from accounts.sessions import signature_inputs, signing_identified
+from common.errors import DomainError
+from common.views import ExportMixin, HtmxPartialMixin, NotFoundMixin, query_without
 from suppliers.forms.planner import (
     LineAmendForm,
     LineReapproveForm,
@@ -33,7 +33,12 @@ from suppliers.forms.purchase_orders import PurchaseOrderFilterForm
 from suppliers.models import OPEN_PO_STATUSES, ProposalStatus, PurchaseOrder, PurchaseOrderStatus
 from suppliers.selectors import purchase_orders as selectors
 from suppliers.services.amendments import line_amend, line_reapprove
-from suppliers.services.portal import NotYours, message_post, proposal_decide, purchase_order_send
+from suppliers.services.portal import (
+    PortalRefused,
+    message_post,
+    proposal_decide,
+    purchase_order_send,
+)
 
 PAGE_SIZE = 50
 
@@ -201,7 +206,7 @@ def order_part(
     return render(request, DETAIL_TEMPLATE, context, status=400)
 
 
-class PurchaseOrderSendView(CapabilityRequiredMixin, View):
+class PurchaseOrderSendView(NotFoundMixin, CapabilityRequiredMixin, View):
     """Send an approved order to its supplier: it appears in their portal."""
 
     required_capability = Capability.PLAN
@@ -209,16 +214,14 @@ class PurchaseOrderSendView(CapabilityRequiredMixin, View):
     def post(self, request: Any, pk: int) -> HttpResponse:
         try:
             order = purchase_order_send(actor=request.user, order_id=pk)
-        except NotYours as missing:
-            raise Http404(missing.message) from missing
-        except DomainError as refused:
+        except PortalRefused as refused:
             return order_part(request, pk, "workflow", refused=True, send_error=refused.message)
         return order_part(
             request, pk, "workflow", notice=f"{order.number} sent to {order.supplier.code}."
         )
 
 
-class ProposalDecideView(CapabilityRequiredMixin, View):
+class ProposalDecideView(NotFoundMixin, CapabilityRequiredMixin, View):
     """Accept a supplier's proposal for a line (its confirmed date and quantity become the
     proposed ones) or reject it with a reason the supplier reads."""
 
@@ -241,8 +244,6 @@ class ProposalDecideView(CapabilityRequiredMixin, View):
                     accept=self.accept,
                     reason="" if self.accept else form.cleaned_data["reason"],
                 )
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
             except DomainError as refused:
                 form.add_refusal(refused)
         if form.errors:
@@ -256,7 +257,7 @@ class ProposalDecideView(CapabilityRequiredMixin, View):
         return order_part(request, order_id, "lines", notice=notice, notice_line=proposal.line_id)
 
 
-class MessagePostView(CapabilityRequiredMixin, View):
+class MessagePostView(NotFoundMixin, CapabilityRequiredMixin, View):
     """A planner writes on an order; the supplier's users read it in their portal."""
 
     required_capability = Capability.PLAN
@@ -266,8 +267,6 @@ class MessagePostView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 message_post(actor=request.user, order_id=pk, body=form.cleaned_data["body"])
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
             except DomainError as refused:
                 form.add_refusal(refused)
             else:
@@ -284,7 +283,7 @@ def _visible_line(request: Any, pk: int) -> Any:
     return line
 
 
-class LineAmendView(CapabilityRequiredMixin, View):
+class LineAmendView(NotFoundMixin, CapabilityRequiredMixin, View):
     """Change an approved line's quantity, price or requested date, with a reason: the line
     then waits for another planner's signed approval (suppliers.services.amendments)."""
 
@@ -296,8 +295,6 @@ class LineAmendView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 line_amend(actor=request.user, line_id=pk, **form.cleaned_data)
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
             except DomainError as refused:
                 form.add_refusal(refused)
         if form.errors:
@@ -312,7 +309,7 @@ class LineAmendView(CapabilityRequiredMixin, View):
         )
 
 
-class LineReapproveView(CapabilityRequiredMixin, View):
+class LineReapproveView(NotFoundMixin, CapabilityRequiredMixin, View):
     """Approve a changed line's new terms with an e-signature."""
 
     required_capability = Capability.PLAN
@@ -325,15 +322,9 @@ class LineReapproveView(CapabilityRequiredMixin, View):
                 line_reapprove(
                     actor=request.user,
                     line_id=pk,
-                    password=form.cleaned_data["password"],
                     reason=form.cleaned_data["reason"],
-                    username=signing_user_id(request, request.POST.get("username")),
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    **signature_inputs(request, form.cleaned_data["password"]),
                 )
-            except NotYours as missing:
-                raise Http404(missing.message) from missing
-            except SignatureRefused as refused:
-                form.add_error("password", refused.message)
             except DomainError as refused:
                 form.add_refusal(refused)
             else:

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from accounts.models import AuditLogEntry
-from inventory.exports import escape_cell
+from common.exports import escape_cell
 from inventory.models import DailyDemand, ImportStatus, Site, Sku
 from inventory.services.imports import ImportRefused, import_check, import_commit
 from suppliers.models import SupplierItem

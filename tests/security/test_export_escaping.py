@@ -14,9 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import load_workbook
 
 from accounts.roles import Role
-from inventory.exports import FORMULA_PREFIXES
+from common.exports import FORMULA_PREFIXES
+from common.views import ExportMixin
 from inventory.services.stock import stock_positions_refresh
-from inventory.views.stock import ExportMixin
 from tests.factories import (
     LotFactory,
     PurchaseOrderFactory,

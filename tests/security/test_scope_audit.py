@@ -491,6 +491,7 @@ OPENED_BY = {
 
 
 @pytest.mark.parametrize("role", NON_ADMIN_ROLES, ids=str)
+@pytest.mark.slow
 def test_no_role_is_shown_anything_out_of_its_scope_on_any_url(
     client, make_user, world: World, role: Role
 ) -> None:  # type: ignore[no-untyped-def]

@@ -189,6 +189,7 @@ def test_the_urlconf_has_the_pages_this_test_is_known_to_cover() -> None:
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.slow
 def test_every_url_answers_what_the_role_matrix_allows(
     visitor: str, client, matrix_context: dict
 ) -> None:

@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 DEMO_SKUS ?= 300
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo run test test-fast e2e lint format worker beat migrate
+.PHONY: help install install-dev demo run test test-fast test-quick e2e lint format worker beat migrate
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ test: install-dev ## Run the whole suite (SQLite by default; DATABASE_URL/REDIS_
 
 test-fast: install-dev ## Run the suite without browser tests
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-quick: install-dev ## Run the suite without browser tests and without tests marked slow
+	$(PY) -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 e2e: install-dev ## Run the browser journeys only (needs Debian chromium)
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)

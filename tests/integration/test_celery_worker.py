@@ -8,6 +8,7 @@ from accounts.tasks import ping
 
 
 @pytest.mark.redis
+@pytest.mark.slow
 def test_worker_runs_the_task_and_its_result_is_stored(worker_queue: str) -> None:
     result = ping.apply_async(args=["hello"], queue=worker_queue)
 

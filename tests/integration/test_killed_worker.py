@@ -38,7 +38,7 @@ from optimization.tasks import plan_run
 from tests.integration.conftest import Workers
 from tests.integration.test_plan_runs import build_network
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 FINISHED = {"succeeded", "failed"}
 

@@ -33,6 +33,7 @@ def test_the_backtest_measures_both_policies_on_the_same_sku_sites(policies) -> 
         assert sum(group["sku_sites"] for group in by_class.values()) == 10
 
 
+@pytest.mark.slow
 def test_the_backtest_is_repeatable_with_its_seed(policies) -> None:  # type: ignore[no-untyped-def]
     first = simulation_compute(simulation_id=simulation_create(actor=None, replan_every=60).pk)
     second = simulation_compute(simulation_id=simulation_create(actor=None, replan_every=60).pk)
@@ -69,6 +70,7 @@ def test_a_failing_backtest_is_recorded_as_failed(policies, monkeypatch) -> None
     assert created.status == "failed" and "out of memory" in created.error
 
 
+@pytest.mark.slow
 def test_the_backtest_command_runs_once_with_if_none(policies) -> None:  # type: ignore[no-untyped-def]
     from io import StringIO
 

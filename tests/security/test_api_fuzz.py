@@ -32,7 +32,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 schema = schemathesis.openapi.from_dict(
     SchemaGenerator().get_schema(request=None, public=True)  # the document /api/schema/ serves

@@ -4,12 +4,11 @@ The rule: an API view (anything under /api/ built on DRF's APIView) either decla
 `required_capability` (and, per action, `action_capabilities`) itself, which the default
 permission class accounts.permissions.HasCapability reads from the role matrix, or sets its own
 `permission_classes`. Relying silently on the default (ANY_ROLE) is refused, and no view may let
-anonymous callers in. The URL list is read from the URLconf, so a new endpoint is checked
-without editing this file.
+anonymous callers in. The URL list is read from the URLconf (tests.url_walker), so a new
+endpoint is checked without editing this file.
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
@@ -17,22 +16,15 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapability
 from accounts.roles import Capability
+from tests.url_walker import all_endpoints
 
 
 def api_views() -> list[tuple[str, type]]:
     found: dict[str, type] = {}
-
-    def walk(patterns: list, prefix: str) -> None:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern):
-                view_class = getattr(entry.callback, "cls", None)
-                route = prefix + str(entry.pattern)
-                if route.startswith("api/") and view_class and issubclass(view_class, APIView):
-                    found[route] = view_class
-
-    walk(get_resolver().url_patterns, "")
+    for endpoint in all_endpoints():
+        view_class = endpoint.view_class
+        if endpoint.route.startswith("api/") and view_class and issubclass(view_class, APIView):
+            found[endpoint.route] = view_class
     return sorted(found.items())
 
 

@@ -10,7 +10,6 @@ import io
 from datetime import date
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import load_workbook
 
 from accounts.roles import Role
@@ -27,6 +26,7 @@ from tests.factories import (
     SupplierFactory,
     published_plan,
 )
+from tests.url_walker import all_endpoints
 
 pytestmark = pytest.mark.django_db
 
@@ -47,17 +47,15 @@ KNOWN_EXPORTS = {
 }
 
 
-def _export_urls(patterns=None, prefix: str = "") -> set[str]:  # type: ignore[no-untyped-def]
+def _export_urls() -> set[str]:
     urls = set()
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            urls |= _export_urls(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern):
-            view = getattr(pattern.callback, "view_class", None)
-            if view is not None and issubclass(view, ExportMixin):
-                assert "<" not in route, f"{route}: export URLs with parameters need a test here"
-                urls.add("/" + route)
+    for endpoint in all_endpoints():
+        view = endpoint.view_class
+        if view is not None and issubclass(view, ExportMixin):
+            assert "<" not in endpoint.route, (
+                f"{endpoint.route}: export URLs with parameters need a test here"
+            )
+            urls.add("/" + endpoint.route)
     return urls
 
 

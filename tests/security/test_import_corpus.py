@@ -430,6 +430,7 @@ def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch) -> None: 
     ],
     ids=["declared", "padded-rows", "padded-columns"],
 )
+@pytest.mark.slow
 def test_a_sheet_that_expands_past_the_row_or_column_limit_is_refused_while_streamed(  # type: ignore[no-untyped-def]
     sheet, refusal
 ) -> None:
@@ -471,6 +472,7 @@ def _million_demand_rows(path: Path, sku_codes: list[str]) -> int:
     return len(sku_codes) * per_sku + 1
 
 
+@pytest.mark.slow
 def test_a_million_row_file_is_checked_and_refused_without_a_partial_write(  # type: ignore[no-untyped-def]
     admin_client, reference_data, tmp_path
 ) -> None:
@@ -498,6 +500,7 @@ def test_a_million_row_file_is_checked_and_refused_without_a_partial_write(  # t
     assert time.monotonic() - started < 120
 
 
+@pytest.mark.slow
 def test_a_million_row_file_over_the_size_limit_is_refused_before_it_is_read(  # type: ignore[no-untyped-def]
     admin_client, reference_data, settings, tmp_path
 ) -> None:

@@ -4,9 +4,9 @@ scope in the query, for every role.
 A canary world: two suppliers, ALPHA and BRAVO, each with a marker in every piece of its
 business (order numbers, SKU codes, lots received and announced, messages, proposals,
 carriers, a scorecard month, terms), a lockout (security) alert and two audit-trail reasons.
-The URL list is read from the URLconf (tests.web.test_role_matrix.all_endpoints), so a new
+The URL list is read from the URLconf (tests.url_walker.all_endpoints), so a new
 page, export, fragment or API list is audited without editing this file; URL arguments come
-from the role matrix's SAMPLE_KWARGS, filled with one supplier's records.
+from the walker's SAMPLE_KWARGS, filled with one supplier's records.
 
 Every URL is requested as a page, as an htmx request, as a CSV and an XLSX export
 (`?export=`), searched (`?q=`, `?search=`) and filtered (`?supplier=`, `?kind=`, ...) for a
@@ -58,13 +58,9 @@ from suppliers.models import (
     ShippingNoticeLine,
     SupplierScorecard,
 )
+from tests.url_walker import Endpoint, all_endpoints, concrete_path
 from tests.web.test_portal_isolation import _business
-from tests.web.test_role_matrix import (
-    Endpoint,
-    all_endpoints,
-    concrete_path,
-    expectation_for,
-)
+from tests.web.test_role_matrix import expectation_for
 
 pytestmark = pytest.mark.django_db
 
@@ -222,23 +218,13 @@ def world(make_user) -> World:  # type: ignore[no-untyped-def]
 # ---- the URL list --------------------------------------------------------------------------
 
 
-def takes_arguments(endpoint: Endpoint) -> bool:
-    pattern = endpoint.pattern.pattern
-    return bool(getattr(pattern, "converters", {}) or pattern.regex.groupindex)
-
-
 def audited_endpoints() -> list[Endpoint]:
     """Every URL but the admin site's object pages (see the module docstring)."""
     return [
         endpoint
         for endpoint in all_endpoints()
-        if not (endpoint.namespace == "admin" and takes_arguments(endpoint))
+        if not (endpoint.namespace == "admin" and endpoint.takes_arguments)
     ]
-
-
-def view_class_of(endpoint: Endpoint) -> type | None:
-    callback = endpoint.pattern.callback
-    return getattr(callback, "cls", None) or getattr(callback, "view_class", None)
 
 
 def is_api(endpoint: Endpoint) -> bool:
@@ -442,8 +428,8 @@ def test_the_audit_enumerates_the_lists_exports_fragments_and_api() -> None:
     endpoints = audited_endpoints()
     names = {endpoint.full_name for endpoint in endpoints}
     api = [endpoint for endpoint in endpoints if endpoint.route.startswith("api/v1/")]
-    exports = [e for e in endpoints if hasattr(view_class_of(e), "export_rows")]
-    fragments = [e for e in endpoints if "partial_name" in dir(view_class_of(e))]
+    exports = [e for e in endpoints if hasattr(e.view_class, "export_rows")]
+    fragments = [e for e in endpoints if "partial_name" in dir(e.view_class)]
 
     assert len(endpoints) >= 150, len(endpoints)
     assert len(api) >= 20, len(api)
@@ -505,6 +491,7 @@ OPENED_BY = {
 
 
 @pytest.mark.parametrize("role", NON_ADMIN_ROLES, ids=str)
+@pytest.mark.slow
 def test_no_role_is_shown_anything_out_of_its_scope_on_any_url(
     client, make_user, world: World, role: Role
 ) -> None:  # type: ignore[no-untyped-def]
@@ -524,10 +511,10 @@ def test_no_role_is_shown_anything_out_of_its_scope_on_any_url(
         if role_may_open(role, endpoint) and endpoint.full_name not in scope.exempt
     ]
     assert OPENED_BY[role] <= found.opened
-    assert {e.full_name for e in may_open if hasattr(view_class_of(e), "export_rows")} <= (
+    assert {e.full_name for e in may_open if hasattr(e.view_class, "export_rows")} <= (
         found.exported
     )
-    assert {e.full_name for e in may_open if "partial_name" in dir(view_class_of(e))} <= (
+    assert {e.full_name for e in may_open if "partial_name" in dir(e.view_class)} <= (
         found.fragments
     )
 
@@ -556,7 +543,7 @@ def supplier_reachable_with_arguments() -> list[Endpoint]:
     return [
         endpoint
         for endpoint in audited_endpoints()
-        if takes_arguments(endpoint) and role_may_open(Role.SUPPLIER, endpoint)
+        if endpoint.takes_arguments and role_may_open(Role.SUPPLIER, endpoint)
     ]
 
 

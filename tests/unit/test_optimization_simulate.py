@@ -488,6 +488,7 @@ def test_stock_balances_and_measures_stay_in_range(case: dict) -> None:  # type:
         assert_allclose(result.backordered_units - later, result.ending_backorders, atol=tolerance)
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(case=cases())
 def test_a_policy_given_for_every_day_with_one_value_simulates_identically(

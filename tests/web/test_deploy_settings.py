@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
@@ -32,6 +34,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_with_production_settings() -> None:
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
 
@@ -48,6 +51,7 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_check_deploy_fails_when_a_protection_is_turned_off() -> None:
     """The clean check above is not vacuous: without HSTS the same command fails."""
     env = {**PRODUCTION_ENV, "SECURE_HSTS_SECONDS": "0"}
@@ -58,6 +62,7 @@ def test_check_deploy_fails_when_a_protection_is_turned_off() -> None:
     assert "security.W004" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_production_debug_stays_off_and_trusts_the_tls_proxy() -> None:
     env = {
         **PRODUCTION_ENV,

@@ -185,6 +185,7 @@ def demo_policies(django_capture_on_commit_callbacks):  # type: ignore[no-untype
         forecast_run_start(actor=None, history_days=280, horizon=30)
 
 
+@pytest.mark.slow
 def test_a_planner_runs_the_backtest_and_sees_both_policies_measured(
     client, planner, demo_policies, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]

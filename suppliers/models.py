@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.models import Lot, Site, Sku
+from suppliers.price_breaks import PriceBreaks
 
 
 class Supplier(models.Model):
@@ -101,6 +102,10 @@ class SupplierItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier.code} · {self.sku.code}"
+
+    @property
+    def price_schedule(self) -> PriceBreaks:
+        return PriceBreaks.from_stored(self.price_breaks)
 
 
 class PurchaseOrderStatus(models.TextChoices):

@@ -25,6 +25,7 @@ from optimization.models import (
     SuggestionStatus,
 )
 from suppliers.models import SupplierItem
+from suppliers.price_breaks import PriceBreaks, engine_arrays
 
 POLICY_SORTS = {
     "code": ("sku__code", "site__code"),
@@ -85,24 +86,6 @@ def current_policy_run() -> PolicyRun | None:
     return PolicyRun.objects.filter(status="succeeded").first()
 
 
-def price_break_arrays(
-    schedules: list[list[dict[str, Any]]],
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """All-units price breaks as the engine takes them: break quantities and prices of shape
-    (n, K), NaN-padded, from one list of {"min_quantity", "unit_price"} tiers per SKU-site (the
-    SupplierItem.price_breaks format); (None, None) when no schedule has a break."""
-    width = max((len(tiers) for tiers in schedules), default=0)
-    if width == 0:
-        return None, None
-    quantities = np.full((len(schedules), width), np.nan)
-    prices = np.full((len(schedules), width), np.nan)
-    for row, tiers in enumerate(schedules):
-        for column, tier in enumerate(tiers):
-            quantities[row, column] = float(tier["min_quantity"])
-            prices[row, column] = float(Decimal(str(tier["unit_price"])))
-    return quantities, prices
-
-
 def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
     """Annual cost parts against the order quantity, from a little above zero to well past the
     chosen quantity and every price break, for the EOQ chart."""
@@ -111,7 +94,7 @@ def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
         if policy.supplier_id
         else None
     )
-    quantities, prices = price_break_arrays([(item.price_breaks or []) if item else []])
+    quantities, prices = engine_arrays([item.price_schedule if item else PriceBreaks()])
     if quantities is not None:
         quantities, prices = quantities[0], prices[0]
     top = max(policy.order_quantity, policy.eoq, *(quantities if quantities is not None else []))

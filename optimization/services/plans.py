@@ -39,7 +39,6 @@ from optimization.engine.replenishment import (
     reason_codes,
     reason_text,
     suggest_orders,
-    unit_price_at,
 )
 from optimization.models import (
     TOUCHED_OPEN_STATUSES,
@@ -423,11 +422,7 @@ def _order_rows(
             if position + transfer_in > policy.reorder_point:
                 continue  # the transfer alone lifts the position above the reorder point
             quantity = _lot_rounded(quantity - transfer_in, policy.moq, policy.order_multiple)
-        breaks = [
-            (float(tier["min_quantity"]), float(Decimal(str(tier["unit_price"]))))
-            for tier in (item.price_breaks or [])
-        ]
-        price = unit_price_at(quantity, float(item.unit_price), breaks)
+        price = float(item.price_schedule.unit_price_at(quantity, item.unit_price))
         order_day = int(suggestions.order_day[row])
         arrival_day = int(suggestions.arrival_day[row])
         stockout_day = int(suggestions.stockout_day[row])

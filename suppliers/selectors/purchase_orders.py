@@ -26,7 +26,6 @@ from accounts.roles import Capability, user_can
 from accounts.services import canonical_content_hash
 from inventory.models import Site
 from suppliers.models import (
-    OPEN_PO_STATUSES,
     LineProposal,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -46,7 +45,7 @@ def open_order_quantities(
     *, sku_id: int | None = None, site_id: int | None = None
 ) -> dict[tuple[int, int], int]:
     """Units still to arrive on open purchase orders, by (sku_id, destination site_id)."""
-    lines = PurchaseOrderLine.objects.filter(purchase_order__status__in=OPEN_PO_STATUSES)
+    lines = PurchaseOrderLine.objects.to_arrive()
     if sku_id is not None:
         lines = lines.filter(sku_id=sku_id)
     if site_id is not None:

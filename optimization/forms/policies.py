@@ -3,12 +3,8 @@ from django import forms
 from common.errors import DomainError
 from inventory.models import Site
 from optimization.models import SuggestionStatus, Urgency
-from optimization.selectors.policies import (
-    POLICY_SORTS,
-    WORKLIST_SORTS,
-    PolicyFilters,
-    WorklistFilters,
-)
+from optimization.selectors.plans import WORKLIST_SORTS, WorklistFilters
+from optimization.selectors.policies import POLICY_SORTS, PolicyFilters
 from suppliers.models import Supplier
 
 ABC_CHOICES = [("", "ABC"), ("A", "A"), ("B", "B"), ("C", "C")]

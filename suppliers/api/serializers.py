@@ -24,6 +24,10 @@ class SupplierItemSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(str(error)) from error
 
 
+# What a purchase-order line is, as the planners' and the suppliers' APIs both show it.
+LINE_TERMS = ["sku", "sku_code", "quantity", "unit_price", "requested_date", "confirmed_date"]
+
+
 class PurchaseOrderLineSerializer(serializers.ModelSerializer):
     sku_code = serializers.CharField(source="sku.code", read_only=True)
 
@@ -31,12 +35,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
         model = PurchaseOrderLine
         fields = [
             "id",
-            "sku",
-            "sku_code",
-            "quantity",
-            "unit_price",
-            "requested_date",
-            "confirmed_date",
+            *LINE_TERMS,
             "received_quantity",
             "reapproval_required",
             "amendment_reason",

@@ -24,6 +24,7 @@ from accounts.sessions import signing_identified, signing_user_id
 from common.api import exception_handler
 from inventory.api.stock import MasterDataViewSet
 from suppliers.api.serializers import (
+    LINE_TERMS,
     PurchaseOrderLineSerializer,
     PurchaseOrderSerializer,
     SupplierItemSerializer,
@@ -214,18 +215,7 @@ class PortalLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PurchaseOrderLine
-        fields = [
-            "id",
-            "purchase_order",
-            "sku",
-            "sku_code",
-            "quantity",
-            "unit_price",
-            "requested_date",
-            "confirmed_date",
-            "confirmed_quantity",
-            "received_quantity",
-        ]
+        fields = ["id", "purchase_order", *LINE_TERMS, "confirmed_quantity", "received_quantity"]
         read_only_fields = fields
 
 

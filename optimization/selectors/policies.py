@@ -18,6 +18,7 @@ from optimization.engine.policy import (
 from optimization.models import (
     InventoryPolicy,
     PolicyRun,
+    PolicySimulation,
 )
 from suppliers.models import SupplierItem
 from suppliers.price_breaks import PriceBreaks, engine_arrays
@@ -67,6 +68,11 @@ def policies(filters: PolicyFilters) -> QuerySet[InventoryPolicy]:
     return rows.order_by(*order)
 
 
+def policies_in_full() -> QuerySet[InventoryPolicy]:
+    """Policies with their SKU, site, supplier and run, for a policy's own page."""
+    return InventoryPolicy.objects.select_related("sku", "site", "supplier", "run")
+
+
 def policy_totals(rows: QuerySet[InventoryPolicy]) -> dict[str, Any]:
     return rows.aggregate(
         n=Count("pk"),
@@ -79,6 +85,16 @@ def policy_totals(rows: QuerySet[InventoryPolicy]) -> dict[str, Any]:
 
 def current_policy_run() -> PolicyRun | None:
     return PolicyRun.objects.filter(status="succeeded").first()
+
+
+def latest_simulation() -> PolicySimulation | None:
+    """The latest policy backtest, whatever its state."""
+    return PolicySimulation.objects.select_related("created_by").first()
+
+
+def latest_simulation_with_results() -> PolicySimulation | None:
+    """The latest backtest that finished with both policies' results to compare."""
+    return PolicySimulation.objects.filter(status="succeeded", results__has_key="optimized").first()
 
 
 def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:

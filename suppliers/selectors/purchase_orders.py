@@ -115,6 +115,23 @@ def purchase_orders_for(user: Any) -> QuerySet[PurchaseOrder]:
     return PurchaseOrder.objects.none()
 
 
+def purchase_orders_with_lines(user: Any) -> QuerySet[PurchaseOrder]:
+    """The orders `user` may see, newest first, each with its supplier, destination and lines
+    (with their SKUs) read up front."""
+    lines = PurchaseOrderLine.objects.select_related("sku").order_by("pk")
+    return (
+        purchase_orders_for(user)
+        .select_related("supplier", "destination")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def purchase_order_line(pk: int) -> PurchaseOrderLine:
+    """One line as just changed, with its SKU and order, to answer the change with."""
+    return PurchaseOrderLine.objects.select_related("sku", "purchase_order").get(pk=pk)
+
+
 def purchase_order_lines_for(user: Any) -> QuerySet[PurchaseOrderLine]:
     return PurchaseOrderLine.objects.filter(purchase_order__in=purchase_orders_for(user))
 

@@ -97,6 +97,7 @@ from inventory.models import (
     TemperatureZone,
 )
 from inventory.services import stock as services
+from suppliers.price_breaks import PriceBreaks
 
 
 class DemoDataError(Exception):
@@ -827,9 +828,9 @@ def _price_break_table(breaks: list[str]) -> tuple[np.ndarray, np.ndarray]:
     qty = np.full((len(breaks), 3), np.iinfo(np.int64).max, np.int64)
     price = np.zeros((len(breaks), 3))
     for i, text in enumerate(breaks):
-        for b, row in enumerate(json.loads(text)):
-            qty[i, b] = row["min_quantity"]
-            price[i, b] = float(row["unit_price"])
+        for b, tier in enumerate(PriceBreaks.from_stored(json.loads(text)).tiers):
+            qty[i, b] = int(tier.min_quantity)
+            price[i, b] = float(tier.unit_price)
     return qty, price
 
 

@@ -7,11 +7,17 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
 from forecasting import rules
-from forecasting.models import ForecastOverride, ForecastPublication, SeriesForecast
+from forecasting.models import (
+    ForecastOverride,
+    ForecastPublication,
+    ForecastRun,
+    LeadTimeEstimate,
+    SeriesForecast,
+)
 from inventory.models import DailyDemand
 
 
@@ -241,3 +247,26 @@ def override_value_added_summary(*, today: date | None = None, since_days: int =
         "added_percent": added_percent,
         "added_percent_abs": None if added_percent is None else abs(added_percent),
     }
+
+
+def forecast_runs() -> QuerySet[ForecastRun]:
+    """Forecast runs, newest first, with who started each."""
+    return ForecastRun.objects.select_related("created_by")
+
+
+def lead_time_estimates(sku_id: int) -> QuerySet[LeadTimeEstimate]:
+    """The lead times estimated for one SKU, one per supplier, by supplier code."""
+    return (
+        LeadTimeEstimate.objects.filter(sku_id=sku_id)
+        .select_related("supplier")
+        .order_by("supplier__code")
+    )
+
+
+def run_series(run: ForecastRun, sku_id: int) -> QuerySet[SeriesForecast]:
+    """The forecasts of one SKU in `run`, one per site, by site code."""
+    return (
+        SeriesForecast.objects.filter(run=run, sku_id=sku_id)
+        .select_related("site")
+        .order_by("site__code")
+    )

@@ -16,7 +16,7 @@ from accounts.roles import Capability, user_can
 from common.errors import DomainError
 from forecasting import rules, selectors
 from forecasting.forms import OverrideForm, RunStartForm
-from forecasting.models import ForecastOverride, ForecastRun, LeadTimeEstimate, RunStatus
+from forecasting.models import ForecastOverride, ForecastRun, RunStatus
 from forecasting.services import (
     ForecastRunRefused,
     current_run,
@@ -37,9 +37,7 @@ class RunListView(CapabilityRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        page = Paginator(ForecastRun.objects.select_related("created_by"), 20).get_page(
-            self.request.GET.get("page")
-        )
+        page = Paginator(selectors.forecast_runs(), 20).get_page(self.request.GET.get("page"))
         context.update(
             page_obj=page,
             runs=page.object_list,
@@ -102,13 +100,12 @@ def series_page_context(request: Any, sku: Sku, site: Site, form: Any = None) ->
     today = timezone.localdate()
     overrides = selectors.series_overrides(sku.pk, site.pk, today=today)
     can_override = user_can(request.user, Capability.PLAN)
-    lead_times = LeadTimeEstimate.objects.filter(sku=sku).select_related("supplier")
     context = {
         "sku": sku,
         "site": site,
         "series": series,
         "overrides": overrides,
-        "lead_times": lead_times.order_by("supplier__code"),
+        "lead_times": selectors.lead_time_estimates(sku.pk),
     }
     context["can_override"] = can_override and series is not None
     if series is None:

@@ -1,6 +1,8 @@
 """SKUs, the site network, lots with expiry, the stock-movement ledger and the derived tables
 (daily demand, stock positions) that pages and engines read. Words: ../shared/DOMAIN.md."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -222,6 +224,27 @@ class LotStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+class LotQuerySet(models.QuerySet["Lot"]):
+    """The lot filters that stock services, selectors and cold chain share, by name, so that
+    "usable" means the same thing wherever stock is issued, counted or exposed."""
+
+    def in_stock(self) -> "LotQuerySet":
+        """Lots holding units that are or may become usable: released or in quarantine
+        (rejected and expired lots are out of stock whatever they hold)."""
+        return self.filter(quantity__gt=0).exclude(
+            status__in=[LotStatus.REJECTED, LotStatus.EXPIRED]
+        )
+
+    def released(self) -> "LotQuerySet":
+        """Released lots holding units, whatever their expiry date."""
+        return self.filter(status=LotStatus.RELEASED, quantity__gt=0)
+
+    def usable(self, today: date) -> "LotQuerySet":
+        """What may be issued on `today`: released lots holding units that have not expired
+        (a lot is usable through its expiry date)."""
+        return self.released().filter(expiry_date__gte=today)
+
+
 class Lot(models.Model):
     """A quantity of one SKU at one site with a lot number and an expiry date. Its quantity
     changes only through stock movements (inventory.services.stock)."""
@@ -245,6 +268,8 @@ class Lot(models.Model):
         help_text="Where the lot is stored, when known (cold-chain exposure).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LotQuerySet.as_manager()
 
     class Meta:
         ordering = ["expiry_date", "pk"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from forecasting.models import ForecastRun
 from inventory.models import Site, Sku
+from suppliers.price_breaks import PriceBreaks
 
 
 class PolicyRunStatus(models.TextChoices):
@@ -353,6 +354,11 @@ class SuggestedOrder(models.Model):
 
     def __str__(self) -> str:
         return f"Suggested order {self.pk}: {self.quantity} x {self.sku_id} for {self.site_id}"
+
+    @property
+    def price_schedule(self) -> PriceBreaks:
+        """The supplier's price breaks as they stood when the plan ran."""
+        return PriceBreaks.from_stored(self.price_breaks)
 
     @property
     def is_open(self) -> bool:

@@ -51,15 +51,10 @@ class SupplierAdmin(ImportLinkMixin, AuditedModelAdmin):
 @admin.register(SupplierItem)
 class SupplierItemAdmin(ImportLinkMixin, AuditedModelAdmin):
     import_kind = "supplier_items"
-    list_display = [
-        "supplier",
-        "sku",
-        "lead_time_mean_days",
-        "lead_time_std_days",
-        "moq",
-        "order_multiple",
-        "unit_price",
-        "is_primary",
+    list_display = [  # the terms but the price breaks and the order cost, too wide to list
+        field
+        for field in SupplierItem.MASTER_FIELDS
+        if field not in ("price_breaks", "cost_per_order")
     ]
     list_filter = ["supplier", "is_primary"]
     search_fields = ["sku__code", "sku__name", "supplier__code"]

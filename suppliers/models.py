@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.models import Lot, Site, Sku
+from suppliers.price_breaks import PriceBreaks
 
 
 class Supplier(models.Model):
@@ -102,6 +103,10 @@ class SupplierItem(models.Model):
     def __str__(self) -> str:
         return f"{self.supplier.code} · {self.sku.code}"
 
+    @property
+    def price_schedule(self) -> PriceBreaks:
+        return PriceBreaks.from_stored(self.price_breaks)
+
 
 class PurchaseOrderStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -162,6 +167,14 @@ class PurchaseOrder(models.Model):
         return self.number
 
 
+class PurchaseOrderLineQuerySet(models.QuerySet["PurchaseOrderLine"]):
+    def to_arrive(self) -> "PurchaseOrderLineQuerySet":
+        """Lines of open orders with units still to be received: the stock on its way."""
+        return self.filter(
+            purchase_order__status__in=OPEN_PO_STATUSES, received_quantity__lt=F("quantity")
+        )
+
+
 class PurchaseOrderLine(models.Model):
     # What an approval signs on a line, besides its order's supplier and destination.
     SIGNED_TERMS = ("sku", "quantity", "unit_price", "requested_date")
@@ -188,6 +201,8 @@ class PurchaseOrderLine(models.Model):
     )
     amended_at = models.DateTimeField(null=True, blank=True)
     amendment_reason = models.TextField(blank=True, db_default="")
+
+    objects = PurchaseOrderLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["purchase_order", "pk"]

@@ -47,11 +47,7 @@ class ForecastDemandView(APIView):
         run = current_run()
         if run is None:
             raise NotFound("No forecast has been published yet.")
-        series = (
-            SeriesForecast.objects.filter(run=run, sku=sku)
-            .select_related("site")
-            .order_by("site__code")
-        )
+        series = selectors.run_series(run, sku.pk)
         if "site" in query.validated_data:
             series = series.filter(site_id=query.validated_data["site"])
         horizon = query.validated_data.get("horizon", run.parameters["horizon"])

@@ -6,6 +6,8 @@ from inventory.models import ExcursionStatus, LotDecision
 
 
 class ExcursionFilterForm(forms.Form):
+    column_classes = {"status": "col-md-3"}  # the filter card's layout (components/filter_card)
+
     status = forms.ChoiceField(
         required=False, choices=[("", "Open and closed"), *ExcursionStatus.choices]
     )

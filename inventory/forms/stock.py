@@ -12,6 +12,10 @@ def _blank(label: str, choices: list) -> list:
 
 
 class PositionFilterForm(forms.Form):
+    # Layout of the filter card (components/filter_card.html): Bootstrap column classes by
+    # field; the others take a flexible column.
+    column_classes = {"q": "col-md-3", "abc": "col-3 col-md-1", "xyz": "col-3 col-md-1"}
+
     q = forms.CharField(
         required=False,
         label="Search",
@@ -22,7 +26,7 @@ class PositionFilterForm(forms.Form):
     category = forms.ChoiceField(required=False, choices=_blank("All categories", Category.choices))
     zone = forms.ChoiceField(
         required=False,
-        label="Temperature zone",
+        label="Zone",
         choices=_blank("All zones", TemperatureZone.choices),
     )
     site = forms.ModelChoiceField(
@@ -64,6 +68,8 @@ EXPIRY_WINDOWS = [
 
 
 class LotFilterForm(forms.Form):
+    column_classes = {"q": "col-md-4"}  # the filter card's layout, as on PositionFilterForm
+
     q = forms.CharField(
         required=False,
         label="Search",

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, F, OrderBy, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
-from inventory.models import DailyDemand, Lot, LotStatus, Site, Sku, StockMovement, StockPosition
+from inventory.models import DailyDemand, Lot, Site, Sku, StockMovement, StockPosition
 
 POSITION_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "code": ("sku__code", "site__code"),
@@ -116,9 +116,7 @@ def sku_expiry_by_month(sku: Sku) -> list[tuple[str, int]]:
     """Units on hand (released or quarantined) by the month they expire, for the expiry timeline."""
     totals: dict[str, int] = {}
     for expiry, quantity in (
-        Lot.objects.filter(sku=sku, quantity__gt=0)
-        .exclude(status__in=[LotStatus.REJECTED, LotStatus.EXPIRED])
-        .values_list("expiry_date", "quantity")
+        Lot.objects.in_stock().filter(sku=sku).values_list("expiry_date", "quantity")
     ):
         month = expiry.strftime("%Y-%m")
         totals[month] = totals.get(month, 0) + quantity

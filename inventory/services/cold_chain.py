@@ -379,7 +379,7 @@ def _evaluate(
 def exposed_lots(unit: StorageUnit) -> Any:
     """The lots an excursion of `unit` exposes (the rule is in the module docstring)."""
     return (
-        Lot.objects.filter(status=LotStatus.RELEASED, quantity__gt=0)
+        Lot.objects.released()
         .filter(
             Q(storage_unit=unit)
             | Q(

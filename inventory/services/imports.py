@@ -346,19 +346,12 @@ class SiteResource(CleanedModelResource):
         fields = Site.MASTER_FIELDS
 
 
-SKU_COLUMNS = (
-    "code",
-    "name",
-    "category",
-    "temperature_zone",
-    "shelf_life_days",
-    "min_remaining_shelf_life_days",
-    "unit_cost",
+SKU_OPTIONAL_COLUMNS = ("criticality", "controlled_substance", "active")
+SKU_REQUIRED_COLUMNS = tuple(
+    field for field in Sku.MASTER_FIELDS if field not in SKU_OPTIONAL_COLUMNS
 )
 register_import_kind(
-    ResourceKind(
-        "skus", "SKUs", SkuResource, SKU_COLUMNS, ("criticality", "controlled_substance", "active")
-    )
+    ResourceKind("skus", "SKUs", SkuResource, SKU_REQUIRED_COLUMNS, SKU_OPTIONAL_COLUMNS)
 )
 register_import_kind(
     ResourceKind(

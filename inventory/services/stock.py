@@ -82,10 +82,9 @@ def _lock_positions(sku: Sku, sites: Iterable[Site]) -> dict[int, StockPosition]
 def _usable_lots(sku: Sku, site: Site, today: date) -> list[Lot]:
     """Released, unexpired lots with stock, locked, in FEFO order (first expiry first)."""
     return list(
-        Lot.objects.select_for_update()
-        .filter(
-            sku=sku, site=site, status=LotStatus.RELEASED, quantity__gt=0, expiry_date__gte=today
-        )
+        Lot.objects.usable(today)
+        .select_for_update()
+        .filter(sku=sku, site=site)
         .order_by("expiry_date", "pk")
     )
 
@@ -363,8 +362,8 @@ class _Figures:
 
 def _lot_figures(lot_filter: Q, today: date) -> dict[tuple[int, int], _Figures]:
     rows = (
-        Lot.objects.filter(lot_filter, quantity__gt=0)
-        .exclude(status__in=[LotStatus.REJECTED, LotStatus.EXPIRED])
+        Lot.objects.in_stock()
+        .filter(lot_filter)
         .values_list("sku_id", "site_id", "status", "quantity", "expiry_date")
     )
     released: dict[tuple[int, int], list[rules.LotOnHand]] = defaultdict(list)

@@ -16,7 +16,7 @@ Every write calls the same service as the pages. Errors keep the API's one shape
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -30,10 +30,12 @@ from accounts.sessions import signing_identified, signing_user_id
 from common.errors import SignatureRefused
 from inventory.models import Site
 from optimization.models import PlanRun, SuggestedOrder, SuggestionStatus, Urgency
-from optimization.selectors.policies import (
+from optimization.selectors.plans import (
     WORKLIST_SORTS,
     WORKLIST_STATUS_GROUPS,
     WorklistFilters,
+    plan_runs_with_progress,
+    suggestions,
     worklist,
 )
 from optimization.services.approvals import (
@@ -223,10 +225,6 @@ class PlanRunStartSerializer(serializers.Serializer):
     horizon = serializers.IntegerField(required=False, help_text="Days; the setting's default.")
 
 
-def plan_runs() -> QuerySet[PlanRun]:
-    return PlanRun.objects.select_related("created_by").annotate(chunks_finished=Count("chunks"))
-
-
 # ---- suggested orders -------------------------------------------------------------------------
 
 
@@ -271,12 +269,6 @@ def _existing(pk: int) -> None:
     get_object_or_404(SuggestedOrder.objects.only("pk"), pk=pk)
 
 
-def worklist_row(pk: int) -> SuggestedOrder:
-    return SuggestedOrder.objects.select_related(
-        "sku", "site", "supplier", "purchase_order_line__purchase_order"
-    ).get(pk=pk)
-
-
 class RecommendationEditView(APIView):
     """Change a suggestion's quantity and order date, with a reason. A first approval is
     cleared: the changed order must be approved again."""
@@ -305,7 +297,7 @@ class RecommendationEditView(APIView):
             reason=data.validated_data["reason"],
             expected_version=data.validated_data["version"],
         )
-        return Response(RecommendationSerializer(worklist_row(pk)).data)
+        return Response(RecommendationSerializer(suggestions().get(pk=pk)).data)
 
 
 class RecommendationRejectView(APIView):
@@ -333,7 +325,7 @@ class RecommendationRejectView(APIView):
             reason=data.validated_data["reason"],
             expected_version=data.validated_data["version"],
         )
-        return Response(RecommendationSerializer(worklist_row(pk)).data)
+        return Response(RecommendationSerializer(suggestions().get(pk=pk)).data)
 
 
 class RecommendationApproveView(APIView):
@@ -405,7 +397,7 @@ class PlanRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     ordering_fields = ["created_at", "as_of"]
 
     def get_queryset(self) -> QuerySet[PlanRun]:
-        return plan_runs().order_by("-created_at", "-pk")
+        return plan_runs_with_progress().order_by("-created_at", "-pk")
 
     @extend_schema(
         operation_id="reorder_plan_run_start",
@@ -420,5 +412,6 @@ class PlanRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         run = plan_run_start(actor=request.user, **data.validated_data)
         return Response(
-            PlanRunSerializer(plan_runs().get(pk=run.pk)).data, status=status.HTTP_202_ACCEPTED
+            PlanRunSerializer(plan_runs_with_progress().get(pk=run.pk)).data,
+            status=status.HTTP_202_ACCEPTED,
         )

@@ -4,12 +4,8 @@ from common.errors import ReasonRequired, SignatureRefused
 from common.forms import RefusalFormMixin
 from inventory.models import Site
 from optimization.models import SuggestionStatus, Urgency
-from optimization.selectors.policies import (
-    POLICY_SORTS,
-    WORKLIST_SORTS,
-    PolicyFilters,
-    WorklistFilters,
-)
+from optimization.selectors.plans import WORKLIST_SORTS, WorklistFilters
+from optimization.selectors.policies import POLICY_SORTS, PolicyFilters
 from suppliers.models import Supplier
 
 ABC_CHOICES = [("", "ABC"), ("A", "A"), ("B", "B"), ("C", "C")]
@@ -26,6 +22,10 @@ LOT_REASONS = [
 
 
 class PolicyFilterForm(forms.Form):
+    # Layout of the filter card (components/filter_card.html): Bootstrap column classes by
+    # field; the others take a flexible column.
+    column_classes = {"q": "col-md-3", "abc": "col-3 col-md-1", "xyz": "col-3 col-md-1"}
+
     q = forms.CharField(
         required=False,
         label="Search",
@@ -126,6 +126,13 @@ URGENCY_CHOICES = [("", "Any urgency"), *[(value, value.title()) for value in Ur
 
 
 class WorklistFilterForm(forms.Form):
+    column_classes = {  # the filter card's layout, as on PolicyFilterForm
+        "q": "col-md-3",
+        "abc": "col-4 col-md-1",
+        "urgency": "col-4 col-md",
+        "status": "col-4 col-md",
+    }
+
     q = forms.CharField(
         required=False,
         label="Search",

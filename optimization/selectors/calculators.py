@@ -16,7 +16,7 @@ from optimization.engine.policy import (
     compute_policies,
 )
 from optimization.engine.types import EngineInputError
-from optimization.selectors.policies import price_break_arrays
+from suppliers.price_breaks import PriceBreaks, engine_arrays
 
 DAYS_PER_YEAR = 365
 
@@ -56,7 +56,7 @@ def eoq_calculation(
 ) -> dict[str, Any]:
     """The order quantity and its annual cost: EOQ, then MOQ, multiple, all-units price breaks
     and the shelf-life cap (daily demand = annual demand / 365)."""
-    quantities, prices = price_break_arrays([price_breaks or []])
+    quantities, prices = engine_arrays([PriceBreaks.from_stored(price_breaks)])
     try:
         cap = shelf_life_cap(
             annual_demand / DAYS_PER_YEAR,

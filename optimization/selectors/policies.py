@@ -1,7 +1,6 @@
 """Read queries and derived figures of the optimization pages."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -17,14 +16,12 @@ from optimization.engine.policy import (
     compute_policies,
 )
 from optimization.models import (
-    OPEN_SUGGESTION_STATUSES,
     InventoryPolicy,
-    PlanRun,
     PolicyRun,
-    SuggestedOrder,
-    SuggestionStatus,
+    PolicySimulation,
 )
 from suppliers.models import SupplierItem
+from suppliers.price_breaks import PriceBreaks, engine_arrays
 
 POLICY_SORTS = {
     "code": ("sku__code", "site__code"),
@@ -71,6 +68,11 @@ def policies(filters: PolicyFilters) -> QuerySet[InventoryPolicy]:
     return rows.order_by(*order)
 
 
+def policies_in_full() -> QuerySet[InventoryPolicy]:
+    """Policies with their SKU, site, supplier and run, for a policy's own page."""
+    return InventoryPolicy.objects.select_related("sku", "site", "supplier", "run")
+
+
 def policy_totals(rows: QuerySet[InventoryPolicy]) -> dict[str, Any]:
     return rows.aggregate(
         n=Count("pk"),
@@ -85,22 +87,14 @@ def current_policy_run() -> PolicyRun | None:
     return PolicyRun.objects.filter(status="succeeded").first()
 
 
-def price_break_arrays(
-    schedules: list[list[dict[str, Any]]],
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """All-units price breaks as the engine takes them: break quantities and prices of shape
-    (n, K), NaN-padded, from one list of {"min_quantity", "unit_price"} tiers per SKU-site (the
-    SupplierItem.price_breaks format); (None, None) when no schedule has a break."""
-    width = max((len(tiers) for tiers in schedules), default=0)
-    if width == 0:
-        return None, None
-    quantities = np.full((len(schedules), width), np.nan)
-    prices = np.full((len(schedules), width), np.nan)
-    for row, tiers in enumerate(schedules):
-        for column, tier in enumerate(tiers):
-            quantities[row, column] = float(tier["min_quantity"])
-            prices[row, column] = float(Decimal(str(tier["unit_price"])))
-    return quantities, prices
+def latest_simulation() -> PolicySimulation | None:
+    """The latest policy backtest, whatever its state."""
+    return PolicySimulation.objects.select_related("created_by").first()
+
+
+def latest_simulation_with_results() -> PolicySimulation | None:
+    """The latest backtest that finished with both policies' results to compare."""
+    return PolicySimulation.objects.filter(status="succeeded", results__has_key="optimized").first()
 
 
 def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
@@ -111,7 +105,7 @@ def eoq_curve(policy: InventoryPolicy, points: int = 120) -> dict[str, Any]:
         if policy.supplier_id
         else None
     )
-    quantities, prices = price_break_arrays([(item.price_breaks or []) if item else []])
+    quantities, prices = engine_arrays([item.price_schedule if item else PriceBreaks()])
     if quantities is not None and prices is not None:
         quantities, prices = quantities[0], prices[0]
     top = max(policy.order_quantity, policy.eoq, *(quantities if quantities is not None else []))
@@ -315,91 +309,3 @@ def _tree_order(stages: list[EchelonStage], parent: list[int], sites: list[Site]
     for root in children.get(-1, []):
         visit(root)
     return ordered
-
-
-# ---- replenishment plan worklist --------------------------------------------------------------
-
-WORKLIST_SORTS = {
-    "urgency": ("urgency_rank", "order_date", "sku__code"),
-    "order_date": ("order_date", "urgency_rank", "sku__code"),
-    "arrival": ("arrival_date", "sku__code"),
-    "value": ("value", "sku__code"),
-    "quantity": ("quantity", "sku__code"),
-    "sku": ("sku__code", "site__code"),
-    "site": ("site__code", "sku__code"),
-    "supplier": ("supplier__code", "sku__code"),
-    "stockout": ("stockout_date", "urgency_rank"),
-}
-WORKLIST_STATUS_GROUPS = {
-    "open": OPEN_SUGGESTION_STATUSES,
-    "all": tuple(SuggestionStatus.values),
-}
-
-
-@dataclass(frozen=True)
-class WorklistFilters:
-    """The worklist's filters. `status`: "open" (proposed, edited or awaiting a second
-    approval; the default), "all", or one SuggestionStatus value."""
-
-    q: str = ""
-    site: int | None = None
-    supplier: int | None = None
-    abc: str = ""
-    urgency: str = ""
-    status: str = "open"
-    sort: str = "urgency"
-    descending: bool = False
-
-
-def worklist(plan: PlanRun | None, filters: WorklistFilters) -> QuerySet[SuggestedOrder]:
-    """The suggested orders of `plan` (none without a plan) that match the filters, sorted."""
-    if plan is None:
-        return SuggestedOrder.objects.none()
-    # The daily projection is read only when a row is opened: sorting wide rows costs.
-    rows = SuggestedOrder.objects.filter(plan=plan).defer("projection", "price_breaks")
-    rows = rows.select_related(
-        "sku",
-        "site",
-        "supplier",
-        "edited_by",
-        "first_approved_by",
-        "decided_by",
-        "purchase_order_line__purchase_order",
-    )
-    if filters.q:
-        rows = rows.filter(
-            Q(sku__code__icontains=filters.q)
-            | Q(sku__name__icontains=filters.q)
-            | Q(site__code__icontains=filters.q)
-            | Q(supplier__code__icontains=filters.q)
-            | Q(supplier__name__icontains=filters.q)
-        )
-    if filters.site is not None:
-        rows = rows.filter(site_id=filters.site)
-    if filters.supplier is not None:
-        rows = rows.filter(supplier_id=filters.supplier)
-    if filters.abc:
-        rows = rows.filter(abc_class=filters.abc)
-    if filters.urgency:
-        rows = rows.filter(urgency=filters.urgency)
-    statuses = WORKLIST_STATUS_GROUPS.get(filters.status, (filters.status,))
-    rows = rows.filter(status__in=statuses)
-    order = WORKLIST_SORTS.get(filters.sort, WORKLIST_SORTS["urgency"])
-    if filters.descending:
-        order = tuple(f"-{term}" for term in order)
-    return rows.order_by(*order, "pk")
-
-
-def worklist_counts(plan: PlanRun | None) -> dict[str, Any]:
-    """Counts by status and urgency (open ones) and the open value, for the worklist header."""
-    if plan is None:
-        return {"by_status": {}, "by_urgency": {}, "open_value": Decimal(0)}
-    rows = SuggestedOrder.objects.filter(plan=plan)
-    by_status = dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
-    open_rows = rows.filter(status__in=OPEN_SUGGESTION_STATUSES)
-    by_urgency = dict(open_rows.values_list("urgency").annotate(n=Count("pk")).order_by())
-    return {
-        "by_status": by_status,
-        "by_urgency": by_urgency,
-        "open_value": open_rows.aggregate(v=Sum("value"))["v"] or Decimal(0),
-    }

@@ -28,7 +28,6 @@ from accounts.audit import audit_context
 from accounts.models import Signature
 from accounts.services import signature_record, signature_verify
 from common.errors import Conflict, DomainError, ReasonRequired
-from optimization.engine.replenishment import unit_price_at
 from optimization.models import (
     OPEN_SUGGESTION_STATUSES,
     ApprovalRequest,
@@ -163,11 +162,7 @@ def change_errors(
 
 
 def _price(suggestion: SuggestedOrder, quantity: int) -> Decimal:
-    breaks = [
-        (float(tier["min_quantity"]), float(Decimal(str(tier["unit_price"]))))
-        for tier in suggestion.price_breaks or []
-    ]
-    return money(unit_price_at(quantity, float(suggestion.list_price), breaks))
+    return money(suggestion.price_schedule.unit_price_at(quantity, suggestion.list_price))
 
 
 def suggestion_edit(

@@ -44,6 +44,8 @@ from optimization.services.policies import policy_data_from
 PLAN_HORIZON = 90
 TEXTBOOK_HISTORY_DAYS = 365
 
+# What a simulation reports (the keys of measured()'s "overall"); scenarios compare the same
+# measures between their baseline and their changed policies.
 MEASURES = (
     "fill_rate",
     "cycle_service_level",

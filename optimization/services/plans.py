@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_context, audited_bulk_create, audited_update
@@ -39,7 +39,6 @@ from optimization.engine.replenishment import (
     reason_codes,
     reason_text,
     suggest_orders,
-    unit_price_at,
 )
 from optimization.models import (
     TOUCHED_OPEN_STATUSES,
@@ -56,7 +55,7 @@ from optimization.models import (
     SuggestionStatus,
 )
 from optimization.signals import plan_published
-from suppliers.models import OPEN_PO_STATUSES, PurchaseOrderLine, SupplierItem
+from suppliers.models import PurchaseOrderLine, SupplierItem
 
 RUN_LOCK = "optimization.plan_run"
 MAX_HORIZON = 365
@@ -194,19 +193,18 @@ def _receipts_matrix(
     else the order's expected date; overdue or undated lines count on day 0."""
     index = {key: row for row, key in enumerate(keys)}
     matrix = np.zeros((len(keys), horizon))
-    lines = PurchaseOrderLine.objects.filter(
-        purchase_order__status__in=OPEN_PO_STATUSES,
-        sku_id__gte=sku_range[0],
-        sku_id__lte=sku_range[1],
-        received_quantity__lt=F("quantity"),
-    ).values_list(
-        "sku_id",
-        "purchase_order__destination_id",
-        "quantity",
-        "received_quantity",
-        "confirmed_date",
-        "requested_date",
-        "purchase_order__expected_on",
+    lines = (
+        PurchaseOrderLine.objects.to_arrive()
+        .filter(sku_id__gte=sku_range[0], sku_id__lte=sku_range[1])
+        .values_list(
+            "sku_id",
+            "purchase_order__destination_id",
+            "quantity",
+            "received_quantity",
+            "confirmed_date",
+            "requested_date",
+            "purchase_order__expected_on",
+        )
     )
     for sku_id, site_id, quantity, received, confirmed, requested, expected in lines:
         row = index.get((sku_id, site_id))
@@ -423,11 +421,7 @@ def _order_rows(
             if position + transfer_in > policy.reorder_point:
                 continue  # the transfer alone lifts the position above the reorder point
             quantity = _lot_rounded(quantity - transfer_in, policy.moq, policy.order_multiple)
-        breaks = [
-            (float(tier["min_quantity"]), float(Decimal(str(tier["unit_price"]))))
-            for tier in (item.price_breaks or [])
-        ]
-        price = unit_price_at(quantity, float(item.unit_price), breaks)
+        price = float(item.price_schedule.unit_price_at(quantity, item.unit_price))
         order_day = int(suggestions.order_day[row])
         arrival_day = int(suggestions.arrival_day[row])
         stockout_day = int(suggestions.stockout_day[row])

@@ -32,8 +32,8 @@ from forecasting.services import current_run
 from inventory.models import Sku, StockPosition
 from optimization.engine.policy import PolicyConfig, PolicyInputs, compute_policies
 from optimization.models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
-from optimization.selectors.policies import price_break_arrays
 from suppliers.models import SupplierItem
+from suppliers.price_breaks import PriceBreaks, engine_arrays
 
 REFRESH_LOCK = "optimization.policies_refresh"
 MIN_PROTECTION_DAYS = 7
@@ -145,8 +145,8 @@ def policy_data_from(
         )
     columns = list(zip(*rows, strict=True)) if rows else [()] * 15
     item_list = list(columns[13])
-    break_quantities, break_prices = price_break_arrays(
-        [(item.price_breaks or []) if item else [] for item in item_list]
+    break_quantities, break_prices = engine_arrays(
+        [item.price_schedule if item else PriceBreaks() for item in item_list]
     )
     inputs = PolicyInputs(
         demand_mean=np.array(columns[0], dtype=float),

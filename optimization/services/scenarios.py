@@ -55,7 +55,7 @@ from optimization.engine.policy import (
 from optimization.engine.simulate import LeadTime, bootstrap_demand
 from optimization.models import InventoryPolicy, PolicyRunStatus, Scenario
 from optimization.selectors.policies import current_policy_run
-from optimization.services.backtests import measured, simulate_policy
+from optimization.services.backtests import MEASURES, measured, simulate_policy
 from optimization.services.policies import policy_data
 
 SIMULATION_DAYS = 365
@@ -79,20 +79,6 @@ CHANGE_KEYS = (
     "demand_uplift",
 )
 COMPARE_MIN, COMPARE_MAX = 2, 4
-
-# Measures compared between baseline and scenario (keys of simulation.measured's "overall").
-DELTA_MEASURES = (
-    "fill_rate",
-    "cycle_service_level",
-    "stockout_days",
-    "stockout_rate",
-    "average_inventory_value",
-    "turnover",
-    "carrying_cost_per_year",
-    "expired_value",
-    "orders",
-    "emergency_orders",
-)
 
 
 class ScenarioRefused(DomainError):
@@ -147,20 +133,12 @@ def scenario_create(
         )
 
 
-def scenario_start(
-    *,
-    actor: Any,
-    name: str,
-    description: str = "",
-    selection: dict[str, Any] | None = None,
-    changes: dict[str, Any] | None = None,
-) -> Scenario:
-    """Create a scenario and start its computation once the transaction commits."""
+def scenario_start(*, actor: Any, **scenario: Any) -> Scenario:
+    """Create a scenario (`scenario`: the keyword arguments of scenario_create) and start its
+    computation once the transaction commits."""
     from optimization.tasks import run_scenario  # the task module imports this one
 
-    created = scenario_create(
-        actor=actor, name=name, description=description, selection=selection, changes=changes
-    )
+    created = scenario_create(actor=actor, **scenario)
     transaction.on_commit(lambda: run_scenario.delay(created.pk))
     return created
 
@@ -491,7 +469,7 @@ def _deltas(baseline: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any
     return {
         "overall": {
             measure: _difference(baseline["overall"].get(measure), scenario["overall"].get(measure))
-            for measure in DELTA_MEASURES
+            for measure in MEASURES
         },
         "by_abc": {
             label: {
@@ -499,7 +477,7 @@ def _deltas(baseline: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any
                     baseline["by_abc"].get(label, {}).get(measure),
                     scenario["by_abc"].get(label, {}).get(measure),
                 )["absolute"]
-                for measure in DELTA_MEASURES
+                for measure in MEASURES
                 if measure in baseline["by_abc"].get(label, {})
             }
             for label in classes

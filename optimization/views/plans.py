@@ -41,11 +41,10 @@ from optimization.models import (
     PlanRun,
     PlanRunStatus,
     SuggestedOrder,
-    SuggestedTransfer,
     SuggestionStatus,
     Urgency,
 )
-from optimization.selectors import policies as selectors
+from optimization.selectors import plans as selectors
 from optimization.services.approvals import (
     approval_limit,
     change_errors,
@@ -73,18 +72,6 @@ STATUS_STYLES = {
     SuggestionStatus.REJECTED: "dark",
 }
 URGENCIES = sorted(Urgency.values, key=lambda value: URGENCY_RANK[value])
-
-
-def _suggestions() -> Any:
-    return SuggestedOrder.objects.select_related(
-        "sku",
-        "site",
-        "supplier",
-        "edited_by",
-        "first_approved_by",
-        "decided_by",
-        "purchase_order_line__purchase_order",
-    )
 
 
 def _base_context(request: Any) -> dict[str, Any]:
@@ -195,7 +182,7 @@ class WorklistView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templ
             form=form,
             page_obj=page,
             suggestions=page.object_list,
-            latest_run=PlanRun.objects.select_related("created_by").first(),
+            latest_run=selectors.plan_runs().first(),
             query=query_without(self.request, "page"),
             sort_query=query_without(self.request, "page", "sort", "desc"),
             export_query=query_without(self.request, "page", "export"),
@@ -251,7 +238,7 @@ class SuggestionDetailView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OPERATIONS
 
     def get(self, request: Any, pk: int) -> HttpResponse:
-        suggestion = get_object_or_404(_suggestions(), pk=pk)
+        suggestion = get_object_or_404(selectors.suggestions(), pk=pk)
         show = request.GET.get("show", "detail")
         return render_suggestion(request, suggestion, show="detail" if show == "detail" else "")
 
@@ -262,7 +249,7 @@ class SuggestionEditView(CapabilityRequiredMixin, View):
     required_capability = Capability.PLAN
 
     def get(self, request: Any, pk: int) -> HttpResponse:
-        suggestion = get_object_or_404(_suggestions(), pk=pk)
+        suggestion = get_object_or_404(selectors.suggestions(), pk=pk)
         form = SuggestionEditForm(
             auto_id=f"s{pk}-%s",
             initial={
@@ -274,7 +261,7 @@ class SuggestionEditView(CapabilityRequiredMixin, View):
         return render_suggestion(request, suggestion, show="edit", form=form)
 
     def post(self, request: Any, pk: int) -> HttpResponse:
-        suggestion = get_object_or_404(_suggestions(), pk=pk)
+        suggestion = get_object_or_404(selectors.suggestions(), pk=pk)
         form = SuggestionEditForm(request.POST, auto_id=f"s{pk}-%s")
         if form.is_valid():
             try:
@@ -315,12 +302,12 @@ class SuggestionRejectView(CapabilityRequiredMixin, View):
     required_capability = Capability.PLAN
 
     def get(self, request: Any, pk: int) -> HttpResponse:
-        suggestion = get_object_or_404(_suggestions(), pk=pk)
+        suggestion = get_object_or_404(selectors.suggestions(), pk=pk)
         form = SuggestionRejectForm(auto_id=f"s{pk}-%s", initial={"version": suggestion.version})
         return render_suggestion(request, suggestion, show="reject", form=form)
 
     def post(self, request: Any, pk: int) -> HttpResponse:
-        suggestion = get_object_or_404(_suggestions(), pk=pk)
+        suggestion = get_object_or_404(selectors.suggestions(), pk=pk)
         form = SuggestionRejectForm(request.POST, auto_id=f"s{pk}-%s")
         if form.is_valid():
             try:
@@ -339,7 +326,7 @@ class SuggestionRejectView(CapabilityRequiredMixin, View):
 
 def _saved(request: Any, pk: int, notice: str) -> HttpResponse:
     if request.htmx:
-        return render_suggestion(request, _suggestions().get(pk=pk), notice=notice)
+        return render_suggestion(request, selectors.suggestions().get(pk=pk), notice=notice)
     messages.success(request, notice)
     return redirect("optimization:suggestion_detail", pk=pk)
 
@@ -395,7 +382,9 @@ class ApproveView(CapabilityRequiredMixin, View):
     def _dialog(
         self, request: Any, ids: list[int], versions: dict[int, int], form: Any, status: int = 200
     ) -> HttpResponse:
-        chosen = list(_suggestions().filter(pk__in=ids).order_by("urgency_rank", "sku__code"))
+        chosen = list(
+            selectors.suggestions().filter(pk__in=ids).order_by("urgency_rank", "sku__code")
+        )
         context = {
             **_base_context(request),
             "form": form,
@@ -416,7 +405,7 @@ class ApproveView(CapabilityRequiredMixin, View):
         if not request.htmx:
             messages.success(request, summary)
             return redirect(reverse("optimization:worklist") + "?status=all")
-        changed = list(_suggestions().filter(pk__in=ids))
+        changed = list(selectors.suggestions().filter(pk__in=ids))
         plan = changed[0].plan if changed else current_plan()
         context = {
             **_base_context(request),
@@ -461,12 +450,9 @@ class TransferListView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         plan = current_plan()
-        transfers = SuggestedTransfer.objects.none()
-        if plan is not None:
-            transfers = SuggestedTransfer.objects.filter(plan=plan).select_related(
-                "sku", "source", "destination"
-            )
-        page = Paginator(transfers, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = Paginator(selectors.suggested_transfers(plan), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
         context.update(
             plan=plan,
             page_obj=page,
@@ -487,7 +473,7 @@ class PlanRunListView(CapabilityRequiredMixin, TemplateView):
         context.update(
             _base_context(self.request),
             plan=current_plan(),
-            runs=PlanRun.objects.select_related("created_by")[:RECENT_RUNS],
+            runs=selectors.plan_runs()[:RECENT_RUNS],
         )
         return context
 
@@ -516,7 +502,7 @@ class PlanRunProgressView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OPERATIONS
 
     def get(self, request: Any, pk: int) -> HttpResponse:
-        run = get_object_or_404(PlanRun.objects.select_related("created_by"), pk=pk)
+        run = get_object_or_404(selectors.plan_runs(), pk=pk)
         html = render_to_string(
             "optimization/_worklist_run_progress.html", {"run": run}, request=request
         )

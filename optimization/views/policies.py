@@ -13,7 +13,6 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from common.errors import DomainError
 from common.views import HtmxPartialMixin, query_without
-from inventory.models import Sku
 from optimization.forms.policies import (
     LOT_REASONS,
     EchelonForm,
@@ -21,7 +20,7 @@ from optimization.forms.policies import (
     PolicyFilterForm,
     SafetyStockForm,
 )
-from optimization.models import InventoryPolicy, PolicySimulation
+from optimization.models import PolicySimulation
 from optimization.selectors import policies as selectors
 from optimization.selectors.calculators import eoq_calculation, safety_stock_calculation
 from optimization.services.backtests import simulation_create
@@ -78,9 +77,7 @@ class PolicyDetailView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         policy = get_object_or_404(
-            InventoryPolicy.objects.select_related("sku", "site", "supplier", "run"),
-            sku_id=kwargs["sku_id"],
-            site_id=kwargs["site_id"],
+            selectors.policies_in_full(), sku_id=kwargs["sku_id"], site_id=kwargs["site_id"]
         )
         context.update(
             policy=policy,
@@ -110,9 +107,9 @@ class EchelonView(CapabilityRequiredMixin, TemplateView):
         plan = None
         sku = None
         if form.is_valid() and form.cleaned_data["sku"]:
-            sku = Sku.objects.filter(pk=form.cleaned_data["sku"]).first()
-            if sku is not None:
-                plan = selectors.echelon_plan(sku, service_level=form.cleaned_data["service"])
+            # The form offers the candidates only, so the chosen SKU is one of them.
+            sku = next(sku for sku in skus if sku.pk == form.cleaned_data["sku"])
+            plan = selectors.echelon_plan(sku, service_level=form.cleaned_data["service"])
         chart = None
         if plan:
             chart = {
@@ -132,10 +129,8 @@ class SimulationView(CapabilityRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        latest = PolicySimulation.objects.select_related("created_by").first()
-        finished = PolicySimulation.objects.filter(
-            status="succeeded", results__has_key="optimized"
-        ).first()
+        latest = selectors.latest_simulation()
+        finished = selectors.latest_simulation_with_results()
         rows = []
         if finished:
             for measure, label, better in SIMULATION_MEASURES:

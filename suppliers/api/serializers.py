@@ -1,8 +1,7 @@
-from decimal import Decimal, InvalidOperation
-
 from rest_framework import serializers
 
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from suppliers.price_breaks import PriceBreaks, PriceBreaksInvalid
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -18,26 +17,15 @@ class SupplierItemSerializer(serializers.ModelSerializer):
         fields = ["id", *SupplierItem.MASTER_FIELDS]
         read_only_fields = ["id"]
 
-    def validate_price_breaks(self, breaks: object) -> list[dict]:
-        """A list of {"min_quantity": int > 0, "unit_price": decimal >= 0}, quantities rising."""
-        if not isinstance(breaks, list):
-            raise serializers.ValidationError("A list of price breaks is expected.")
-        cleaned, previous = [], 0
-        for index, item in enumerate(breaks, start=1):
-            try:
-                quantity = int(item["min_quantity"])
-                price = Decimal(str(item["unit_price"]))
-            except (KeyError, TypeError, ValueError, InvalidOperation) as error:
-                raise serializers.ValidationError(
-                    f"Break {index} needs a whole min_quantity and a unit_price."
-                ) from error
-            if quantity <= previous or price < 0:
-                raise serializers.ValidationError(
-                    f"Break {index}: quantities must rise and prices must not be negative."
-                )
-            cleaned.append({"min_quantity": quantity, "unit_price": str(price)})
-            previous = quantity
-        return cleaned
+    def validate_price_breaks(self, breaks: object) -> list[dict[str, int | str]]:
+        try:
+            return PriceBreaks.parse(breaks).to_stored()
+        except PriceBreaksInvalid as error:
+            raise serializers.ValidationError(str(error)) from error
+
+
+# What a purchase-order line is, as the planners' and the suppliers' APIs both show it.
+LINE_TERMS = ["sku", "sku_code", "quantity", "unit_price", "requested_date", "confirmed_date"]
 
 
 class PurchaseOrderLineSerializer(serializers.ModelSerializer):
@@ -47,12 +35,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
         model = PurchaseOrderLine
         fields = [
             "id",
-            "sku",
-            "sku_code",
-            "quantity",
-            "unit_price",
-            "requested_date",
-            "confirmed_date",
+            *LINE_TERMS,
             "received_quantity",
             "reapproval_required",
             "amendment_reason",

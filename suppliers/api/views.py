@@ -9,7 +9,7 @@ line answers 404, as one that does not exist. Errors keep the API's one shape
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
@@ -23,6 +23,7 @@ from accounts.roles import Capability, user_can
 from accounts.sessions import signing_identified, signing_user_id
 from inventory.api.stock import MasterDataViewSet
 from suppliers.api.serializers import (
+    LINE_TERMS,
     PurchaseOrderLineSerializer,
     PurchaseOrderSerializer,
     SupplierItemSerializer,
@@ -80,15 +81,6 @@ class SupplierScopedMixin:
     permission_classes = [HasCapability, SeesSupplierData]
 
 
-def _orders(queryset: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
-    lines = PurchaseOrderLine.objects.select_related("sku").order_by("pk")
-    return (
-        queryset.select_related("supplier", "destination")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("-created_at", "-pk")
-    )
-
-
 class PurchaseOrderViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Purchase orders with their lines (created by approvals of suggested orders). Operations
     users see every order; a supplier user, their own supplier's orders once sent."""
@@ -99,7 +91,7 @@ class PurchaseOrderViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created_at", "expected_on", "number"]
 
     def get_queryset(self) -> QuerySet[PurchaseOrder]:
-        return _orders(selectors.purchase_orders_for(self.request.user))
+        return selectors.purchase_orders_with_lines(self.request.user)
 
 
 # ---- supplier performance -----------------------------------------------------------------------
@@ -202,18 +194,7 @@ class PortalLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PurchaseOrderLine
-        fields = [
-            "id",
-            "purchase_order",
-            "sku",
-            "sku_code",
-            "quantity",
-            "unit_price",
-            "requested_date",
-            "confirmed_date",
-            "confirmed_quantity",
-            "received_quantity",
-        ]
+        fields = ["id", "purchase_order", *LINE_TERMS, "confirmed_quantity", "received_quantity"]
         read_only_fields = fields
 
 
@@ -311,8 +292,7 @@ class LineConfirmView(SupplierActionView):
     def post(self, request: Request, number: str, line_id: int) -> Response:
         line = self.line(number, line_id)
         line_confirm(actor=request.user, line_id=line.pk)
-        fresh = PurchaseOrderLine.objects.select_related("sku", "purchase_order").get(pk=line.pk)
-        return Response(PortalLineSerializer(fresh).data)
+        return Response(PortalLineSerializer(selectors.purchase_order_line(line.pk)).data)
 
 
 class LineProposeView(SupplierActionView):
@@ -373,8 +353,7 @@ class PlannerLineActionView(SupplierActionView):
     required_capability = Capability.PLAN
 
     def answer(self, line: PurchaseOrderLine) -> Response:
-        fresh = PurchaseOrderLine.objects.select_related("sku").get(pk=line.pk)
-        return Response(PurchaseOrderLineSerializer(fresh).data)
+        return Response(PurchaseOrderLineSerializer(selectors.purchase_order_line(line.pk)).data)
 
 
 class LineAmendView(PlannerLineActionView):

@@ -16,6 +16,8 @@ DATE_INPUT = {"type": "date"}
 
 
 class PortalSearchForm(forms.Form):
+    column_classes = {"q": "col-md-5"}  # the filter card's layout (components/filter_card.html)
+
     q = forms.CharField(
         required=False,
         label="PO number",
@@ -39,6 +41,8 @@ class TermsSearchForm(PortalSearchForm):
 
 
 class ReceiptFilterForm(forms.Form):
+    column_classes = {"month": "col-md-3"}  # the filter card's layout
+
     month = forms.TypedChoiceField(required=False, label="Month", coerce=str, empty_value="")
 
     def __init__(self, *args: Any, months: list[date], **kwargs: Any) -> None:

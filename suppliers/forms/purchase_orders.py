@@ -6,6 +6,10 @@ from suppliers.selectors.purchase_orders import PURCHASE_ORDER_SORTS, PurchaseOr
 
 
 class PurchaseOrderFilterForm(forms.Form):
+    # Layout of the filter card (components/filter_card.html): Bootstrap column classes by
+    # field; the others take a flexible column.
+    column_classes = {"q": "col-md-4"}
+
     q = forms.CharField(
         required=False,
         label="Search",

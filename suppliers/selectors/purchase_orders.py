@@ -26,7 +26,6 @@ from accounts.roles import Capability, user_can
 from accounts.services import canonical_content_hash
 from inventory.models import Site
 from suppliers.models import (
-    OPEN_PO_STATUSES,
     LineProposal,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -46,7 +45,7 @@ def open_order_quantities(
     *, sku_id: int | None = None, site_id: int | None = None
 ) -> dict[tuple[int, int], int]:
     """Units still to arrive on open purchase orders, by (sku_id, destination site_id)."""
-    lines = PurchaseOrderLine.objects.filter(purchase_order__status__in=OPEN_PO_STATUSES)
+    lines = PurchaseOrderLine.objects.to_arrive()
     if sku_id is not None:
         lines = lines.filter(sku_id=sku_id)
     if site_id is not None:
@@ -114,6 +113,23 @@ def purchase_orders_for(user: Any) -> QuerySet[PurchaseOrder]:
     if supplier is not None:
         return PurchaseOrder.objects.filter(supplier=supplier, status__in=SUPPLIER_VISIBLE_STATUSES)
     return PurchaseOrder.objects.none()
+
+
+def purchase_orders_with_lines(user: Any) -> QuerySet[PurchaseOrder]:
+    """The orders `user` may see, newest first, each with its supplier, destination and lines
+    (with their SKUs) read up front."""
+    lines = PurchaseOrderLine.objects.select_related("sku").order_by("pk")
+    return (
+        purchase_orders_for(user)
+        .select_related("supplier", "destination")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def purchase_order_line(pk: int) -> PurchaseOrderLine:
+    """One line as just changed, with its SKU and order, to answer the change with."""
+    return PurchaseOrderLine.objects.select_related("sku", "purchase_order").get(pk=pk)
 
 
 def purchase_order_lines_for(user: Any) -> QuerySet[PurchaseOrderLine]:

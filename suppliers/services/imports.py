@@ -1,7 +1,6 @@
 """Import kinds of the suppliers app (registered with inventory.services.imports when the app
 starts)."""
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from import_export import fields, widgets
@@ -9,29 +8,20 @@ from import_export import fields, widgets
 from inventory.models import Sku
 from inventory.services.imports import CleanedModelResource, ResourceKind, register_import_kind
 from suppliers.models import Supplier, SupplierItem
+from suppliers.price_breaks import PriceBreaks
 
 
 class PriceBreaksWidget(widgets.Widget):
     """Price breaks in one cell as `quantity:price` pairs separated by semicolons,
     e.g. `500:9.50; 1000:9.00`; empty for none."""
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[dict[str, Any]]:
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[dict[str, int | str]]:
         if value in (None, ""):
             return []
-        breaks: list[dict[str, Any]] = []
-        for part in str(value).split(";"):
-            quantity, _, price = part.strip().partition(":")
-            try:
-                breaks.append({"min_quantity": int(quantity), "unit_price": str(Decimal(price))})
-            except (ValueError, InvalidOperation) as error:
-                raise ValueError(f"'{part.strip()}' is not quantity:price.") from error
-        quantities = [item["min_quantity"] for item in breaks]
-        if quantities != sorted(set(quantities)) or quantities[0] <= 0:
-            raise ValueError("Break quantities must be above zero and rise.")
-        return breaks
+        return PriceBreaks.parse_cell(str(value)).to_stored()
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return "; ".join(f"{b['min_quantity']}:{b['unit_price']}" for b in value or [])
+        return PriceBreaks.from_stored(value).to_cell()
 
 
 class SupplierResource(CleanedModelResource):

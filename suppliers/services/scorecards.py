@@ -52,15 +52,7 @@ def agreed_price(item: SupplierItem | None, quantity: int, fallback: Decimal) ->
     """The supplier's all-units price for `quantity` (the largest break reached)."""
     if item is None:
         return fallback
-    price = Decimal(item.unit_price)
-    reached = [
-        (Decimal(str(tier["min_quantity"])), Decimal(str(tier["unit_price"])))
-        for tier in item.price_breaks or []
-        if quantity >= Decimal(str(tier["min_quantity"]))
-    ]
-    if reached:
-        price = min(price, max(reached)[1])
-    return price
+    return item.price_schedule.unit_price_at(quantity, item.unit_price)
 
 
 @dataclass(frozen=True)

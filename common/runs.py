@@ -89,11 +89,11 @@ def _register_every_task() -> None:
     current_app.loader.import_default_modules()
 
 
-def task_by_name(name: str, *args: Any) -> Signature:
-    """The task called `name` with `args` (results of earlier tasks are not passed on): how an
-    app reaches work that an app above it does, which it may not import."""
+def task_by_name(name: str, *args: Any, **kwargs: Any) -> Signature:
+    """The task called `name` with these arguments (results of earlier tasks are not passed
+    on): how an app reaches work that an app above it does, which it may not import."""
     _register_every_task()
-    return signature(name, args=args, immutable=True)
+    return signature(name, args=args, kwargs=kwargs, immutable=True)
 
 
 def then_start(then: dict[str, Any] | None) -> None:

@@ -5,8 +5,10 @@ names workers and stored schedules know, the night's policy and plan steps
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
 from common.runs import chunked_run_tasks, then_start
+from optimization import nightly
 from optimization.models import PlanRun
 from optimization.services import plans
 from optimization.services import policies as services
@@ -51,6 +53,14 @@ def nightly_plan_run(then: dict[str, Any] | None = None) -> int | None:
         return None
     plan_run.delay(run.pk, then)
     return run.pk
+
+
+@shared_task(name="optimization.tasks.nightly_chain")
+def nightly_chain(from_step: str = nightly.STEP_NAMES[0]) -> str:
+    """Start the night (optimization.nightly) from `from_step`; the beat starts it from the
+    first step. Returns the step it started from."""
+    nightly.night(today=timezone.localdate(), from_step=from_step).delay()
+    return from_step
 
 
 @shared_task(name="optimization.tasks.run_scenario")

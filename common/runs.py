@@ -123,16 +123,20 @@ def chunked_run_tasks(
     start_name: str,
     chunk_name: str,
     publish_name: str,
+    nightly_name: str,
+    create: Callable[[], ChunkedRun],
+    refused: type[DomainError],
     compute_chunk: Callable[[int, int], int],
     publish: Callable[[int], ChunkedRun],
     chunk_soft_time_limit: int,
     chunk_time_limit: int,
-) -> tuple[Any, Any, Any]:
-    """Register the start, chunk and publish tasks of a run kind under the names workers and
-    stored schedules know (`start_name` is also the job every step reports as).
+) -> tuple[Any, Any, Any, Any]:
+    """Register the start, chunk, publish and nightly tasks of a run kind under the names
+    workers and stored schedules know (`start_name` is also the job every step reports as).
 
-    `compute_chunk(run_id, index)` stores one chunk's results and returns how many;
-    `publish(run_id)` publishes the run or marks it failed, in one transaction."""
+    `create()` records a run with the default parameters, or raises `refused` while another
+    run is under way; `compute_chunk(run_id, index)` stores one chunk's results and returns
+    how many; `publish(run_id)` publishes the run or marks it failed, in one transaction."""
 
     def fail(run_id: int, error: BaseException, where: str) -> None:
         run_fail(model, run_id=run_id, error=f"{where}: {type(error).__name__}: {error}")
@@ -176,4 +180,17 @@ def chunked_run_tasks(
                 fail(run_id, error, "start")
             raise
 
-    return start_task, chunk_task, publish_task
+    @shared_task(name=nightly_name)
+    def nightly_task(then: dict[str, Any] | None = None) -> int | None:
+        """The night's run (optimization.nightly); `then` starts once it is published. While
+        another run is under way the night's is skipped (None) and `then` starts at once,
+        with the current run."""
+        try:
+            run = create()
+        except refused:
+            then_start(then)
+            return None
+        start_task.delay(run.pk, then)
+        return run.pk
+
+    return start_task, chunk_task, publish_task, nightly_task

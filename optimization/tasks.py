@@ -2,12 +2,10 @@
 names workers and stored schedules know, the night's policy and plan steps
 (optimization.nightly), simulations and scenarios."""
 
-from typing import Any
-
 from celery import shared_task
 from django.utils import timezone
 
-from common.runs import chunked_run_tasks, then_start
+from common.runs import chunked_run_tasks
 from optimization import nightly
 from optimization.models import PlanRun
 from optimization.services import plans
@@ -29,30 +27,21 @@ def run_policy_simulation(simulation_id: int) -> str:
     return simulation_compute(simulation_id=simulation_id).status
 
 
-plan_run, plan_chunk, plan_publish = chunked_run_tasks(
+plan_run, plan_chunk, plan_publish, nightly_plan_run = chunked_run_tasks(
     model=PlanRun,
     start_name=PLAN_JOB,
     chunk_name="optimization.tasks.plan_chunk",
     publish_name="optimization.tasks.plan_publish",
-    # looked up when called, so a test can stand in for either service
+    nightly_name="optimization.tasks.nightly_plan_run",
+    # looked up when called, so a test can stand in for any of the services; a plan is also
+    # refused (skipped at night) while there are no policies
+    create=lambda: plans.plan_run_create(actor=None),
+    refused=plans.PlanRunRefused,
     compute_chunk=lambda run_id, index: plans.plan_chunk_compute(run_id=run_id, index=index),
     publish=lambda run_id: plans.plan_run_publish(run_id=run_id),
     chunk_soft_time_limit=10 * 60,
     chunk_time_limit=15 * 60,
 )
-
-
-@shared_task(name="optimization.tasks.nightly_plan_run")
-def nightly_plan_run(then: dict[str, Any] | None = None) -> int | None:
-    """The night's plan; `then` starts once it is published. While another run is under way,
-    or without policies, the night's plan is skipped (None) and `then` starts at once."""
-    try:
-        run = plans.plan_run_create(actor=None)
-    except plans.PlanRunRefused:
-        then_start(then)
-        return None
-    plan_run.delay(run.pk, then)
-    return run.pk
 
 
 @shared_task(name="optimization.tasks.nightly_chain")

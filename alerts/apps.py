@@ -1,14 +1,4 @@
-import logging
-from typing import Any
-
 from django.apps import AppConfig
-
-logger = logging.getLogger(__name__)
-
-# The rules worth re-running at once after each event (the rest wait for the schedule).
-AFTER_FORECAST = ["forecast_accuracy", "stockout_risk", "expiry_risk"]
-AFTER_PLAN = ["stockout_risk", "below_safety_stock"]
-AFTER_RECEIPT = ["po_late", "po_unacknowledged", "stockout_risk", "below_safety_stock"]
 
 
 class AlertsConfig(AppConfig):
@@ -26,14 +16,6 @@ class AlertsConfig(AppConfig):
         auditlog.register(Alert, include_fields=audited_fields(Alert, exclude={"last_seen_at"}))
         for model in (AlertComment, AlertSettings):
             auditlog.register(model, include_fields=audited_fields(model))
-
-        from forecasting.signals import forecast_published
-        from optimization.signals import plan_published
-        from suppliers.signals import goods_received
-
-        forecast_published.connect(_after_forecast, dispatch_uid="alerts.after_forecast")
-        plan_published.connect(_after_plan, dispatch_uid="alerts.after_plan")
-        goods_received.connect(_after_receipt, dispatch_uid="alerts.after_receipt")
 
         # Temperature excursions alert at once, in the transaction that stored the reading.
         from alerts.services.cold_chain import on_excursion_ended, on_excursion_started
@@ -59,34 +41,3 @@ class AlertsConfig(AppConfig):
         from alerts.services.security import on_account_locked_out
 
         account_locked_out.connect(on_account_locked_out, dispatch_uid="alerts.locked_out")
-
-
-def _evaluate_later(kinds: list[str]) -> None:
-    """Queue an evaluation of `kinds` once the current transaction commits (at once when there
-    is none): never inside the request's transaction."""
-    from django.db import transaction
-
-    transaction.on_commit(lambda: _enqueue(kinds))
-
-
-def _enqueue(kinds: list[str]) -> None:
-    """A failure to queue (or, without a broker, to evaluate) must not undo or fail the event
-    that asked for it: the 15-minute schedule catches up."""
-    from alerts.tasks import evaluate_alerts
-
-    try:
-        evaluate_alerts.delay(kinds)
-    except Exception:
-        logger.exception("Queueing the alert evaluation of %s failed", ", ".join(kinds))
-
-
-def _after_forecast(sender: object, **kwargs: Any) -> None:
-    _evaluate_later(AFTER_FORECAST)
-
-
-def _after_plan(sender: object, **kwargs: Any) -> None:
-    _evaluate_later(AFTER_PLAN)
-
-
-def _after_receipt(sender: object, **kwargs: Any) -> None:
-    _evaluate_later(AFTER_RECEIPT)

@@ -1,5 +1,5 @@
-"""Alert jobs: the scheduled evaluation of every rule (django-celery-beat, every 15 minutes)
-and the evaluations the events that matter ask for (alerts.apps)."""
+"""Alert jobs: the evaluation of every rule (every 15 minutes, and as a step of the night in
+optimization.nightly) and the evaluations the events that matter ask for."""
 
 from celery import shared_task
 
@@ -15,6 +15,21 @@ def evaluate_alerts(kinds: list[str] | None = None) -> dict[str, dict[str, int]]
         kind: {"opened": len(r.opened), "updated": r.updated, "resolved": len(r.resolved)}
         for kind, r in results.items()
     }
+
+
+# The rules worth re-running at once after each event (the rest wait for the schedule).
+RULES_AFTER = {
+    "forecast_published": ["forecast_accuracy", "stockout_risk", "expiry_risk"],
+    "plan_published": ["stockout_risk", "below_safety_stock"],
+    "goods_received": ["po_late", "po_unacknowledged", "stockout_risk", "below_safety_stock"],
+}
+
+
+@shared_task(name="alerts.tasks.evaluate_alerts_after")
+def evaluate_alerts_after(event: str) -> dict[str, dict[str, int]]:
+    """Evaluate the rules an event (a key of RULES_AFTER) may have changed. The apps where the
+    events happen sit below alerts, so they ask for this task by its name, after commit."""
+    return evaluate_alerts(RULES_AFTER[event])
 
 
 @shared_task(name="alerts.tasks.notify_alert")

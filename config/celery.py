@@ -1,4 +1,5 @@
-"""The Celery application. All settings are the CELERY_* names in config/settings.
+"""The Celery application. All settings are the CELERY_* names in config/settings; every beat
+schedule is in config/schedules.py.
 
 Every task's base class is `Task` below: DjangoTask's `delay_on_commit()` (work is enqueued
 only once the transaction that asked for it has committed) plus bounded retries of the
@@ -14,6 +15,8 @@ from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from config.schedules import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 # Each worker process is one unit of parallelism; BLAS threads inside it only contend with
@@ -50,4 +53,5 @@ class Task(DjangoTask):  # type: ignore[misc]
 
 app = Celery("pharmastock", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()

@@ -5,35 +5,21 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.models import ChunkedRun, ChunkedRunStatus
 from inventory.models import Site, Sku
 
-
-class RunStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to start"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+RunStatus = ChunkedRunStatus  # a forecast run lives the life of every chunked run
 
 
-class ForecastRun(models.Model):
+class ForecastRun(ChunkedRun):
     """One computation of the statistical forecast for every SKU-site with demand. Its results
     become current only when every chunk succeeded (ForecastPublication)."""
 
-    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.PENDING)
     as_of = models.DateField(help_text="Demand up to the day before is used; forecasts start here.")
-    parameters = models.JSONField(default=dict)
     engine_version = models.CharField(max_length=40)
     series_total = models.PositiveIntegerField(default=0)
-    chunks_total = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True, help_text="Accuracy and champions.")
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from celery import Signature, chain
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, F
@@ -20,8 +21,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_context
 from common.errors import DomainError, ReasonRequired
-from common.locks import advisory_xact_lock
-from forecasting import selectors, signals
+from common.runs import refuse_while_under_way, run_mark_running, task_by_name
+from forecasting import selectors
 from forecasting.engine.backtest import BacktestConfig
 from forecasting.engine.lead_time import lead_time_model
 from forecasting.engine.methods import METHODS
@@ -95,14 +96,7 @@ def forecast_run_create(
         raise ForecastRunRefused("The run parameters are not valid.", fields=errors)
     as_of = as_of or timezone.localdate()
     with transaction.atomic(), audit_context(actor=actor):
-        # Two starts at the same moment would both find no run under way; the lock makes the
-        # second wait until the first has committed its run, then see it.
-        advisory_xact_lock(RUN_LOCK)
-        busy = ForecastRun.objects.select_for_update().filter(
-            status__in=[RunStatus.PENDING, RunStatus.RUNNING]
-        )
-        if busy.exists():
-            raise ForecastRunRefused(f"Forecast run {busy.first().pk} is still under way.")
+        refuse_while_under_way(ForecastRun, lock=RUN_LOCK, refused=ForecastRunRefused)
         keys = selectors.series_keys(as_of=as_of, history_days=history_days)
         chunks = [keys[start : start + chunk_size] for start in range(0, len(keys), chunk_size)]
         return ForecastRun.objects.create(
@@ -128,20 +122,29 @@ def forecast_run_create(
         )
 
 
+def after_publishing() -> Signature:
+    """What a forecast run started on demand sets off once it is published: the policies
+    refreshed from it, then the alert rules that read the forecast. (At night the chain in
+    optimization.nightly says what follows instead.) Both are reached by task name: the apps
+    that do them sit above forecasting."""
+    return chain(
+        task_by_name("optimization.tasks.refresh_policies"),
+        task_by_name("alerts.tasks.evaluate_alerts_after", "forecast_published"),
+    )
+
+
 def forecast_run_start(*, actor: Any, **parameters: Any) -> ForecastRun:
-    """Create a run and start its job once the transaction commits."""
+    """Create a run and start its job once the transaction commits; once published, the run
+    sets off what follows it (`after_publishing`)."""
     from forecasting.tasks import forecast_run  # the task module imports this one
 
     created = forecast_run_create(actor=actor, **parameters)
-    transaction.on_commit(lambda: forecast_run.delay(created.pk))
+    transaction.on_commit(lambda: forecast_run.delay(created.pk, after_publishing()))
     return created
 
 
 def forecast_run_mark_running(*, run_id: int) -> ForecastRun:
-    ForecastRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
-    )
-    return ForecastRun.objects.get(pk=run_id)
+    return run_mark_running(ForecastRun, run_id=run_id)
 
 
 def forecast_chunk_compute(*, run_id: int, index: int) -> int:
@@ -262,10 +265,6 @@ def forecast_run_publish(*, run_id: int) -> ForecastRun:
             ForecastPublication.objects.update_or_create(
                 name="current", defaults={"run": forecast_run, "published_at": now}
             )
-            published = forecast_run
-            transaction.on_commit(
-                lambda: signals.forecast_published.send(sender=ForecastRun, run=published)
-            )
         forecast_run.finished_at = now
         forecast_run.save(update_fields=["status", "error", "summary", "finished_at"])
     return forecast_run
@@ -283,14 +282,6 @@ def _summary(forecast_run: ForecastRun) -> dict[str, Any]:
         "champions": champions,
         "patterns": patterns,
     }
-
-
-def forecast_run_fail(*, run_id: int, error: str) -> ForecastRun:
-    """Mark a run failed (the current publication does not change); the first cause is kept."""
-    ForecastRun.objects.filter(pk=run_id).exclude(
-        status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED]
-    ).update(status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now())
-    return ForecastRun.objects.get(pk=run_id)
 
 
 def current_run() -> ForecastRun | None:

@@ -1,8 +1,4 @@
-import logging
-
 from django.apps import AppConfig
-
-logger = logging.getLogger(__name__)
 
 
 class OptimizationConfig(AppConfig):
@@ -20,20 +16,3 @@ class OptimizationConfig(AppConfig):
             SuggestedOrder,
             include_fields=audited_fields(SuggestedOrder, exclude={"projection", "reason"}),
         )
-        from forecasting.signals import forecast_published
-
-        forecast_published.connect(
-            _refresh_policies_after_forecast, dispatch_uid="optimization.refresh_policies"
-        )
-
-
-def _refresh_policies_after_forecast(sender: object, run: object, **kwargs: object) -> None:
-    """Each published forecast gets fresh policies. A refresh that fails is recorded as a
-    failed policy run; it must not undo or fail the forecast that was just published (jobs run
-    in-process when there is no broker)."""
-    from optimization.tasks import refresh_policies
-
-    try:
-        refresh_policies.delay()
-    except Exception:
-        logger.exception("Refreshing the policies after forecast run %s failed", run)

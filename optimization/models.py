@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.models import ChunkedRun, ChunkedRunStatus, Run, run_status_field
 from forecasting.models import ForecastRun
 from inventory.models import Site, Sku
 from suppliers.price_breaks import PriceBreaks
@@ -21,24 +22,17 @@ class PolicyRunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class PolicyRun(models.Model):
+class PolicyRun(Run):
     """One refresh of every SKU-site's policy."""
 
-    status = models.CharField(
-        max_length=20, choices=PolicyRunStatus.choices, default=PolicyRunStatus.RUNNING
-    )
+    status = run_status_field(PolicyRunStatus, default=PolicyRunStatus.RUNNING)
     forecast_run = models.ForeignKey(
         ForecastRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     parameters = models.JSONField(default=dict)
     policies_total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -119,25 +113,18 @@ class InventoryPolicy(models.Model):
         return self.order_quantity / 2 * self.unit_price_paid
 
 
-class PolicySimulation(models.Model):
+class PolicySimulation(Run):
     """A what-if of the stored policies against the textbook policy (SS = z sqrt(L) sigma of raw
     demand, plain EOQ) on the same simulated demand paths and lead times; `results` holds the
     measures of both, overall and by ABC class, as computed by optimization.engine.simulate."""
 
-    status = models.CharField(
-        max_length=20, choices=PolicyRunStatus.choices, default=PolicyRunStatus.RUNNING
-    )
+    status = run_status_field(PolicyRunStatus, default=PolicyRunStatus.RUNNING)
     policy_run = models.ForeignKey(
         PolicyRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     parameters = models.JSONField(default=dict)
     results = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -149,21 +136,14 @@ class PolicySimulation(models.Model):
 # ---- replenishment plans ---------------------------------------------------------------------
 
 
-class PlanRunStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to start"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+PlanRunStatus = ChunkedRunStatus  # a plan run lives the life of every chunked run
 
 
-class PlanRun(models.Model):
+class PlanRun(ChunkedRun):
     """One version of the replenishment plan: suggested orders and transfers for every SKU-site
     with a policy, computed chunk by chunk and made current (PlanPublication) only when every
     chunk succeeded."""
 
-    status = models.CharField(
-        max_length=20, choices=PlanRunStatus.choices, default=PlanRunStatus.PENDING
-    )
     as_of = models.DateField(help_text="The plan's first day: stock and open orders of that day.")
     forecast_run = models.ForeignKey(
         ForecastRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -171,17 +151,8 @@ class PlanRun(models.Model):
     policy_run = models.ForeignKey(
         PolicyRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    parameters = models.JSONField(default=dict)
     keys_total = models.PositiveIntegerField(default=0, help_text="SKU-sites with a policy.")
-    chunks_total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -409,7 +380,7 @@ class ApprovalRequest(models.Model):
         return f"Approval request {self.key}"
 
 
-class Scenario(models.Model):
+class Scenario(Run):
     """A saved what-if: changed assumptions for a selection of SKU-sites, simulated against the
     current policies on the same demand paths. It never changes policies or plans.
 
@@ -419,21 +390,14 @@ class Scenario(models.Model):
 
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
-    status = models.CharField(
-        max_length=20, choices=PolicyRunStatus.choices, default=PolicyRunStatus.RUNNING
-    )
+    status = run_status_field(PolicyRunStatus, default=PolicyRunStatus.RUNNING)
     policy_run = models.ForeignKey(
         PolicyRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     selection = models.JSONField(default=dict)
     changes = models.JSONField(default=dict)
     results = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
+from celery import Signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -27,6 +28,7 @@ from django.utils import timezone
 from accounts.audit import audit_context, audited_bulk_create, audited_update
 from common.errors import DomainError
 from common.locks import advisory_xact_lock
+from common.runs import refuse_while_under_way, run_mark_running, task_by_name
 from forecasting import selectors as forecast_selectors
 from forecasting.services import current_run
 from inventory.models import Site, Sku, StockPosition
@@ -54,7 +56,6 @@ from optimization.models import (
     SuggestedTransfer,
     SuggestionStatus,
 )
-from optimization.signals import plan_published
 from suppliers.models import PurchaseOrderLine, SupplierItem
 
 RUN_LOCK = "optimization.plan_run"
@@ -104,13 +105,7 @@ def plan_run_create(
         raise PlanRunRefused("The plan run parameters are not valid.", fields=errors)
     as_of = as_of or timezone.localdate()
     with transaction.atomic(), audit_context(actor=actor):
-        # Two starts at once would both find no run under way; the lock serialises them.
-        advisory_xact_lock(RUN_LOCK)
-        busy = PlanRun.objects.select_for_update().filter(
-            status__in=[PlanRunStatus.PENDING, PlanRunStatus.RUNNING]
-        )
-        if busy.exists():
-            raise PlanRunRefused(f"Plan run {busy.first().pk} is still under way.")
+        refuse_while_under_way(PlanRun, lock=RUN_LOCK, refused=PlanRunRefused)
         forecast = current_run()
         policy_run = (
             PolicyRun.objects.filter(status=PolicyRunStatus.SUCCEEDED).order_by("-pk").first()
@@ -142,28 +137,25 @@ def plan_run_create(
         )
 
 
+def after_publishing() -> Signature:
+    """What a plan run started on demand sets off once it is published: the alert rules that
+    read the plan. (At night the chain in optimization.nightly says what follows instead.)
+    Reached by task name: alerts sits above optimization."""
+    return task_by_name("alerts.tasks.evaluate_alerts_after", "plan_published")
+
+
 def plan_run_start(*, actor: Any, **parameters: Any) -> PlanRun:
-    """Create a run and start its job once the transaction commits."""
+    """Create a run and start its job once the transaction commits; once published, the run
+    sets off what follows it (`after_publishing`)."""
     from optimization.tasks import plan_run as plan_run_task  # the task module imports this one
 
     created = plan_run_create(actor=actor, **parameters)
-    transaction.on_commit(lambda: plan_run_task.delay(created.pk))
+    transaction.on_commit(lambda: plan_run_task.delay(created.pk, after_publishing()))
     return created
 
 
 def plan_run_mark_running(*, run_id: int) -> PlanRun:
-    PlanRun.objects.filter(pk=run_id, status=PlanRunStatus.PENDING).update(
-        status=PlanRunStatus.RUNNING, started_at=timezone.now()
-    )
-    return PlanRun.objects.get(pk=run_id)
-
-
-def plan_run_fail(*, run_id: int, error: str) -> PlanRun:
-    """Mark a run failed; the current plan does not change. The first cause is kept."""
-    PlanRun.objects.filter(pk=run_id).exclude(
-        status__in=[PlanRunStatus.SUCCEEDED, PlanRunStatus.FAILED]
-    ).update(status=PlanRunStatus.FAILED, error=error[:4000], finished_at=timezone.now())
-    return PlanRun.objects.get(pk=run_id)
+    return run_mark_running(PlanRun, run_id=run_id)
 
 
 # ---- one chunk --------------------------------------------------------------------------------
@@ -522,7 +514,6 @@ def plan_run_publish(*, run_id: int) -> PlanRun:
             PlanPublication.objects.update_or_create(
                 name="current", defaults={"run": run, "published_at": now}
             )
-            transaction.on_commit(lambda: plan_published.send(sender=PlanRun, run=run))
         run.finished_at = now
         run.save(update_fields=["status", "error", "summary", "finished_at"])
     if run.status == PlanRunStatus.SUCCEEDED:

@@ -12,11 +12,11 @@ from django.utils import timezone
 from accounts.audit import audit_context
 from common.errors import DomainError
 from common.locks import advisory_xact_lock
+from common.runs import follow_up_after_commit
 from inventory.models import Lot, LotStatus
 from inventory.services.stock import InvalidQuantity, position_set_on_order, stock_receive
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Receipt
 from suppliers.selectors.purchase_orders import open_order_quantities
-from suppliers.signals import goods_received
 
 RECEIVABLE_STATUSES = (
     PurchaseOrderStatus.SENT,
@@ -168,7 +168,7 @@ def purchase_order_line_receive(
         line.save(update_fields=["received_quantity"])
         _advance_order_status(order)
         on_order_refresh(sku_id=line.sku_id, site_id=order.destination_id, today=today)
-        transaction.on_commit(lambda: goods_received.send(sender=Receipt, receipt=receipt))
+        follow_up_after_commit("alerts.tasks.evaluate_alerts_after", "goods_received")
     return receipt
 
 

@@ -363,20 +363,20 @@ def test_receiving_the_goods_re_evaluates_late_orders_after_commit(
     assert active(AlertKind.PO_LATE) == []
 
 
-def test_a_published_forecast_or_plan_queues_an_evaluation(
-    django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
-    from forecasting.signals import forecast_published
-    from optimization.signals import plan_published
+def test_a_published_forecast_or_plan_is_followed_by_an_evaluation() -> None:
+    from alerts.tasks import evaluate_alerts_after
+    from forecasting.services import after_publishing as after_forecast
+    from optimization.services.plans import after_publishing as after_plan
 
+    assert after_plan()["task"] == "alerts.tasks.evaluate_alerts_after"
+    assert list(after_plan()["args"]) == ["plan_published"]
+    assert list(after_forecast().tasks[-1]["args"]) == ["forecast_published"]
     sku, site = SkuFactory(), SiteFactory()
     policy(sku, site, safety_stock=25)
     LotFactory(sku=sku, site=site, quantity=10, expiry_date=date(2030, 1, 1))
-    with django_capture_on_commit_callbacks(execute=True):
-        plan_published.send(sender=None, run=None)
+    evaluate_alerts_after.delay("plan_published")
     assert len(active(AlertKind.BELOW_SAFETY_STOCK)) == 1
 
-    run = published_series(sku, site, [5.0] * 30, as_of=date.today())
-    with django_capture_on_commit_callbacks(execute=True):
-        forecast_published.send(sender=None, run=run)
+    published_series(sku, site, [5.0] * 30, as_of=date.today())
+    evaluate_alerts_after.delay("forecast_published")
     assert len(active(AlertKind.STOCKOUT_RISK)) == 1

@@ -58,25 +58,36 @@ def test_delay_on_commit_enqueues_only_after_the_transaction_commits(
     assert len(callbacks) == 1
 
 
+def test_every_beat_schedule_is_declared_in_one_place_and_names_a_registered_task() -> None:
+    current_app.loader.import_default_modules()
+    declared = {entry["task"] for entry in current_app.conf.beat_schedule.values()}
+
+    assert declared == {
+        "optimization.tasks.nightly_chain",
+        "alerts.tasks.evaluate_alerts",
+        "suppliers.tasks.monthly_scorecards",
+    }
+    assert declared <= set(current_app.tasks)
+
+
 @pytest.mark.django_db
-def test_every_beat_schedule_names_a_registered_task() -> None:
+def test_the_schedules_the_nightly_chain_replaced_are_gone_from_the_database() -> None:
     from django_celery_beat.models import PeriodicTask
 
-    current_app.loader.import_default_modules()
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
 
-    assert {
-        "inventory.write_off_expired_lots",
-        "suppliers.refresh_stock_positions",
-        "inventory.classify_abc_xyz",
-        "forecasting.tasks.nightly_forecast_run",
-        "forecasting.tasks.refresh_lead_time_estimates",
-        "optimization.tasks.nightly_plan_run",
-        "suppliers.tasks.monthly_scorecards",
-        "alerts.tasks.evaluate_alerts",
-        "alerts.tasks.refresh_dashboard",
-    } <= scheduled
-    assert scheduled <= set(current_app.tasks)
+    assert {"alerts.tasks.evaluate_alerts", "suppliers.tasks.monthly_scorecards"} <= scheduled
+    assert scheduled.isdisjoint(
+        {
+            "inventory.write_off_expired_lots",
+            "suppliers.refresh_stock_positions",
+            "inventory.classify_abc_xyz",
+            "forecasting.tasks.nightly_forecast_run",
+            "forecasting.tasks.refresh_lead_time_estimates",
+            "optimization.tasks.nightly_plan_run",
+            "alerts.tasks.refresh_dashboard",
+        }
+    )
 
 
 @pytest.mark.django_db

@@ -409,8 +409,11 @@ def test_the_nightly_task_refreshes_the_snapshot(network: dict) -> None:
 
 
 def test_the_refresh_is_scheduled_nightly() -> None:
-    from django_celery_beat.models import PeriodicTask
+    from celery import current_app
 
-    task = PeriodicTask.objects.get(name="Nightly overview dashboard")
-    assert task.task == "alerts.tasks.refresh_dashboard"
-    assert (task.crontab.hour, task.crontab.minute) == ("5", "0")
+    from optimization.nightly import STEPS
+
+    assert STEPS[-1].task == "alerts.tasks.refresh_dashboard"
+    night = current_app.conf.beat_schedule["Nightly chain"]
+    assert night["task"] == "optimization.tasks.nightly_chain"
+    assert (night["schedule"].hour, night["schedule"].minute) == ({0}, {15})

@@ -11,24 +11,36 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("accounts", "inventory", "suppliers", "forecasting", "optimization", "alerts", "config")
+PACKAGES = (
+    "common",
+    "accounts",
+    "inventory",
+    "suppliers",
+    "forecasting",
+    "optimization",
+    "alerts",
+    "config",
+)
 ENQUEUE = {"delay", "apply_async"}
 TASK_DECORATORS = {"shared_task", "task"}
 
 # (module, enclosing function): why enqueueing there directly is safe.
 ALLOWED = {
-    ("alerts/apps.py", "_enqueue"): "called only from a transaction.on_commit callback",
+    (
+        "common/runs.py",
+        "_queue_logging_failure",
+    ): "called only from a transaction.on_commit callback",
+    ("common/runs.py", "then_start"): "called only from tasks, once the step before has finished",
     (
         "alerts/services/alerts.py",
         "_notify_later",
     ): "called only from a transaction.on_commit callback",
-    (
-        "optimization/apps.py",
-        "_refresh_policies_after_forecast",
-    ): "receiver of forecast_published, which forecasting sends from transaction.on_commit",
 }
 # Helpers above that must only be called from an on_commit callback (checked below).
-ON_COMMIT_ONLY = {("alerts/apps.py", "_enqueue"), ("alerts/services/alerts.py", "_notify_later")}
+ON_COMMIT_ONLY = {
+    ("common/runs.py", "_queue_logging_failure"),
+    ("alerts/services/alerts.py", "_notify_later"),
+}
 
 
 def _is_on_commit(call: ast.Call) -> bool:

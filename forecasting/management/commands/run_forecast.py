@@ -33,7 +33,7 @@ class Command(AuditedCommand):
             run = services.forecast_run_create(actor=None, horizon=options["horizon"])
         except services.ForecastRunRefused as refused:
             raise CommandError(f"{refused.message} {refused.fields or ''}".strip()) from refused
-        forecast_run.delay(run.pk)
+        forecast_run.delay(run.pk, services.after_publishing())
         run = ForecastRun.objects.get(pk=run.pk)
         self.stdout.write(
             f"Forecast run {run.pk}: {run.series_total} series in {run.chunks_total} chunks, "

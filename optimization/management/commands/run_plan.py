@@ -34,7 +34,7 @@ class Command(AuditedCommand):
             run = plans.plan_run_create(actor=None, horizon=options["horizon"])
         except plans.PlanRunRefused as refused:
             raise CommandError(f"{refused.message} {refused.fields or ''}".strip()) from refused
-        plan_run.delay(run.pk)
+        plan_run.delay(run.pk, plans.after_publishing())
         run = PlanRun.objects.get(pk=run.pk)
         summary = run.summary or {}
         self.stdout.write(

@@ -8,13 +8,17 @@ or not one the caller may see) a 404, on pages too (common.views.NotFoundMixin).
 """
 
 from http import HTTPStatus
+from typing import Any
 
 
 class DomainError(Exception):
+    """`fields`: what is wrong per input field, as messages; a refused batch names its rows
+    instead ({"row", "field", "message"} for each problem)."""
+
     code = "domain_error"
     http_status = HTTPStatus.BAD_REQUEST
 
-    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, message: str, *, fields: dict[str, list[Any]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

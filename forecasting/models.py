@@ -1,5 +1,7 @@
 """Forecast runs and their results: one row per SKU-site per run, published by a pointer."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -7,6 +9,9 @@ from django.utils import timezone
 
 from common.models import ChunkedRun, ChunkedRunStatus
 from inventory.models import Site, Sku
+
+if TYPE_CHECKING:
+    from forecasting.rules import ValueAdded
 
 RunStatus = ChunkedRunStatus  # a forecast run lives the life of every chunked run
 
@@ -114,6 +119,9 @@ class ForecastOverride(models.Model):
     statistical = models.JSONField(
         help_text="The statistical forecast per day of the range when the override was made."
     )
+    # Not stored: set by forecasting.selectors.series_overrides once the override's days have
+    # passed (how much it helped against the statistical forecast).
+    value_added: "ValueAdded | None"
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

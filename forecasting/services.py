@@ -436,7 +436,8 @@ def lead_time_estimates_refresh(
     groups, ordered, lead = [], [], []
     for supplier, sku, ordered_on, received_on in receipts.iterator(chunk_size=5000):
         index = number.get((supplier, sku))
-        if index is not None:
+        # (both dates are set: the query compares them)
+        if index is not None and ordered_on is not None and received_on is not None:
             groups.append(index)
             ordered.append((ordered_on - since).days)
             lead.append((received_on - ordered_on).days)

@@ -223,7 +223,7 @@ class Urgency(models.TextChoices):
     NORMAL = "normal", "Normal: order this review period"
 
 
-URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
+URGENCY_RANK: dict[str, int] = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
 
 
 class SuggestedOrder(models.Model):

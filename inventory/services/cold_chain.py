@@ -205,7 +205,8 @@ def readings_validate(readings: Any, *, now: datetime | None = None) -> list[_Ro
             fields={"readings": [f"At most {MAX_BATCH:,} rows."]},
         )
     by_id, by_code = _units_for(readings)
-    rows, errors = [], []
+    rows: list[_Row] = []
+    errors: list[dict[str, Any]] = []
     for number, raw in enumerate(readings, start=1):
         row, problems = _parse_row(raw, by_id, by_code, now)
         errors.extend({"row": number, "field": name, "message": text} for name, text in problems)

@@ -174,8 +174,16 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     _check_xlsx_archive(content)
     # A damaged or disguised workbook fails in many ways while it is unzipped and its XML
     # parsed (XML parse errors are SyntaxErrors); each of them means the same to the user.
-    unreadable = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError)
-    unreadable += (TypeError, IndexError, SyntaxError)
+    unreadable: tuple[type[BaseException], ...] = (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        IndexError,
+        SyntaxError,
+    )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except unreadable as error:
@@ -373,7 +381,7 @@ class DemandKind:
 
     key = "demand"
     label = "Demand history"
-    columns = ("sku_code", "site_code", "date", "quantity")
+    columns: tuple[str, ...] = ("sku_code", "site_code", "date", "quantity")
     optional_columns: tuple[str, ...] = ()
 
     def run(self, table: Table, *, commit: bool) -> ImportReport:
@@ -435,7 +443,7 @@ class DemandKind:
         by_series: dict[tuple[int, int], list[date]] = defaultdict(list)
         for sku_id, site_id, day in parsed:
             by_series[(sku_id, site_id)].append(day)
-        existing = set()
+        existing: set[tuple[int, int, date]] = set()
         for (sku_id, site_id), days in by_series.items():
             rows = DailyDemand.objects.filter(
                 sku_id=sku_id, site_id=site_id, date__gte=min(days), date__lte=max(days)

@@ -158,7 +158,7 @@ def measured(result: SimulationResult, abc: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _grouped(result: Any, labels: np.ndarray) -> dict[str, dict[str, float]]:
+def _grouped(result: Any, labels: np.ndarray) -> dict[str, dict[str, float | None]]:
     groups = {}
     for label in sorted(set(labels.tolist())):
         rows = labels == label
@@ -217,11 +217,10 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
     )
     known = history.shape[1] - hold_out
     paths: dict[str, list[np.ndarray]] = {"textbook": [], "optimized": []}
-    ours = rows = None
+    first = _plan(history[:, :known], keys)
+    ours, rows = first["optimized_policies"], first["rows"]
     for day in range(0, hold_out, every):
-        plan = _plan(history[:, : known + day], keys)
-        if rows is None:
-            ours, rows = plan["optimized_policies"], plan["rows"]
+        plan = first if day == 0 else _plan(history[:, : known + day], keys)
         span = min(every, hold_out - day)
         for name, parts in paths.items():
             parts.append(np.repeat(plan[name][:, :, None], span, axis=2))

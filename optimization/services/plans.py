@@ -166,8 +166,11 @@ def _forecast_matrix(
 ) -> np.ndarray:
     """Daily forecast from the plan's first day, (n, horizon): the published forecast with the
     planners' overrides; days past its end take the policy's mean demand."""
-    forecasts = forecast_selectors.effective_forecasts(run.forecast_run, keys)
-    offset = (run.as_of - run.forecast_run.as_of).days
+    forecast_run = run.forecast_run
+    if forecast_run is None:  # a run is created with its forecast; kept only for the record
+        raise PlanRunRefused(f"Plan run {run.pk} has no forecast run.")
+    forecasts = forecast_selectors.effective_forecasts(forecast_run, keys)
+    offset = (run.as_of - forecast_run.as_of).days
     matrix = np.repeat(demand_mean[:, None], horizon, axis=1)
     for row, key in enumerate(keys):
         values = forecasts.get(key)
@@ -403,6 +406,8 @@ def _order_rows(
     rows = []
     for row in np.flatnonzero(suggestions.orders):
         policy = policies[row]
+        if policy.supplier_id is None:
+            continue  # no supplier to order from
         item = items.get((policy.supplier_id, policy.sku_id))
         if item is None:
             continue

@@ -266,18 +266,20 @@ def purchase_order_detail(user: Any, pk: int) -> PurchaseOrderView:
         {str(line.pk): canonical_content_hash(line) for line in lines},
         covers="order line",
     )
-    views = [
-        PurchaseOrderLineView(
-            line=line,
-            value=Decimal(line.quantity) * line.unit_price,
-            suggestion=suggestions[line.pk],
-            suggestion_signatures=by_suggestion.get(str(suggestions[line.pk].pk), [])
-            if suggestions[line.pk] is not None
-            else [],
-            term_signatures=by_line.get(str(line.pk), []),
+    views = []
+    for line in lines:
+        suggestion = suggestions[line.pk]
+        views.append(
+            PurchaseOrderLineView(
+                line=line,
+                value=Decimal(line.quantity) * line.unit_price,
+                suggestion=suggestion,
+                suggestion_signatures=[]
+                if suggestion is None
+                else by_suggestion.get(str(suggestion.pk), []),
+                term_signatures=by_line.get(str(line.pk), []),
+            )
         )
-        for line in lines
-    ]
     return PurchaseOrderView(
         order=order,
         lines=views,

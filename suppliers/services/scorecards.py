@@ -96,11 +96,13 @@ def supplier_history(supplier: Supplier, *, earliest_month: date) -> SupplierHis
             received_on__gte=_trend_start(earliest_month),
         ).select_related("line__purchase_order")
     ]
-    sent = list(
-        supplier.purchase_orders.filter(sent_at__isnull=False).values_list(
-            "sent_at", "acknowledged_at"
-        )
-    )
+    sent = [
+        (sent_at, acknowledged_at)
+        for sent_at, acknowledged_at in supplier.purchase_orders.filter(
+            sent_at__isnull=False
+        ).values_list("sent_at", "acknowledged_at")
+        if sent_at is not None  # (filtered above; this tells the type checker)
+    ]
     return SupplierHistory(items=items, lines=lines, receipts=receipts, sent=sent)
 
 

@@ -20,6 +20,7 @@ from django.db.models import Avg, Count, F
 from django.utils import timezone
 
 from accounts.audit import audit_context
+from accounts.models import User
 from common.errors import DomainError, ReasonRequired
 from common.runs import refuse_while_under_way, run_mark_running, task_by_name
 from forecasting import selectors
@@ -59,7 +60,7 @@ class ForecastRunRefused(DomainError):
 
 def forecast_run_create(
     *,
-    actor: Any,
+    actor: User | None,
     as_of: date | None = None,
     horizon: int = 90,
     history_days: int = DEFAULT_HISTORY_DAYS,
@@ -133,7 +134,7 @@ def after_publishing() -> Signature:
     )
 
 
-def forecast_run_start(*, actor: Any, **parameters: Any) -> ForecastRun:
+def forecast_run_start(*, actor: User | None, **parameters: Any) -> ForecastRun:
     """Create a run and start its job once the transaction commits; once published, the run
     sets off what follows it (`after_publishing`)."""
     from forecasting.tasks import forecast_run  # the task module imports this one
@@ -301,7 +302,7 @@ class OverrideRefused(DomainError):
 
 def forecast_override_create(
     *,
-    actor: Any,
+    actor: User,
     sku: Sku,
     site: Site,
     start_date: date,
@@ -381,7 +382,7 @@ def forecast_override_create(
 
 
 def forecast_override_withdraw(
-    *, actor: Any, override: ForecastOverride, reason: str
+    *, actor: User | None, override: ForecastOverride, reason: str
 ) -> ForecastOverride:
     """Stop applying an override (it stays on record, with who withdrew it and why)."""
     reason = (reason or "").strip()

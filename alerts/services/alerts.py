@@ -175,7 +175,7 @@ def _still_active(alert: Alert) -> None:
         raise AlertRefused("This alert is already resolved.")
 
 
-def alert_acknowledge(*, actor: Any, alert_id: int) -> Alert:
+def alert_acknowledge(*, actor: User | None, alert_id: int) -> Alert:
     """Someone has seen it and is on it. Acknowledging twice changes nothing."""
     with transaction.atomic(), audit_context(actor=actor):
         alert = _locked(alert_id)
@@ -188,7 +188,7 @@ def alert_acknowledge(*, actor: Any, alert_id: int) -> Alert:
     return alert
 
 
-def alert_assign(*, actor: Any, alert_id: int, assignee: User | None) -> Alert:
+def alert_assign(*, actor: User | None, alert_id: int, assignee: User | None) -> Alert:
     """Give the alert to someone who can see it (or to nobody)."""
     if assignee is not None and not user_can(assignee, Capability.VIEW_OPERATIONS):
         raise AlertRefused(
@@ -203,7 +203,7 @@ def alert_assign(*, actor: Any, alert_id: int, assignee: User | None) -> Alert:
     return alert
 
 
-def alert_comment(*, actor: Any, alert_id: int, body: str) -> AlertComment:
+def alert_comment(*, actor: User, alert_id: int, body: str) -> AlertComment:
     body = (body or "").strip()
     if not body:
         raise AlertRefused("Write a comment first.", fields={"body": ["Required."]})
@@ -214,7 +214,7 @@ def alert_comment(*, actor: Any, alert_id: int, body: str) -> AlertComment:
         return AlertComment.objects.create(alert=alert, author=actor, body=body)
 
 
-def alert_resolve(*, actor: Any, alert_id: int, reason: str) -> Alert:
+def alert_resolve(*, actor: User | None, alert_id: int, reason: str) -> Alert:
     """Close the alert by hand, saying why. (If its condition still holds, the next evaluation
     opens a new alert for it.)"""
     reason = (reason or "").strip()
@@ -289,7 +289,7 @@ def notify(alert_id: int) -> int:
 
 
 def notification_preference_set(
-    *, actor: Any, email_critical: bool, email_high: bool
+    *, actor: User | None, email_critical: bool, email_high: bool
 ) -> NotificationPreference:
     """The acting user's own choice of alert e-mails."""
     preference, _ = NotificationPreference.objects.update_or_create(

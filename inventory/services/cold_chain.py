@@ -40,6 +40,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.audit import audit_context
+from accounts.models import User
 from accounts.roles import Capability, user_can
 from accounts.services import signature_record, signature_verify
 from common.errors import DomainError, ReasonRequired
@@ -246,7 +247,7 @@ def _new_rows(rows: list[_Row]) -> tuple[list[_Row], int]:
 
 
 def readings_ingest(
-    *, actor: Any, readings: Any, now: datetime | None = None, today: date | None = None
+    *, actor: User | None, readings: Any, now: datetime | None = None, today: date | None = None
 ) -> IngestResult:
     """Store a batch of readings and evaluate the units it touched: open an excursion (and
     quarantine the exposed lots) when a unit has been outside its zone too long, close it when
@@ -334,7 +335,7 @@ def _scan_start(unit: StorageUnit, open_excursion: Excursion | None, since: date
 
 
 def _evaluate(
-    unit: StorageUnit, *, since: datetime, actor: Any, today: date | None
+    unit: StorageUnit, *, since: datetime, actor: User | None, today: date | None
 ) -> tuple[list[int], list[int]]:
     low, high = unit.limits
     allowed = timedelta(minutes=unit.allowed_minutes_outside)
@@ -407,7 +408,7 @@ def _open(
     started_at: datetime,
     low: float,
     high: float,
-    actor: Any,
+    actor: User | None,
     today: date | None,
 ) -> Excursion:
     zone_low, zone_high = unit.limits
@@ -462,7 +463,7 @@ def _exposures(excursion: Excursion) -> list[ExcursionLot]:
 
 def excursion_lot_decide(
     *,
-    actor: Any,
+    actor: User,
     lot: Lot,
     decision: str,
     reason: str,

@@ -31,6 +31,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from accounts.audit import audit_context
+from accounts.models import User
 from common.errors import DomainError
 from inventory.models import DailyDemand, ImportBatch, ImportStatus, Site, Sku
 
@@ -497,7 +498,9 @@ class _Rollback(Exception):
     pass
 
 
-def _run(kind: ImportKind, table: Table, *, commit: bool, actor: Any, reason: str) -> ImportReport:
+def _run(
+    kind: ImportKind, table: Table, *, commit: bool, actor: User | None, reason: str
+) -> ImportReport:
     """Run inside a transaction that is rolled back unless this is a commit with no error."""
     report = ImportReport()
     try:
@@ -523,7 +526,7 @@ def check_size(size: int) -> None:
         )
 
 
-def import_check(*, actor: Any, kind: str, filename: str, content: bytes) -> ImportBatch:
+def import_check(*, actor: User | None, kind: str, filename: str, content: bytes) -> ImportBatch:
     """Keep the file and check every row; nothing but the ImportBatch is written. A file that
     cannot be read at all raises ImportRefused and is not kept."""
     import_kind = _kind(kind)
@@ -545,7 +548,7 @@ def import_check(*, actor: Any, kind: str, filename: str, content: bytes) -> Imp
     return batch
 
 
-def import_commit(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+def import_commit(*, actor: User | None, batch: ImportBatch) -> ImportBatch:
     """Apply a checked file: every row or, when any row fails now, none."""
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)

@@ -21,6 +21,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.audit import audit_context
+from accounts.models import User
 from common.errors import DomainError, ReasonRequired
 from inventory import rules
 from inventory.models import (
@@ -94,7 +95,7 @@ def _move(
     kind: str,
     quantity: int,
     *,
-    actor: Any,
+    actor: User | None,
     reference: str,
     reason: str = "",
     occurred_at: Any = None,
@@ -116,7 +117,7 @@ def _move(
 
 def stock_receive(
     *,
-    actor: Any,
+    actor: User | None,
     sku: Sku,
     site: Site,
     lot_number: str,
@@ -158,7 +159,7 @@ def stock_receive(
 
 def stock_issue(
     *,
-    actor: Any,
+    actor: User | None,
     sku: Sku,
     site: Site,
     quantity: int,
@@ -179,7 +180,14 @@ def stock_issue(
 
 
 def _take_fefo(
-    sku: Sku, site: Site, quantity: int, kind: str, *, actor: Any, reference: str, today: date
+    sku: Sku,
+    site: Site,
+    quantity: int,
+    kind: str,
+    *,
+    actor: User | None,
+    reference: str,
+    today: date,
 ) -> list[StockMovement]:
     lots = _usable_lots(sku, site, today)
     available = sum(lot.quantity for lot in lots)
@@ -201,7 +209,7 @@ def _take_fefo(
 
 def stock_transfer(
     *,
-    actor: Any,
+    actor: User | None,
     sku: Sku,
     from_site: Site,
     to_site: Site,
@@ -256,7 +264,7 @@ def stock_transfer(
 
 
 def stock_adjust(
-    *, actor: Any, lot: Lot, quantity: int, reason: str, today: date | None = None
+    *, actor: User | None, lot: Lot, quantity: int, reason: str, today: date | None = None
 ) -> StockMovement:
     """Correct a lot's quantity by `quantity` (signed) after a count. A reason is required and
     the result can never be negative."""
@@ -282,7 +290,7 @@ def stock_adjust(
     return movement
 
 
-def lots_write_off_expired(*, actor: Any, today: date | None = None) -> int:
+def lots_write_off_expired(*, actor: User | None, today: date | None = None) -> int:
     """Write off every lot past its expiry date that still holds stock; mark it expired.
     Returns how many lots were written off."""
     today = _today(today)
@@ -313,7 +321,7 @@ def lots_write_off_expired(*, actor: Any, today: date | None = None) -> int:
 
 
 def lot_set_status(
-    *, actor: Any, lot: Lot, status: str, reason: str, today: date | None = None
+    *, actor: User | None, lot: Lot, status: str, reason: str, today: date | None = None
 ) -> Lot:
     """Quarantine, release or reject a lot (a quality decision): a reason is required; an
     expired or rejected lot cannot be released."""
@@ -570,7 +578,7 @@ def abc_xyz_classify(
 
 
 def master_data_save(
-    *, actor: Any, record: Any, changes: Mapping[str, Any], reason: str = ""
+    *, actor: User | None, record: Any, changes: Mapping[str, Any], reason: str = ""
 ) -> Any:
     """Create or change a master-data record (SKU, site, supplier, supplier terms): validate
     every field and database rule first, then save in one audited transaction. Invalid input

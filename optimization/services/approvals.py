@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_context
-from accounts.models import Signature
+from accounts.models import Signature, User
 from accounts.services import signature_record, signature_verify
 from common.errors import Conflict, DomainError, ReasonRequired
 from optimization.models import (
@@ -167,7 +167,7 @@ def _price(suggestion: SuggestedOrder, quantity: int) -> Decimal:
 
 def suggestion_edit(
     *,
-    actor: Any,
+    actor: User | None,
     suggestion_id: int,
     quantity: int,
     order_date: date,
@@ -209,7 +209,7 @@ def suggestion_edit(
 
 
 def suggestion_reject(
-    *, actor: Any, suggestion_id: int, reason: str, expected_version: int | None
+    *, actor: User | None, suggestion_id: int, reason: str, expected_version: int | None
 ) -> SuggestedOrder:
     """Decide not to order: the suggestion stays, rejected, with the reason."""
     reason = _require_reason(reason, "rejecting the suggested order")
@@ -228,7 +228,7 @@ def suggestion_reject(
 
 def suggestions_approve(
     *,
-    actor: Any,
+    actor: User,
     suggestion_ids: list[int],
     password: str,
     username: str | None = None,
@@ -290,7 +290,7 @@ def suggestions_approve(
     return outcome
 
 
-def _replayed(key: str, actor: Any) -> ApprovalOutcome | None:
+def _replayed(key: str, actor: User) -> ApprovalOutcome | None:
     request = ApprovalRequest.objects.filter(key=key).first()
     if request is None:
         return None
@@ -300,7 +300,7 @@ def _replayed(key: str, actor: Any) -> ApprovalOutcome | None:
 
 
 def _approve_one(
-    actor: Any,
+    actor: User,
     *,
     suggestion: SuggestedOrder,
     limit: Decimal,

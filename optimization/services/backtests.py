@@ -31,6 +31,7 @@ from django.conf import settings
 from django.utils import timezone
 from scipy.stats import norm
 
+from accounts.models import User
 from common.errors import DomainError
 from forecasting.engine.methods import METHODS
 from forecasting.engine.pipeline import EngineConfig, run
@@ -65,7 +66,7 @@ class SimulationRefused(DomainError):
 
 
 def simulation_create(
-    *, actor: Any, hold_out: int = 180, replan_every: int = 7, seed: int = 7
+    *, actor: User | None, hold_out: int = 180, replan_every: int = 7, seed: int = 7
 ) -> PolicySimulation:
     errors = {}
     if not 1 <= replan_every <= hold_out:

@@ -26,6 +26,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_context, audited_bulk_create, audited_update
+from accounts.models import User
 from common.errors import DomainError
 from common.locks import advisory_xact_lock
 from common.runs import refuse_while_under_way, run_mark_running, task_by_name
@@ -78,7 +79,7 @@ def current_plan() -> PlanRun | None:
 
 def plan_run_create(
     *,
-    actor: Any,
+    actor: User | None,
     as_of: date | None = None,
     horizon: int | None = None,
     window: int | None = None,
@@ -144,7 +145,7 @@ def after_publishing() -> Signature:
     return task_by_name("alerts.tasks.evaluate_alerts_after", "plan_published")
 
 
-def plan_run_start(*, actor: Any, **parameters: Any) -> PlanRun:
+def plan_run_start(*, actor: User | None, **parameters: Any) -> PlanRun:
     """Create a run and start its job once the transaction commits; once published, the run
     sets off what follows it (`after_publishing`)."""
     from optimization.tasks import plan_run as plan_run_task  # the task module imports this one

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from common.errors import DomainError
 from common.locks import advisory_xact_lock
 from forecasting import selectors as forecast_selectors
@@ -180,7 +181,7 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def policies_refresh(*, actor: Any = None, today: date | None = None) -> PolicyRun:
+def policies_refresh(*, actor: User | None = None, today: date | None = None) -> PolicyRun:
     """Recompute every SKU-site's policy from the current forecast and replace the stored
     policies in one transaction. One refresh at a time (advisory lock); refused, with nothing
     written, when no forecast is published."""

@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from common.errors import DomainError
 from forecasting.selectors import demand_matrix
 from forecasting.services import current_run
@@ -90,7 +91,7 @@ class ScenarioRefused(DomainError):
 
 def scenario_create(
     *,
-    actor: Any,
+    actor: User | None,
     name: str,
     description: str = "",
     selection: dict[str, Any] | None = None,
@@ -133,7 +134,7 @@ def scenario_create(
         )
 
 
-def scenario_start(*, actor: Any, **scenario: Any) -> Scenario:
+def scenario_start(*, actor: User | None, **scenario: Any) -> Scenario:
     """Create a scenario (`scenario`: the keyword arguments of scenario_create) and start its
     computation once the transaction commits."""
     from optimization.tasks import run_scenario  # the task module imports this one

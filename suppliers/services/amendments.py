@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_context
-from accounts.models import Signature
+from accounts.models import Signature, User
 from accounts.services import signature_record, signature_verify
 from common.errors import DomainError, ReasonRequired
 from suppliers.models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
@@ -68,7 +68,7 @@ def amendment_errors(
 
 def line_amend(
     *,
-    actor: Any,
+    actor: User | None,
     line_id: int,
     quantity: int,
     unit_price: Decimal,
@@ -123,7 +123,7 @@ def line_amend(
 
 def line_reapprove(
     *,
-    actor: Any,
+    actor: User,
     line_id: int,
     password: str,
     reason: str = "",

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_context
+from accounts.models import User
 from accounts.roles import Capability, user_can
 from common.errors import DomainError, NotFound, ReasonRequired
 from suppliers.models import (
@@ -57,13 +58,13 @@ def _locked_order(order_id: int) -> PurchaseOrder:
         raise NotYours("No such purchase order.") from None
 
 
-def _as_supplier(actor: Any, order: PurchaseOrder) -> None:
+def _as_supplier(actor: User | None, order: PurchaseOrder) -> None:
     supplier = supplier_of(actor)
     if supplier is None or supplier.pk != order.supplier_id:
         raise NotYours("No such purchase order.")
 
 
-def as_planner(actor: Any) -> None:
+def as_planner(actor: User | None) -> None:
     """Only planners act on orders as the buyer; anyone else reads as "not found"."""
     if not user_can(actor, Capability.PLAN):
         raise NotYours("No such purchase order.")
@@ -85,7 +86,7 @@ def _open_for_supplier(order: PurchaseOrder) -> None:
         )
 
 
-def purchase_order_send(*, actor: Any, order_id: int) -> PurchaseOrder:
+def purchase_order_send(*, actor: User | None, order_id: int) -> PurchaseOrder:
     """A planner sends an approved order to its supplier (it appears in their portal)."""
     as_planner(actor)
     with transaction.atomic(), audit_context(actor=actor):
@@ -107,7 +108,7 @@ def purchase_order_send(*, actor: Any, order_id: int) -> PurchaseOrder:
     return order
 
 
-def purchase_order_acknowledge(*, actor: Any, order_id: int) -> PurchaseOrder:
+def purchase_order_acknowledge(*, actor: User | None, order_id: int) -> PurchaseOrder:
     """The supplier confirms it received the order. Acknowledging twice changes nothing."""
     with transaction.atomic(), audit_context(actor=actor):
         order = _locked_order(order_id)
@@ -138,7 +139,7 @@ def locked_line(line_id: int) -> PurchaseOrderLine:
         raise NotYours("No such purchase-order line.") from None
 
 
-def line_confirm(*, actor: Any, line_id: int) -> PurchaseOrderLine:
+def line_confirm(*, actor: User | None, line_id: int) -> PurchaseOrderLine:
     """The supplier commits to the requested date and quantity of a line."""
     with transaction.atomic(), audit_context(actor=actor):
         line = locked_line(line_id)
@@ -180,7 +181,7 @@ def proposal_errors(
 
 def line_propose(
     *,
-    actor: Any,
+    actor: User,
     line_id: int,
     proposed_date: date,
     proposed_quantity: int,
@@ -219,7 +220,7 @@ def line_propose(
 
 
 def proposal_decide(
-    *, actor: Any, proposal_id: int, accept: bool, reason: str = ""
+    *, actor: User | None, proposal_id: int, accept: bool, reason: str = ""
 ) -> LineProposal:
     """A planner accepts a proposal (the line's confirmed date and quantity become the
     proposed ones) or rejects it with a reason."""
@@ -309,7 +310,7 @@ def _notice_line_errors(
 
 def shipping_notice_create(
     *,
-    actor: Any,
+    actor: User,
     order_id: int,
     number: str,
     shipped_on: date,
@@ -375,7 +376,7 @@ def shipping_notice_create(
     return notice
 
 
-def message_post(*, actor: Any, order_id: int, body: str) -> PurchaseOrderMessage:
+def message_post(*, actor: User, order_id: int, body: str) -> PurchaseOrderMessage:
     """A message on an order, from a planner or from one of the supplier's users."""
     body = (body or "").strip()
     if not body:

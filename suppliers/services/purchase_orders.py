@@ -4,12 +4,12 @@ against purchase orders."""
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_context
+from accounts.models import User
 from common.errors import DomainError
 from common.locks import advisory_xact_lock
 from common.runs import follow_up_after_commit
@@ -41,7 +41,7 @@ def on_order_refresh(*, sku_id: int, site_id: int, today: date | None = None) ->
 
 def purchase_order_line_add(
     *,
-    actor: Any,
+    actor: User | None,
     supplier_id: int,
     destination_id: int,
     sku_id: int,
@@ -95,7 +95,7 @@ def purchase_order_line_add(
 
 def purchase_order_line_receive(
     *,
-    actor: Any,
+    actor: User | None,
     line: PurchaseOrderLine,
     quantity_received: int,
     quantity_accepted: int | None = None,

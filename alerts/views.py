@@ -33,6 +33,7 @@ from alerts.models import SEVERITY_RANK, Alert, AlertStatus, NotificationPrefere
 from alerts.selectors import alerts as selectors
 from alerts.services import alerts as services
 from common.errors import DomainError
+from common.tables import Column
 from common.views import HtmxPartialMixin, query_without
 
 PAGE_SIZE = 50
@@ -49,6 +50,14 @@ STATUS_STYLES = {
 }
 SEVERITIES = sorted(Severity.values, key=lambda value: SEVERITY_RANK[Severity(value)])
 CHANGED_EVENT = "alertsChanged"
+INBOX_COLUMNS = (
+    Column("Severity"),
+    Column("Alert"),
+    Column("Site"),
+    Column("Assignee"),
+    Column("Status"),
+    Column("First seen"),
+)
 
 
 def _styles() -> dict[str, Any]:
@@ -77,6 +86,7 @@ class InboxView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
             filters=filters,
             page_obj=page,
             alerts=page.object_list,
+            columns=INBOX_COLUMNS,
             severity_counts=[
                 (value, Severity(value).label, counts.get(value, 0)) for value in SEVERITIES
             ],

@@ -19,6 +19,7 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.sessions import signature_inputs, signing_identified
 from common.errors import DomainError
+from common.tables import Column
 from common.views import HtmxPartialMixin, query_without
 from inventory.forms.cold_chain import ExcursionFilterForm, ExcursionLotDecisionForm
 from inventory.models import Excursion, ExcursionLot
@@ -32,6 +33,18 @@ LOT_STATUS_STYLES = {
     "rejected": "danger",
     "expired": "dark",
 }
+EXCURSION_COLUMNS = (
+    Column("Unit"),
+    Column("Site"),
+    Column("Zone"),
+    Column("From (UTC)"),
+    Column("To (UTC)"),
+    Column("Min °C", align="end"),
+    Column("Max °C", align="end"),
+    Column("Lots quarantined", align="end"),
+    Column("Awaiting decision", align="end"),
+    Column("Status"),
+)
 
 
 class ExcursionListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
@@ -50,6 +63,7 @@ class ExcursionListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView)
             form=form,
             page_obj=page,
             excursions=page.object_list,
+            columns=EXCURSION_COLUMNS,
             query=query_without(self.request, "page"),
         )
         return context

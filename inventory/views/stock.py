@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
+from common.tables import Column
 from common.views import ExportMixin, HtmxPartialMixin, query_without
 from inventory.forms.stock import LotFilterForm, PositionFilterForm
 from inventory.models import Sku, StockStatus
@@ -22,6 +23,30 @@ STATUS_STYLES = {
     StockStatus.EXCESS: "info",
     StockStatus.OK: "success",
 }
+
+STOCK_COLUMNS = (
+    Column("SKU", sort="code"),
+    Column("Name", sort="name"),
+    Column("Site", sort="site"),
+    Column("On hand", sort="on_hand", align="end"),
+    Column("Quarantine", align="end"),
+    Column("On order", align="end"),
+    Column("Position", align="end"),
+    Column("Days of cover", sort="cover", align="end"),
+    Column("Value", sort="value", align="end"),
+    Column("ABC-XYZ", sort="abc"),
+    Column("Status", sort="status"),
+)
+
+LOT_COLUMNS = (
+    Column("Expiry"),
+    Column("Days left"),
+    Column("Lot"),
+    Column("SKU"),
+    Column("Site"),
+    Column("Quantity", align="end"),
+    Column("Status"),
+)
 
 
 class InventoryListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, TemplateView):
@@ -83,6 +108,7 @@ class InventoryListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, 
             filters=filters,
             page_obj=page,
             positions=page.object_list,
+            columns=STOCK_COLUMNS,
             status_counts=selectors.status_counts(filters),
             statuses=StockStatus,
             status_styles=STATUS_STYLES,
@@ -170,6 +196,7 @@ class LotListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templa
             form=form,
             page_obj=page,
             lots=page.object_list,
+            columns=LOT_COLUMNS,
             today=today,
             query=query_without(self.request, "page"),
         )

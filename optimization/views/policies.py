@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from common.errors import DomainError
+from common.tables import Column
 from common.views import HtmxPartialMixin, query_without
 from optimization.forms.policies import (
     LOT_REASONS,
@@ -27,6 +28,19 @@ from optimization.services.backtests import simulation_create
 from optimization.tasks import refresh_policies, run_policy_simulation
 
 PAGE_SIZE = 50
+
+POLICY_COLUMNS = (
+    Column("SKU", sort="code"),
+    Column("Site", sort="site"),
+    Column("Class"),
+    Column("Target"),
+    Column("Demand/day", sort="demand", align="end"),
+    Column("Lead time", align="end"),
+    Column("Order qty", sort="quantity", align="end"),
+    Column("Safety stock", sort="ss_value", align="end"),
+    Column("Reorder point", sort="rop", align="end"),
+    Column("Order-up-to", align="end"),
+)
 
 
 class PolicyListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
@@ -45,6 +59,7 @@ class PolicyListView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
             form=form,
             page_obj=page,
             policies=page.object_list,
+            columns=POLICY_COLUMNS,
             totals=selectors.policy_totals(rows),
             run=selectors.current_policy_run(),
             lot_reasons=dict(LOT_REASONS),

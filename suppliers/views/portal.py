@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability
+from common.tables import Column
 from common.views import HtmxPartialMixin, NotFoundMixin, query_without
 from suppliers.forms.portal import (
     LineProposeForm,
@@ -67,6 +68,34 @@ SCORECARD_MEASURES = (
 )
 PERCENT_MEASURES = {"otif_rate", "on_time_rate", "in_full_rate", "quality_acceptance_rate"}
 
+OPEN_ORDER_COLUMNS = (
+    Column("Number"),
+    Column("Status"),
+    Column("Deliver to"),
+    Column("Ordered"),
+    Column("Expected"),
+    Column("Lines", align="end"),
+    Column("Needs your action"),
+)
+RECEIPT_COLUMNS = (
+    Column("Received on"),
+    Column("Order"),
+    Column("SKU"),
+    Column("Lot"),
+    Column("Expiry"),
+    Column("Received", align="end"),
+    Column("Accepted", align="end"),
+    Column("Rejected", align="end"),
+)
+TERM_COLUMNS = (
+    Column("SKU"),
+    Column("Lead time (days)", align="end"),
+    Column("MOQ", align="end"),
+    Column("Multiple", align="end"),
+    Column("Unit price", align="end"),
+    Column("Price breaks"),
+)
+
 
 class PortalMixin(NotFoundMixin, CapabilityRequiredMixin):
     """A portal page: supplier users only (an order out of their reach answers 404);
@@ -99,6 +128,7 @@ class PortalHomeView(PortalMixin, HtmxPartialMixin, TemplateView):
             form=form,
             page_obj=page,
             orders=page.object_list,
+            columns=OPEN_ORDER_COLUMNS,
             actions=selectors.portal_actions(user),
             status_styles=STATUS_STYLES,
             query=query_without(self.request, "page"),
@@ -341,6 +371,7 @@ class PortalReceiptsView(PortalMixin, HtmxPartialMixin, TemplateView):
             form=form,
             page_obj=page,
             receipts=page.object_list,
+            columns=RECEIPT_COLUMNS,
             query=query_without(self.request, "page"),
         )
         return context
@@ -361,6 +392,7 @@ class PortalTermsView(PortalMixin, HtmxPartialMixin, TemplateView):
             form=form,
             page_obj=page,
             items=page.object_list,
+            columns=TERM_COLUMNS,
             query=query_without(self.request, "page"),
         )
         return context

@@ -22,6 +22,7 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from accounts.sessions import signature_inputs, signing_identified
 from common.errors import DomainError
+from common.tables import Column
 from common.views import ExportMixin, HtmxPartialMixin, NotFoundMixin, query_without
 from suppliers.forms.planner import (
     LineAmendForm,
@@ -51,6 +52,17 @@ STATUS_STYLES = {
     PurchaseOrderStatus.RECEIVED: "success",
     PurchaseOrderStatus.CANCELLED: "dark",
 }
+
+PURCHASE_ORDER_COLUMNS = (
+    Column("Number", sort="number"),
+    Column("Supplier", sort="supplier"),
+    Column("Destination", sort="destination"),
+    Column("Status", sort="status"),
+    Column("Ordered", sort="ordered_on"),
+    Column("Expected", sort="expected_on"),
+    Column("Lines", sort="lines", align="end"),
+    Column("Value", sort="value", align="end"),
+)
 
 # Where a line's suggestion is shown: the replenishment worklist, filtered to its SKU and site
 # (the SKU's page when the worklist is not installed).
@@ -106,6 +118,7 @@ class PurchaseOrderListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMix
             form=form,
             page_obj=page,
             orders=page.object_list,
+            columns=PURCHASE_ORDER_COLUMNS,
             status_styles=STATUS_STYLES,
             query=query_without(self.request, "page"),
             sort_query=query_without(self.request, "page", "sort", "desc"),

@@ -250,8 +250,13 @@ def override_value_added_summary(*, today: date | None = None, since_days: int =
 
 
 def forecast_runs() -> QuerySet[ForecastRun]:
-    """Forecast runs, newest first, with who started each."""
-    return ForecastRun.objects.select_related("created_by")
+    """Forecast runs, newest first, with who started each and how many series each has stored
+    so far (`series_stored`, the progress of a run under way), in one query."""
+    return (
+        ForecastRun.objects.select_related("created_by")
+        .annotate(series_stored=Count("series"))
+        .order_by("-created_at", "-pk")  # (a GROUP BY query drops the model's ordering)
+    )
 
 
 def lead_time_estimates(sku_id: int) -> QuerySet[LeadTimeEstimate]:

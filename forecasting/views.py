@@ -16,7 +16,7 @@ from accounts.roles import Capability, user_can
 from common.errors import DomainError
 from forecasting import rules, selectors
 from forecasting.forms import OverrideForm, RunStartForm
-from forecasting.models import ForecastOverride, ForecastRun, RunStatus
+from forecasting.models import ForecastOverride, RunStatus
 from forecasting.services import (
     ForecastRunRefused,
     current_run,
@@ -81,7 +81,7 @@ class RunProgressView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OPERATIONS
 
     def get(self, request: Any, pk: int) -> HttpResponse:
-        run = get_object_or_404(ForecastRun, pk=pk)
+        run = get_object_or_404(selectors.forecast_runs(), pk=pk)
         response = render(request, "forecasting/runs.html#progress", {"run": run})
         if run.status in FINISHED and request.htmx:
             stop = HttpResponseStopPolling(response.content)

@@ -494,8 +494,9 @@ def _deltas(baseline: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any
 
 
 def scenarios_recent() -> QuerySet[Scenario]:
-    """Saved scenarios, newest first, with who made them."""
-    return Scenario.objects.select_related("created_by").defer("results")
+    """Saved scenarios, newest first, with who made them and their results (the list shows
+    each one's change in fill rate and stock value), in one query."""
+    return Scenario.objects.select_related("created_by")
 
 
 def scenarios_for_comparison(ids: list[Any]) -> list[Scenario]:

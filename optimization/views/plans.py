@@ -182,7 +182,7 @@ class WorklistView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templ
             form=form,
             page_obj=page,
             suggestions=page.object_list,
-            latest_run=selectors.plan_runs().first(),
+            latest_run=selectors.plan_runs_with_progress().first(),
             query=query_without(self.request, "page"),
             sort_query=query_without(self.request, "page", "sort", "desc"),
             export_query=query_without(self.request, "page", "export"),
@@ -473,7 +473,7 @@ class PlanRunListView(CapabilityRequiredMixin, TemplateView):
         context.update(
             _base_context(self.request),
             plan=current_plan(),
-            runs=selectors.plan_runs()[:RECENT_RUNS],
+            runs=selectors.plan_runs_with_progress()[:RECENT_RUNS],
         )
         return context
 
@@ -502,7 +502,7 @@ class PlanRunProgressView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OPERATIONS
 
     def get(self, request: Any, pk: int) -> HttpResponse:
-        run = get_object_or_404(selectors.plan_runs(), pk=pk)
+        run = get_object_or_404(selectors.plan_runs_with_progress(), pk=pk)
         html = render_to_string(
             "optimization/_worklist_run_progress.html", {"run": run}, request=request
         )

@@ -67,6 +67,19 @@ def test_progress_fragment_polls_until_the_run_ends(client, planner) -> None:  #
     assert finished.status_code == 286
 
 
+def test_the_run_list_shows_the_newest_run_first(client, planner) -> None:  # type: ignore[no-untyped-def]
+    older, newer = (
+        ForecastRun.objects.create(as_of=date(2026, 1, day), engine_version="x") for day in (1, 2)
+    )
+    client.force_login(planner)
+
+    page = client.get("/forecasting/runs/").content.decode()
+
+    assert page.index(f"/forecasting/runs/{newer.pk}/") < page.index(
+        f"/forecasting/runs/{older.pk}/"
+    )
+
+
 @pytest.fixture
 def published(demand):  # type: ignore[no-untyped-def]
     from forecasting.models import SeriesForecast

@@ -26,3 +26,7 @@ class InventoryConfig(AppConfig):
         # logged; temperature readings are append-only raw data (unique per sensor and time).
         for model in (Sku, Site, Lot, StockMovement, StorageUnit, Excursion, ExcursionLot):
             auditlog.register(model, include_fields=audited_fields(model))
+
+        from inventory.services.stock_imports import register
+
+        register()

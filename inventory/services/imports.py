@@ -7,7 +7,8 @@ transaction; a single bad row refuses the whole file. Row numbers are lines of t
 header is row 1, the first data row is row 2.
 
 Kinds are registered in IMPORT_KINDS: this module registers SKUs, sites and demand history;
-the suppliers app adds its own when it starts (apps depend left to right, so inventory never
+inventory.services.stock_imports adds opening stock and stock counts, and the suppliers app
+its own kinds, when the apps start (apps depend left to right, so inventory never
 imports suppliers).
 """
 
@@ -579,6 +580,21 @@ def import_commit(*, actor: User | None, batch: ImportBatch) -> ImportBatch:
             batch.committed_at = timezone.now()
         batch.save()
     return batch
+
+
+def import_preview(*, batch: ImportBatch) -> list[Any]:
+    """What committing a checked batch would change, for kinds that can say so before commit
+    (a stock count's differences against the book); empty for other kinds and other statuses.
+    Reads the kept file; writes nothing."""
+    preview = getattr(IMPORT_KINDS.get(batch.kind), "preview", None)
+    if preview is None or batch.status != ImportStatus.PREVIEWED:
+        return []
+    batch.file.open("rb")
+    try:
+        content = batch.file.read()
+    finally:
+        batch.file.close()
+    return list(preview(read_table(content, batch.original_name)))
 
 
 def _store_report(batch: ImportBatch, report: ImportReport) -> None:

@@ -21,6 +21,7 @@ from inventory.services.imports import (
     check_size,
     import_check,
     import_commit,
+    import_preview,
 )
 
 
@@ -100,6 +101,7 @@ class ImportDetailView(CapabilityRequiredMixin, TemplateView):
             batch=batch,
             kind_label=kind.label if kind else batch.kind,
             can_commit=batch.status == ImportStatus.PREVIEWED,
+            differences=import_preview(batch=batch),
         )
         return context
 

@@ -384,7 +384,13 @@ SAMPLE_ORDER = [
 ]
 
 
-def test_the_samples_import_in_order_into_an_empty_database(admin_user) -> None:  # type: ignore[no-untyped-def]
+SAMPLES_WRITTEN_ON = date(2026, 12, 7)
+
+
+def test_the_samples_import_in_order_into_an_empty_database(admin_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The samples carry real dates (expiries, receipts, order dates): import them on the day
+    # they were written, so the lots are not expired whenever the suite runs.
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *_, **__: SAMPLES_WRITTEN_ON)
     assert sorted(path.name for path in SAMPLES.glob("*.csv")) == [n for n, _ in SAMPLE_ORDER]
     for name, kind in SAMPLE_ORDER:
         call_command(

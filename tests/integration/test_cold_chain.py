@@ -327,7 +327,7 @@ def test_quality_releases_an_exposed_lot_with_a_signature(
 def test_no_release_while_the_excursion_is_open(cold_site, quality, excursion) -> None:  # type: ignore[no-untyped-def]
     lot = cold_site["lots"]["in_fridge"]
 
-    with pytest.raises(LotNotUsable, match="H1/FRIDGE-1 .* is open"):
+    with pytest.raises(LotNotUsable, match=r"H1/FRIDGE-1 .* is open"):
         decide(quality, lot)
 
     assert (status_of(lot), Signature.objects.count()) == (LotStatus.QUARANTINE, 0)

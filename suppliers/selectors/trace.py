@@ -53,7 +53,6 @@ def lot_notice_lines(sku: Sku, lot_number: str) -> list[ShippingNoticeLine]:
 
 
 def lot_trace(sku: Sku, lot_number: str) -> LotTrace:
-    lot_number = lot_number.strip()
     lots = lot_selectors.lot_number_lots(sku, lot_number)
     receipts = lot_receipts(sku, lot_number)
     notice_lines = lot_notice_lines(sku, lot_number)

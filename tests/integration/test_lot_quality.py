@@ -407,3 +407,67 @@ def test_the_trace_shows_the_supplier_order_notice_and_where_the_lot_went(sku, m
 
 def test_the_trace_of_an_unknown_lot_number_is_empty(sku) -> None:  # type: ignore[no-untyped-def]
     assert not lot_trace(sku, "NEVER").found
+
+
+# ---- concurrency (PostgreSQL) -----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("transfer_first", [True, False])
+def test_a_transfer_racing_a_recall_leaves_no_released_stock_of_the_lot(  # type: ignore[no-untyped-def]
+    require_postgres, quality, sku, monkeypatch, transfer_first: bool
+) -> None:
+    """Whichever starts first, no released unit of the recalled lot number is left anywhere:
+    either the transfer committed first and the recall blocks the destination's lot too, or the
+    recall did and the transfer finds nothing usable. The transfer pauses after reading the
+    lots, so without the recall's position locks it would bring released stock to H1 after
+    the recall had read the lots."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from inventory.services import stock as stock_services
+    from inventory.services.stock import InsufficientStock
+
+    dc, ward = SiteFactory(code="DC"), SiteFactory(code="H1")
+    LotFactory(sku=sku, site=dc, lot_number="R-1", expiry_date=EXPIRY, quantity=100)
+    read_lots = stock_services._usable_lots
+
+    def read_then_pause(*args, **kwargs):  # type: ignore[no-untyped-def]
+        lots = read_lots(*args, **kwargs)
+        time.sleep(0.5)
+        return lots
+
+    monkeypatch.setattr(stock_services, "_usable_lots", read_then_pause)
+    outcomes: list[str] = []
+
+    def transfer() -> None:
+        try:
+            stock_transfer(actor=None, sku=sku, from_site=dc, to_site=ward, quantity=40)
+            outcomes.append("transferred")
+        except InsufficientStock:
+            outcomes.append("transfer refused")
+        finally:
+            connection.close()
+
+    def block() -> None:
+        try:
+            lot_number_recall(
+                actor=quality, sku=sku, lot_number="R-1", reason="RN-7", password=TEST_PASSWORD
+            )
+            outcomes.append("recalled")
+        finally:
+            connection.close()
+
+    first, second = (transfer, block) if transfer_first else (block, transfer)
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    time.sleep(0.2)
+    threads[1].start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert "recalled" in outcomes
+    assert not Lot.objects.filter(sku=sku, lot_number="R-1", status="released", quantity__gt=0)

@@ -87,12 +87,10 @@ def lot_status_decide(
     if lot.status == status:
         current = lot.get_status_display().lower()
         raise LotActionRefused(f"Lot {lot.lot_number} at {lot.site.code} is already {current}.")
-    pending = (
-        ExcursionLot.objects.filter(lot=lot, decision="").exists()
-        if status != LotStatus.QUARANTINE
-        else False
-    )
-    if pending:
+    if (
+        status != LotStatus.QUARANTINE
+        and ExcursionLot.objects.filter(lot=lot, decision="").exists()
+    ):
         decision = LotDecision.RELEASED if status == LotStatus.RELEASED else LotDecision.REJECTED
         return excursion_lot_decide(
             actor=actor,

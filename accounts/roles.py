@@ -39,6 +39,7 @@ class Capability(StrEnum):
     VIEW_OPERATIONS = "view_operations"  # dashboards, stock, forecasts, plans (read)
     PLAN = "plan"  # edit, approve and reject suggested orders; start plan runs
     QUALITY_DECISIONS = "quality_decisions"  # release/reject lots, decide on excursions
+    WRITE_OFF_EXPIRED = "write_off_expired"  # write off expired lots now (the night's step)
     MANAGE_MASTER_DATA = "manage_master_data"  # admin site, imports, schedules
     MANAGE_USERS = "manage_users"  # users and their roles
     VIEW_AUDIT_TRAIL = "view_audit_trail"  # the audit trail and signatures
@@ -52,6 +53,7 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.VIEW_OPERATIONS: frozenset({Role.ADMIN, Role.PLANNER, Role.QUALITY, Role.VIEWER}),
     Capability.PLAN: frozenset({Role.PLANNER}),
     Capability.QUALITY_DECISIONS: frozenset({Role.QUALITY}),
+    Capability.WRITE_OFF_EXPIRED: frozenset({Role.ADMIN, Role.QUALITY}),
     Capability.MANAGE_MASTER_DATA: frozenset({Role.ADMIN}),
     Capability.MANAGE_USERS: frozenset({Role.ADMIN}),
     Capability.VIEW_AUDIT_TRAIL: frozenset({Role.ADMIN, Role.QUALITY}),

@@ -17,4 +17,4 @@ def classify_abc_xyz(
 
 @shared_task(name="inventory.write_off_expired_lots")
 def write_off_expired_lots() -> int:
-    return services.lots_write_off_expired(actor=None)
+    return services.lots_write_off_expired(actor=None).lots

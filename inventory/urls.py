@@ -2,6 +2,7 @@ from django.urls import path
 
 from inventory.views import cold_chain as excursion_views
 from inventory.views import imports as import_views
+from inventory.views import lots as lot_views
 from inventory.views import stock as views
 
 app_name = "inventory"
@@ -10,6 +11,14 @@ urlpatterns = [
     path("", views.InventoryListView.as_view(), name="stock_list"),
     path("sku/<int:pk>/", views.SkuDetailView.as_view(), name="sku_detail"),
     path("lots/", views.LotListView.as_view(), name="lot_list"),
+    path("lots/<int:pk>/", lot_views.LotDetailView.as_view(), name="lot_detail"),
+    path("lots/<int:pk>/status/", lot_views.LotStatusView.as_view(), name="lot_status"),
+    path("lots/<int:pk>/recall/", lot_views.LotRecallView.as_view(), name="lot_recall"),
+    path(
+        "lots/write-off-expired/",
+        lot_views.ExpiredWriteOffView.as_view(),
+        name="expired_write_off",
+    ),
     path("network/", views.NetworkView.as_view(), name="network"),
     path("excursions/", excursion_views.ExcursionListView.as_view(), name="excursions"),
     path(

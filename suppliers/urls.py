@@ -6,6 +6,7 @@ from django.urls import path
 from suppliers.views import performance as performance_views
 from suppliers.views import portal
 from suppliers.views import purchase_orders as views
+from suppliers.views import trace as trace_views
 
 urlpatterns = [
     path("purchase-orders/", views.PurchaseOrderListView.as_view(), name="purchase_orders"),
@@ -50,6 +51,7 @@ urlpatterns = [
         name="proposal_reject",
     ),
     path("performance/", performance_views.PerformanceView.as_view(), name="performance"),
+    path("lot-trace/", trace_views.LotTraceView.as_view(), name="lot_trace"),
     path(
         "performance/recompute/",
         performance_views.PerformanceRecomputeView.as_view(),

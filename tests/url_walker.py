@@ -335,6 +335,9 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "inventory:import_file": lambda ctx: {"pk": sample_object(ctx, "inventory.importbatch").pk},
     "inventory:import_template": lambda ctx: {"kind": "skus"},
     "inventory:excursion_detail": lambda ctx: {"pk": sample_excursion(ctx).pk},
+    "inventory:lot_detail": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
+    "inventory:lot_status": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
+    "inventory:lot_recall": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
     "inventory:excursion_lot_decide": lambda ctx: {
         "pk": sample_excursion(ctx).pk,
         "lot_id": ctx["stock"]["lot"].pk,

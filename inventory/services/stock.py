@@ -26,6 +26,8 @@ from common.errors import DomainError, ReasonRequired
 from inventory import rules
 from inventory.models import (
     DailyDemand,
+    ExcursionLot,
+    ExcursionStatus,
     Lot,
     LotStatus,
     MovementKind,
@@ -290,9 +292,19 @@ def stock_adjust(
     return movement
 
 
-def lots_write_off_expired(*, actor: User | None, today: date | None = None) -> int:
+@dataclass(frozen=True)
+class WrittenOff:
+    """What a write-off of expired lots took off the shelves: lots, units and their value at
+    the SKUs' unit cost (the overview values expired stock the same way)."""
+
+    lots: int = 0
+    units: int = 0
+    value: Decimal = Decimal("0")
+
+
+def lots_write_off_expired(*, actor: User | None, today: date | None = None) -> WrittenOff:
     """Write off every lot past its expiry date that still holds stock; mark it expired.
-    Returns how many lots were written off."""
+    Each lot in its own transaction (a long night does not hold every lock at once)."""
     today = _today(today)
     reason = f"expired before {today:%Y-%m-%d}"
     expired_ids = list(
@@ -300,12 +312,15 @@ def lots_write_off_expired(*, actor: User | None, today: date | None = None) -> 
         .exclude(status=LotStatus.EXPIRED)
         .values_list("pk", flat=True)
     )
+    units, value = 0, Decimal("0")
     for lot_id in expired_ids:
         with transaction.atomic(), audit_context(actor=actor, reason=reason):
             lot = Lot.objects.select_related("sku", "site").get(pk=lot_id)
             _lock_positions(lot.sku, [lot.site])
-            lot = Lot.objects.select_for_update().get(pk=lot_id)
+            lot = Lot.objects.select_for_update().select_related("sku").get(pk=lot_id)
             if lot.quantity > 0:
+                units += lot.quantity
+                value += lot.quantity * lot.sku.unit_cost
                 _move(
                     lot,
                     MovementKind.WRITE_OFF,
@@ -317,14 +332,16 @@ def lots_write_off_expired(*, actor: User | None, today: date | None = None) -> 
             lot.status = LotStatus.EXPIRED
             lot.save(update_fields=["status"])
             position_recompute(sku_id=lot.sku_id, site_id=lot.site_id, today=today)
-    return len(expired_ids)
+    return WrittenOff(lots=len(expired_ids), units=units, value=value)
 
 
 def lot_set_status(
     *, actor: User | None, lot: Lot, status: str, reason: str, today: date | None = None
 ) -> Lot:
     """Quarantine, release or reject a lot (a quality decision): a reason is required; an
-    expired or rejected lot cannot be released."""
+    expired or rejected lot cannot be released, nor a lot exposed to a temperature excursion
+    that is still open (it is still outside its zone). Every way of releasing a lot comes
+    through here, so these rules hold for all of them."""
     _require_reason(reason, "changing a lot's status")
     if status not in (LotStatus.QUARANTINE, LotStatus.RELEASED, LotStatus.REJECTED):
         raise LotNotUsable(f"'{status}' cannot be set by hand; expiry is set by the write-off job.")
@@ -340,11 +357,30 @@ def lot_set_status(
                 f"Lot {lot.lot_number} is {lot.get_status_display().lower()}{past_expiry}: "
                 "it cannot be released."
             )
+        if status == LotStatus.RELEASED:
+            _refuse_during_open_excursion(lot)
         if lot.status != status:
             lot.status = status
             lot.save(update_fields=["status"])
             position_recompute(sku_id=lot.sku_id, site_id=lot.site_id, today=today)
     return lot
+
+
+def _refuse_during_open_excursion(lot: Lot) -> None:
+    exposure = (
+        ExcursionLot.objects.filter(lot=lot, excursion__status=ExcursionStatus.OPEN)
+        .select_related("excursion__unit__site")
+        .order_by("-excursion__started_at")
+        .first()
+    )
+    if exposure is not None:
+        excursion = exposure.excursion
+        raise LotNotUsable(
+            f"Lot {lot.lot_number} cannot be released while the temperature excursion in "
+            f"{excursion.unit.site.code}/{excursion.unit.code} (since "
+            f"{excursion.started_at:%Y-%m-%d %H:%M} UTC) is open. Release it once the unit "
+            "is back in its zone."
+        )
 
 
 def analyze_tables(*models: Any) -> None:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
-from accounts.roles import Capability
+from accounts.roles import Capability, user_can
 from common.tables import Column
 from common.views import ExportMixin, HtmxPartialMixin, query_without
 from inventory.forms.stock import LotFilterForm, PositionFilterForm
@@ -198,6 +198,7 @@ class LotListView(CapabilityRequiredMixin, ExportMixin, HtmxPartialMixin, Templa
             lots=page.object_list,
             columns=LOT_COLUMNS,
             today=today,
+            can_write_off=user_can(self.request.user, Capability.WRITE_OFF_EXPIRED),
             query=query_without(self.request, "page"),
         )
         return context

@@ -23,6 +23,7 @@ from inventory.services.cold_chain import (
     excursion_lot_decide,
     readings_ingest,
 )
+from inventory.services.stock import LotNotUsable
 from tests.factories import TEST_PASSWORD, LotFactory, SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,15 @@ def excursion_alerts() -> list[Alert]:
 def excursion(cold_site, gateway):  # type: ignore[no-untyped-def]
     readings_ingest(actor=gateway, readings=rows(*every_5_minutes(0, 35, 9.5)))
     return Excursion.objects.get()
+
+
+@pytest.fixture
+def closed_excursion(excursion, gateway):  # type: ignore[no-untyped-def]
+    """The excursion after the unit came back into its zone: its lots may be released."""
+    readings_ingest(actor=gateway, readings=rows((40, 5.0)))
+    excursion.refresh_from_db()
+    assert excursion.status == ExcursionStatus.CLOSED
+    return excursion
 
 
 def test_readings_inside_the_zone_do_nothing(cold_site, gateway) -> None:  # type: ignore[no-untyped-def]
@@ -298,7 +308,9 @@ def decide(
     )
 
 
-def test_quality_releases_an_exposed_lot_with_a_signature(cold_site, quality, excursion) -> None:  # type: ignore[no-untyped-def]
+def test_quality_releases_an_exposed_lot_with_a_signature(
+    cold_site, quality, closed_excursion
+) -> None:  # type: ignore[no-untyped-def]
     lot = cold_site["lots"]["in_fridge"]
 
     exposure = decide(quality, lot)
@@ -310,6 +322,16 @@ def test_quality_releases_an_exposed_lot_with_a_signature(cold_site, quality, ex
         quality,
     )
     assert (signature.meaning, signature.signer_full_name) == ("released", "Quinn Quality")
+
+
+def test_no_release_while_the_excursion_is_open(cold_site, quality, excursion) -> None:  # type: ignore[no-untyped-def]
+    lot = cold_site["lots"]["in_fridge"]
+
+    with pytest.raises(LotNotUsable, match=r"H1/FRIDGE-1 .* is open"):
+        decide(quality, lot)
+
+    assert (status_of(lot), Signature.objects.count()) == (LotStatus.QUARANTINE, 0)
+    assert excursion.exposed_lots.get(lot=lot).decision == ""
 
 
 def test_quality_rejects_an_exposed_lot(cold_site, quality, excursion) -> None:  # type: ignore[no-untyped-def]
@@ -352,7 +374,7 @@ def test_a_wrong_password_changes_nothing_and_is_recorded(cold_site, quality, ex
     assert excursion.exposed_lots.get(lot=lot).decision == ""
 
 
-def test_a_lot_is_decided_once(cold_site, quality, excursion) -> None:  # type: ignore[no-untyped-def]
+def test_a_lot_is_decided_once(cold_site, quality, closed_excursion) -> None:  # type: ignore[no-untyped-def]
     lot = cold_site["lots"]["in_fridge"]
     decide(quality, lot)
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from alerts.services.alerts import Condition, alert_raise
 from forecasting.models import ForecastRun
-from inventory.models import Excursion, ExcursionLot, StockPosition, StorageUnit
+from inventory.models import Excursion, ExcursionLot, Sku, StockPosition, StorageUnit
 from inventory.services.imports import import_check
 from inventory.services.stock import stock_positions_refresh
 from optimization.models import Scenario, SuggestedTransfer
@@ -241,6 +241,24 @@ def import_rows(world: World, count: int) -> list[str]:
     return names
 
 
+def trace_rows(world: World, count: int) -> list[str]:
+    """Lot TRACE-LOT of one SKU received from a supplier's order at `count` more sites."""
+    sku = Sku.objects.filter(code="TRACE-SKU").first() or SkuFactory(code="TRACE-SKU")
+    today = timezone.localdate()
+    site_codes = [world.marker("TRS-") for _ in range(count)]
+    for code in site_codes:
+        order = PurchaseOrderFactory(supplier=SupplierFactory(), destination=SiteFactory(code=code))
+        purchase_order_line_receive(
+            actor=None,
+            line=PurchaseOrderLineFactory(purchase_order=order, sku=sku, quantity=20),
+            quantity_received=5,
+            lot_number="TRACE-LOT",
+            expiry_date=today + timedelta(days=700),
+            today=today,
+        )
+    return site_codes
+
+
 def scenario_rows(world: World, count: int) -> list[str]:
     names = [world.marker("Scenario ") for _ in range(count)]
     for name in names:
@@ -254,6 +272,7 @@ class ListPage:
     add_rows: Callable[[World, int], list[str]]
     max_queries: int
     supplier_view: bool = False  # seen by the supplier's portal user, not by office staff
+    query: str = ""  # for a page that lists nothing until asked
     known_n_plus_one: str = ""  # why the page runs a query per row, until it is fixed
 
 
@@ -264,6 +283,9 @@ LIST_PAGES = [
     ListPage("inventory:imports", import_rows, max_queries=8),
     ListPage("suppliers:purchase_orders", purchase_order_rows, max_queries=10),
     ListPage("suppliers:performance", scorecard_rows, max_queries=10),
+    ListPage(
+        "suppliers:lot_trace", trace_rows, max_queries=12, query="sku=TRACE-SKU&lot=TRACE-LOT"
+    ),
     ListPage("portal:home", portal_order_rows, max_queries=12, supplier_view=True),
     ListPage("portal:receipts", portal_receipt_rows, max_queries=10, supplier_view=True),
     ListPage(
@@ -321,7 +343,7 @@ def test_the_queries_of_a_list_page_do_not_grow_with_its_rows(
 ) -> None:  # type: ignore[no-untyped-def]
     visitor = world.supplier_user if page.supplier_view else make_user(*OFFICE_ROLES)
     client.force_login(visitor)
-    url = reverse(page.url_name)
+    url = reverse(page.url_name) + (f"?{page.query}" if page.query else "")
     markers = page.add_rows(world, FEW)
     render(client, url)  # fills what is cached once per process
 

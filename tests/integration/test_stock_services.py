@@ -288,7 +288,10 @@ class TestAdjustAndStatus:
             sku=sku, site=site, expiry_date=date(2026, 8, 1), quantity=7, today=date(2026, 1, 1)
         )
 
-        assert lots_write_off_expired(actor=None, today=date(2026, 8, 2)) == 1
+        written_off = lots_write_off_expired(actor=None, today=date(2026, 8, 2))
+
+        assert (written_off.lots, written_off.units) == (1, 7)
+        assert written_off.value == 7 * sku.unit_cost
 
         lot.refresh_from_db()
         assert (lot.quantity, lot.status) == (0, LotStatus.EXPIRED)

@@ -11,6 +11,7 @@ EXPECTED_TABLE = {
     Capability.VIEW_OPERATIONS: {A, P, Q, V},
     Capability.PLAN: {P},
     Capability.QUALITY_DECISIONS: {Q},
+    Capability.WRITE_OFF_EXPIRED: {A, Q},
     Capability.MANAGE_MASTER_DATA: {A},
     Capability.MANAGE_USERS: {A},
     Capability.VIEW_AUDIT_TRAIL: {A, Q},
@@ -31,6 +32,7 @@ def test_viewers_have_no_write_capability() -> None:
     writes = {
         Capability.PLAN,
         Capability.QUALITY_DECISIONS,
+        Capability.WRITE_OFF_EXPIRED,
         Capability.MANAGE_MASTER_DATA,
         Capability.MANAGE_USERS,
     }

@@ -62,6 +62,12 @@ def test_viewers_see_the_lots_without_decision_forms(client, make_user, excursio
 
 
 def test_quality_releases_a_lot_from_the_page(client, make_user, excursion) -> None:  # type: ignore[no-untyped-def]
+    back_in_zone = {
+        "unit": "H1/FRIDGE-1",
+        "sensor": "S-1",
+        "recorded_at": (START + timedelta(minutes=40)).isoformat(),
+    }
+    readings_ingest(actor=make_user(Role.ADMIN), readings=[{**back_in_zone, "celsius": 5.0}])
     client.force_login(make_user(Role.QUALITY))
 
     response = client.post(
@@ -73,6 +79,21 @@ def test_quality_releases_a_lot_from_the_page(client, make_user, excursion) -> N
     assert 'data-testid="decision"' in response.content.decode()
     assert "excursion:decided" in response["HX-Trigger"]
     assert excursion.lots.get().status == LotStatus.RELEASED
+
+
+def test_a_release_during_the_excursion_shows_why_it_is_refused(
+    client, make_user, excursion
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user(Role.QUALITY))
+
+    response = client.post(
+        decide_url(excursion),
+        {"decision": "released", "reason": "Within stability data", "password": TEST_PASSWORD},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "while the temperature excursion in H1/FRIDGE-1" in response.content.decode()
+    assert excursion.lots.get().status == LotStatus.QUARANTINE
 
 
 def test_a_wrong_password_shows_on_the_form(client, make_user, excursion) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,12 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from accounts.append_only import APPEND_ONLY_TABLES, purge_permitted
-from accounts.audit import audit_context, audited_bulk_create, audited_update
+from accounts.audit import (
+    audit_context,
+    audited_bulk_create,
+    audited_bulk_update,
+    audited_update,
+)
 from accounts.audit_chain import GENESIS_HASH, compute_hash, content_type_key_of, verify_chain
 from accounts.models import AuditLogEntry, Signature, User
 from accounts.roles import Role
@@ -305,6 +310,29 @@ def test_audited_bulk_create_records_each_row(admin_user) -> None:  # type: igno
         assert entry.action == AuditLogEntry.Action.CREATE
         assert entry.changes["code"] == [None, site.code]
         assert (entry.actor, entry.source) == (admin_user, "import")
+    assert verify_chain().ok
+
+
+def test_audited_bulk_update_records_old_and_new_values_of_each_changed_row(admin_user) -> None:  # type: ignore[no-untyped-def]
+    sites = [SiteFactory(code=f"U-{i}", name=f"Old {i}") for i in range(3)]
+    sites[0].name, sites[1].name = "Renamed 0", "Renamed 1"
+
+    with audit_context(actor=admin_user, reason="bulk rename"):
+        audited_bulk_update(Site, sites, ["name"])
+
+    assert list(
+        Site.objects.filter(code__startswith="U-").order_by("code").values_list("name", flat=True)
+    ) == [
+        "Renamed 0",
+        "Renamed 1",
+        "Old 2",
+    ]
+    for site, old in zip(sites[:2], ["Old 0", "Old 1"], strict=True):
+        latest = entries_of(site)[-1]
+        assert latest.action == AuditLogEntry.Action.UPDATE
+        assert latest.changes == {"name": [old, site.name]}
+        assert (latest.actor, latest.reason) == (admin_user, "bulk rename")
+    assert entries_of(sites[2])[-1].action == AuditLogEntry.Action.CREATE  # unchanged: no entry
     assert verify_chain().ok
 
 

@@ -57,6 +57,7 @@ ADD_REFUSED_ADMIN_MODELS = {"axes.accessattempt", "axes.accesslog", "axes.access
 ALLOWED_STATUS = {
     "inventory:import_commit": 405,  # commits on POST only
     "inventory:excursion_lot_decide": 405,  # decides on POST only
+    "stock-movements": 405,  # takes a batch on POST only
     "forecasting:run_start": 405,  # starts on POST only
     "forecasting:override_create": 405,  # saves on POST only
     "forecasting:override_withdraw": 405,  # withdraws on POST only

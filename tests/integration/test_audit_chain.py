@@ -390,6 +390,16 @@ def unaudited_bulk_writes(root: Path = ROOT) -> list[str]:
             if "/migrations/" in relative or relative in REVIEWED_BULK_WRITES:
                 continue
             for node in ast.walk(ast.parse(path.read_text(), filename=relative)):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "update_rows"
+                    and node.args
+                    and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id in audited
+                ):
+                    found.append(f"{relative}:{node.lineno} update_rows({node.args[0].id})")
+                    continue
                 if not (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute)
@@ -431,9 +441,12 @@ def test_the_scan_finds_a_bulk_write_on_an_audited_model(tmp_path) -> None:  # t
         "DailyDemand.objects.bulk_create([])\n"
         "Sku.objects.bulk_create([])\n"
         "context.update(x=1)\n"
+        "update_rows(Lot, lots, ['quantity'])\n"
+        "update_rows(StockPosition, positions, ['on_hand'])\n"
     )
 
     assert unaudited_bulk_writes(tmp_path) == [
         "alerts/services.py:1 Alert.update()",
         "alerts/services.py:3 Sku.bulk_create()",
+        "alerts/services.py:5 update_rows(Lot)",
     ]

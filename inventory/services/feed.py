@@ -405,38 +405,36 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], _Problems]:
 
 
 def _lock_positions(keys: set[tuple[int, int]]) -> None:
-    """Create the missing position rows and lock them all, in (SKU id, site id) order."""
-    ordered = sorted(keys)
+    """Create the missing position rows of the SKU-sites `keys` and lock exactly those rows,
+    in (SKU id, site id) order."""
     StockPosition.objects.bulk_create(
-        [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in ordered],
+        [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in sorted(keys)],
         ignore_conflicts=True,
         batch_size=1000,
     )
-    sku_ids, site_ids = {key[0] for key in keys}, {key[1] for key in keys}
+    candidates = StockPosition.objects.filter(
+        sku_id__in={key[0] for key in keys}, site_id__in={key[1] for key in keys}
+    ).values_list("pk", "sku_id", "site_id")
+    ids = [pk for pk, sku_id, site_id in candidates if (sku_id, site_id) in keys]
     list(
         StockPosition.objects.select_for_update()
-        .filter(sku_id__in=sku_ids, site_id__in=site_ids)
+        .filter(pk__in=ids)
         .order_by("sku_id", "site_id")
         .values_list("pk", flat=True)
     )
 
 
 def _lock_lots(rows: Sequence[_Row]) -> dict[tuple[int, int, str], Lot]:
+    """Lock exactly the lots the rows name (by id) and read them as they are now."""
     wanted = {row.lot_key for row in rows}
-    lots = (
-        Lot.objects.select_for_update()
-        .filter(
-            sku_id__in={key[0] for key in wanted},
-            site_id__in={key[1] for key in wanted},
-            lot_number__in={key[2] for key in wanted},
-        )
-        .order_by("pk")
-    )
-    return {
-        (lot.sku_id, lot.site_id, lot.lot_number): lot
-        for lot in lots
-        if (lot.sku_id, lot.site_id, lot.lot_number) in wanted
-    }
+    candidates = Lot.objects.filter(
+        sku_id__in={key[0] for key in wanted},
+        site_id__in={key[1] for key in wanted},
+        lot_number__in={key[2] for key in wanted},
+    ).values_list("pk", "sku_id", "site_id", "lot_number")
+    ids = [pk for pk, *key in candidates if tuple(key) in wanted]
+    lots = Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in lots}
 
 
 def _missing_lot_message(row: _Row, elsewhere: Sequence[tuple[int, int, str, str, str]]) -> str:

@@ -35,6 +35,7 @@ EXPECTED_NAV = {
     "quality": {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     "supplier": {"nav-home", "nav-api_docs", "nav-portalhome"},
     "viewer": {"nav-home", "nav-api_docs", *OPERATIONS},
+    "warehouse": {"nav-home", "nav-api_docs", *OPERATIONS},
 }
 
 

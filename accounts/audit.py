@@ -10,8 +10,9 @@ This module fills the entry's actor, reason and source from the current *audit c
 - Celery tasks: a context with source "task:<name>" for the task's duration;
 - management commands: AuditedCommand opens one with source "command:<name>".
 
-Bulk writes on audited models (QuerySet.update, bulk_create) go through `audited_update` and
-`audited_bulk_create` below, which write the entries django-auditlog cannot see.
+Bulk writes on audited models (QuerySet.update, bulk_create, bulk_update) go through
+`audited_update`, `audited_bulk_create` and `audited_bulk_update` below, which write the
+entries django-auditlog cannot see.
 
 Contexts nest: an inner one keeps the outer values it does not override.
 """
@@ -26,6 +27,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
+
+from common.bulk import update_rows
 
 ActorSource = Any  # a user, None, or a callable returning either
 
@@ -159,6 +162,30 @@ def audited_bulk_create(model: type[Model], objects: list[Any], **kwargs: Any) -
         ]
         _write_entries(entries)
     return created
+
+
+def audited_bulk_update(model: type[Model], objects: list[Any], fields: list[str]) -> int:
+    """`Model.objects.bulk_update(objects, fields)` (written with common.bulk.update_rows)
+    plus one UPDATE trail entry per row whose fields changed (old values read, and locked,
+    just before the update)."""
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+
+    if not objects:
+        return 0
+    with transaction.atomic():
+        manager = model._default_manager
+        before = manager.select_for_update().in_bulk([obj.pk for obj in objects])
+        count = update_rows(model, objects, fields)
+        entries = []
+        for obj in objects:
+            changes = model_instance_diff(
+                before[obj.pk], obj, fields_to_check=fields, use_json_for_changes=True
+            )
+            if changes:
+                entries.append(_new_entry(obj, LogEntry.Action.UPDATE, changes))
+        _write_entries(entries)
+    return count
 
 
 def _new_entry(instance: Any, action: int, changes: dict[str, Any]) -> Any:

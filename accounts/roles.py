@@ -15,6 +15,7 @@ class Role(StrEnum):
     QUALITY = "quality"
     SUPPLIER = "supplier"
     VIEWER = "viewer"
+    WAREHOUSE = "warehouse"
 
     @property
     def label(self) -> str:
@@ -27,6 +28,7 @@ ROLE_LABELS = {
     Role.QUALITY: "Quality",
     Role.SUPPLIER: "Supplier",
     Role.VIEWER: "Viewer",
+    Role.WAREHOUSE: "Warehouse",
 }
 
 
@@ -44,13 +46,16 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"  # users and their roles
     VIEW_AUDIT_TRAIL = "view_audit_trail"  # the audit trail and signatures
     SUPPLIER_PORTAL = "supplier_portal"  # a supplier's own POs and scorecard
+    MOVE_STOCK = "move_stock"  # receive, dispense/issue, transfer, count; the daily stock feed
 
 
 ALL_ROLES = frozenset(Role)
 
 MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.ANY_ROLE: ALL_ROLES,
-    Capability.VIEW_OPERATIONS: frozenset({Role.ADMIN, Role.PLANNER, Role.QUALITY, Role.VIEWER}),
+    Capability.VIEW_OPERATIONS: frozenset(
+        {Role.ADMIN, Role.PLANNER, Role.QUALITY, Role.VIEWER, Role.WAREHOUSE}
+    ),
     Capability.PLAN: frozenset({Role.PLANNER}),
     Capability.QUALITY_DECISIONS: frozenset({Role.QUALITY}),
     Capability.WRITE_OFF_EXPIRED: frozenset({Role.ADMIN, Role.QUALITY}),
@@ -58,6 +63,8 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_USERS: frozenset({Role.ADMIN}),
     Capability.VIEW_AUDIT_TRAIL: frozenset({Role.ADMIN, Role.QUALITY}),
     Capability.SUPPLIER_PORTAL: frozenset({Role.SUPPLIER}),
+    # Administrators too: the account an ERP, WMS or pharmacy system posts the daily feed with.
+    Capability.MOVE_STOCK: frozenset({Role.WAREHOUSE, Role.ADMIN}),
 }
 
 

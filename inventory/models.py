@@ -642,3 +642,26 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.original_name} ({self.get_status_display()})"
+
+
+class StockMovementKey(models.Model):
+    """The idempotency key a system sent with one row of the daily stock feed, the hash of
+    that row and the movement it became: the same key again with the same row is answered as
+    the first time, with another row it is refused (inventory.services.feed)."""
+
+    id = models.BigAutoField(primary_key=True)
+    key = models.CharField(max_length=100, unique=True)
+    row_hash = models.CharField(max_length=64, help_text="SHA-256 of the row as first sent.")
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="feed_key"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"feed key {self.key}"

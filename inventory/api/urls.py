@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from inventory.api import cold_chain as cold_chain_api
+from inventory.api import feed as feed_api
 from inventory.api import stock as api
 
 router = SimpleRouter()
@@ -16,5 +17,6 @@ urlpatterns = [
         cold_chain_api.TemperatureReadingsView.as_view(),
         name="temperature-readings",
     ),
+    path("stock-movements", feed_api.StockMovementsView.as_view(), name="stock-movements"),
     *router.urls,
 ]

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.models import User
+from common.bulk import update_rows
 from common.errors import DomainError, ReasonRequired
 from inventory import rules
 from inventory.models import (
@@ -497,6 +498,32 @@ def position_recompute(*, sku_id: int, site_id: int, today: date | None = None) 
     _apply_figures(position, figures, demand, unit_cost, today)
     position.save(update_fields=POSITION_FIGURE_FIELDS)
     return position
+
+
+def positions_recompute(
+    *, keys: Iterable[tuple[int, int]], today: date | None = None
+) -> list[StockPosition]:
+    """`position_recompute` for many SKU-sites at once (a batch of movements): the same
+    figures in a fixed number of queries. The caller holds the positions' row locks."""
+    today = _today(today)
+    keys = set(keys)
+    if not keys:
+        return []
+    sku_ids, site_ids = {key[0] for key in keys}, {key[1] for key in keys}
+    scope = Q(sku_id__in=sku_ids, site_id__in=site_ids)
+    figures = _lot_figures(scope, today)
+    demand = _demand_averages(scope, today)
+    costs = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "unit_cost"))
+    positions = [
+        position
+        for position in StockPosition.objects.filter(scope).order_by("sku_id", "site_id")
+        if (position.sku_id, position.site_id) in keys
+    ]
+    for position in positions:
+        key = (position.sku_id, position.site_id)
+        _apply_figures(position, figures.get(key), demand.get(key, 0.0), costs[key[0]], today)
+    update_rows(StockPosition, positions, POSITION_FIGURE_FIELDS)
+    return positions
 
 
 def stock_positions_refresh(

@@ -15,7 +15,12 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from accounts.append_only import APPEND_ONLY_TABLES, purge_permitted
-from accounts.audit import audit_context, audited_bulk_create, audited_update
+from accounts.audit import (
+    audit_context,
+    audited_bulk_create,
+    audited_bulk_update,
+    audited_update,
+)
 from accounts.audit_chain import GENESIS_HASH, compute_hash, content_type_key_of, verify_chain
 from accounts.models import AuditLogEntry, Signature, User
 from accounts.roles import Role
@@ -308,6 +313,29 @@ def test_audited_bulk_create_records_each_row(admin_user) -> None:  # type: igno
     assert verify_chain().ok
 
 
+def test_audited_bulk_update_records_old_and_new_values_of_each_changed_row(admin_user) -> None:  # type: ignore[no-untyped-def]
+    sites = [SiteFactory(code=f"U-{i}", name=f"Old {i}") for i in range(3)]
+    sites[0].name, sites[1].name = "Renamed 0", "Renamed 1"
+
+    with audit_context(actor=admin_user, reason="bulk rename"):
+        audited_bulk_update(Site, sites, ["name"])
+
+    assert list(
+        Site.objects.filter(code__startswith="U-").order_by("code").values_list("name", flat=True)
+    ) == [
+        "Renamed 0",
+        "Renamed 1",
+        "Old 2",
+    ]
+    for site, old in zip(sites[:2], ["Old 0", "Old 1"], strict=True):
+        latest = entries_of(site)[-1]
+        assert latest.action == AuditLogEntry.Action.UPDATE
+        assert latest.changes == {"name": [old, site.name]}
+        assert (latest.actor, latest.reason) == (admin_user, "bulk rename")
+    assert entries_of(sites[2])[-1].action == AuditLogEntry.Action.CREATE  # unchanged: no entry
+    assert verify_chain().ok
+
+
 def test_plan_runs_leave_entries_for_created_and_carried_over_suggestions() -> None:
     network = build_network()
     planner = UserFactory(roles=["planner"])
@@ -362,6 +390,16 @@ def unaudited_bulk_writes(root: Path = ROOT) -> list[str]:
             if "/migrations/" in relative or relative in REVIEWED_BULK_WRITES:
                 continue
             for node in ast.walk(ast.parse(path.read_text(), filename=relative)):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "update_rows"
+                    and node.args
+                    and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id in audited
+                ):
+                    found.append(f"{relative}:{node.lineno} update_rows({node.args[0].id})")
+                    continue
                 if not (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute)
@@ -403,9 +441,12 @@ def test_the_scan_finds_a_bulk_write_on_an_audited_model(tmp_path) -> None:  # t
         "DailyDemand.objects.bulk_create([])\n"
         "Sku.objects.bulk_create([])\n"
         "context.update(x=1)\n"
+        "update_rows(Lot, lots, ['quantity'])\n"
+        "update_rows(StockPosition, positions, ['on_hand'])\n"
     )
 
     assert unaudited_bulk_writes(tmp_path) == [
         "alerts/services.py:1 Alert.update()",
         "alerts/services.py:3 Sku.bulk_create()",
+        "alerts/services.py:5 update_rows(Lot)",
     ]

@@ -486,7 +486,7 @@ OPENED_BY = {
             "supplier-performance",
         }
     ),
-    **dict.fromkeys((Role.PLANNER, Role.QUALITY, Role.VIEWER), OPERATIONS_PAGES),
+    **dict.fromkeys((Role.PLANNER, Role.QUALITY, Role.VIEWER, Role.WAREHOUSE), OPERATIONS_PAGES),
 }
 
 

@@ -5,10 +5,11 @@ import pytest
 from accounts.roles import MATRIX, Capability, Role, roles_allow
 
 A, P, Q, S, V = Role.ADMIN, Role.PLANNER, Role.QUALITY, Role.SUPPLIER, Role.VIEWER
+W = Role.WAREHOUSE
 
 EXPECTED_TABLE = {
-    Capability.ANY_ROLE: {A, P, Q, S, V},
-    Capability.VIEW_OPERATIONS: {A, P, Q, V},
+    Capability.ANY_ROLE: {A, P, Q, S, V, W},
+    Capability.VIEW_OPERATIONS: {A, P, Q, V, W},
     Capability.PLAN: {P},
     Capability.QUALITY_DECISIONS: {Q},
     Capability.WRITE_OFF_EXPIRED: {A, Q},
@@ -16,6 +17,7 @@ EXPECTED_TABLE = {
     Capability.MANAGE_USERS: {A},
     Capability.VIEW_AUDIT_TRAIL: {A, Q},
     Capability.SUPPLIER_PORTAL: {S},
+    Capability.MOVE_STOCK: {W, A},
 }
 
 
@@ -35,8 +37,18 @@ def test_viewers_have_no_write_capability() -> None:
         Capability.WRITE_OFF_EXPIRED,
         Capability.MANAGE_MASTER_DATA,
         Capability.MANAGE_USERS,
+        Capability.MOVE_STOCK,
     }
     assert all(V not in MATRIX[cap] for cap in writes)
+
+
+def test_warehouse_users_move_stock_and_read_operations_but_decide_nothing_else() -> None:
+    warehouse_caps = {cap for cap, roles in MATRIX.items() if W in roles}
+    assert warehouse_caps == {
+        Capability.ANY_ROLE,
+        Capability.VIEW_OPERATIONS,
+        Capability.MOVE_STOCK,
+    }
 
 
 @pytest.mark.parametrize("capability", list(MATRIX))

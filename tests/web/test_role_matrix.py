@@ -60,6 +60,7 @@ ALLOWED_STATUS = {
     "inventory:lot_status": 405,  # signs on POST only
     "inventory:lot_recall": 405,  # signs on POST only
     "inventory:expired_write_off": 405,  # writes off on POST only
+    "stock-movements": 405,  # takes a batch on POST only
     "forecasting:run_start": 405,  # starts on POST only
     "forecasting:override_create": 405,  # saves on POST only
     "forecasting:override_withdraw": 405,  # withdraws on POST only

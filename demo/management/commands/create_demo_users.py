@@ -21,6 +21,7 @@ DEMO_NAMES = {
     Role.QUALITY: "Quentin Quality",
     Role.SUPPLIER: "Sam Supplier",
     Role.VIEWER: "Vera Viewer",
+    Role.WAREHOUSE: "Walter Warehouse",
 }
 
 

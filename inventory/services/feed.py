@@ -1,0 +1,711 @@
+"""The daily stock feed: what an ERP, WMS or pharmacy system did with the stock, sent as
+batches of movements (`POST /api/v1/stock-movements`).
+
+The rules, in words:
+
+- A batch holds 1 to MAX_BATCH rows. Each row is one movement of one lot: `receipt`,
+  `issue`, `dispense`, `transfer_out`, `transfer_in`, `adjustment` or `write_off`, with the
+  SKU, site and lot by their codes, a quantity (above zero; an adjustment is signed and not
+  zero) and the day it happened (not in the future).
+- Every row is checked first, against the stock as the batch finds it and as the rows before
+  it in the batch leave it: unknown SKU, site or lot, a lot of another SKU or at another site,
+  a receipt whose lot has expired or has less shelf life left than the SKU accepts, a lot that
+  may not be issued (quarantined, rejected, expired), and any lot going below zero. One bad row
+  refuses the whole batch with a message per row ({"row", "field", "message"}); nothing is
+  written.
+- Each row carries an `idempotency_key`. A key already stored with the same row is a replay:
+  it is answered as the first time and changes nothing. A key stored with another row refuses
+  the batch with 409. A key may appear once per batch.
+- A good batch is written in one transaction: lots (a receipt or transfer in may open a new
+  lot; a transfer in keeps the lot's expiry from `expiry_date` or from the same lot at
+  `counterpart_site`), one ledger movement per row with its audit-trail entry, the keys, the
+  demand history (issues and dispenses are added to the day's DailyDemand, so the next
+  forecast sees them) and the positions of the SKU-sites touched.
+- Dispenses are issues on the ledger (kind `issue`, reason "dispense" unless one is given).
+
+Locking, as inventory.services.stock: the StockPosition rows of the SKU-sites the batch
+touches first, in ascending (SKU id, site id) order, then the lots it reads, by id. Every
+check against stored stock and keys is made after the locks, so two batches (or a batch and
+a stock service) on the same SKU-site are checked one after the other.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
+from accounts.models import User
+from common.bulk import update_rows
+from common.errors import Conflict, DomainError
+from inventory.models import (
+    DailyDemand,
+    Lot,
+    LotStatus,
+    MovementKind,
+    Site,
+    Sku,
+    StockMovement,
+    StockMovementKey,
+    StockPosition,
+)
+from inventory.services.stock import positions_recompute
+
+MAX_BATCH = 1000
+MAX_ERRORS_SHOWN = 200
+KEY_MAX_LENGTH = 100
+LOT_MAX_LENGTH = 60
+REFERENCE_MAX_LENGTH = 100
+
+
+class FeedKind(StrEnum):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    DISPENSE = "dispense"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    ADJUSTMENT = "adjustment"
+    WRITE_OFF = "write_off"
+
+
+LEDGER_KIND = {
+    FeedKind.RECEIPT: MovementKind.RECEIPT,
+    FeedKind.ISSUE: MovementKind.ISSUE,
+    FeedKind.DISPENSE: MovementKind.ISSUE,
+    FeedKind.TRANSFER_OUT: MovementKind.TRANSFER_OUT,
+    FeedKind.TRANSFER_IN: MovementKind.TRANSFER_IN,
+    FeedKind.ADJUSTMENT: MovementKind.ADJUSTMENT,
+    FeedKind.WRITE_OFF: MovementKind.WRITE_OFF,
+}
+INBOUND = {FeedKind.RECEIPT, FeedKind.TRANSFER_IN}
+ISSUING = {FeedKind.ISSUE, FeedKind.DISPENSE, FeedKind.TRANSFER_OUT}  # from usable lots only
+DEMAND = {FeedKind.ISSUE, FeedKind.DISPENSE}
+TRANSFERS = {FeedKind.TRANSFER_OUT, FeedKind.TRANSFER_IN}
+REASON_REQUIRED = {FeedKind.ADJUSTMENT, FeedKind.WRITE_OFF}
+RECEIPT_STATUSES = (LotStatus.QUARANTINE, LotStatus.RELEASED)
+
+REQUIRED_FIELDS = ("idempotency_key", "kind", "sku", "site", "lot", "quantity", "occurred_on")
+OPTIONAL_FIELDS = ("expiry_date", "status", "reason", "reference", "counterpart_site")
+KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+
+
+class MovementsRefused(DomainError):
+    code = "invalid_movements"
+
+
+class IdempotencyKeyConflict(Conflict):
+    code = "idempotency_key_conflict"
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    key: str
+    row_hash: str
+    kind: FeedKind
+    sku: Sku
+    site: Site
+    lot_number: str
+    delta: int  # signed: what the row does to the lot's quantity
+    occurred_on: date
+    expiry_date: date | None
+    status: str
+    reason: str
+    reference: str
+    counterpart: Site | None
+
+    @property
+    def lot_key(self) -> tuple[int, int, str]:
+        return (self.sku.pk, self.site.pk, self.lot_number)
+
+    @property
+    def position_key(self) -> tuple[int, int]:
+        return (self.sku.pk, self.site.pk)
+
+
+@dataclass
+class FeedResult:
+    movements: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for row in self.movements if not row["replayed"])
+
+    @property
+    def replayed(self) -> int:
+        return sum(1 for row in self.movements if row["replayed"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "replayed": self.replayed, "movements": self.movements}
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, row: int, name: str, message: str) -> None:
+        self.items.append({"row": row, "field": name, "message": message})
+
+    def raise_if_any(self, total: int, error: type[DomainError] = MovementsRefused) -> None:
+        if not self.items:
+            return
+        bad_rows = len({item["row"] for item in self.items})
+        shown = (
+            "" if len(self.items) <= MAX_ERRORS_SHOWN else f" (the first {MAX_ERRORS_SHOWN} shown)"
+        )
+        taken = error is IdempotencyKeyConflict
+        what = "use an idempotency key already taken" if taken else "are invalid"
+        raise error(
+            f"{bad_rows} of {total} movements {what}{shown}. Nothing was written.",
+            fields={"movements": self.items[:MAX_ERRORS_SHOWN]},
+        )
+
+
+def row_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 of a row's canonical JSON: the same row sent again hashes the same."""
+    canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ---- reading a batch ------------------------------------------------------------------------
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _parse_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+@dataclass
+class _RowReader:
+    """Reads one row field by field, noting each problem against the row's number."""
+
+    number: int
+    row: Mapping[str, Any]
+    skus: Mapping[str, Sku]
+    sites: Mapping[str, Site]
+    today: date
+    problems: _Problems
+
+    def problem(self, name: str, message: str) -> None:
+        self.problems.add(self.number, name, message)
+
+    def given(self, name: str) -> bool:
+        return self.row.get(name) not in (None, "")
+
+    def text(self, name: str, max_length: int) -> str:
+        value = _text(self.row, name)
+        if self.given(name) and not value:
+            self.problem(name, "A text.")
+        elif len(value) > max_length:
+            self.problem(name, f"At most {max_length} characters.")
+        return value
+
+    def fields(self) -> None:
+        for name in sorted(set(self.row) - KNOWN_FIELDS):
+            self.problem(str(name), "Unknown field.")
+        for name in REQUIRED_FIELDS:
+            if not self.given(name):
+                self.problem(name, "Required.")
+
+    def kind(self) -> FeedKind | None:
+        raw = self.row.get("kind")
+        if not self.given("kind"):
+            return None
+        if isinstance(raw, str) and raw in set(FeedKind):
+            return FeedKind(raw)
+        self.problem("kind", f"'{raw}' is not a kind: one of {', '.join(FeedKind)}.")
+        return None
+
+    def record(self, name: str, records: Mapping[str, Any], what: str) -> Any:
+        code = _text(self.row, name)
+        if not code:
+            return None
+        record = records.get(code)
+        if record is None:
+            self.problem(name, f"No {what} '{code}'.")
+        return record
+
+    def quantity(self, kind: FeedKind | None) -> int | None:
+        quantity = self.row.get("quantity")
+        if not self.given("quantity"):
+            return None
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            self.problem("quantity", "A whole number.")
+            return None
+        if kind is FeedKind.ADJUSTMENT and quantity == 0:
+            self.problem("quantity", "An adjustment changes the quantity: not 0.")
+        elif kind is not FeedKind.ADJUSTMENT and quantity <= 0:
+            self.problem("quantity", f"Must be above zero (got {quantity}).")
+        return quantity
+
+    def day(self, name: str) -> date | None:
+        if not self.given(name):
+            return None
+        day = _parse_date(self.row.get(name))
+        if day is None:
+            self.problem(name, "A date as YYYY-MM-DD.")
+        return day
+
+    def occurred_on(self) -> date | None:
+        day = self.day("occurred_on")
+        if day is not None and day > self.today:
+            self.problem("occurred_on", f"{day:%Y-%m-%d} is in the future.")
+        return day
+
+    def expiry_date(self, kind: FeedKind | None, sku: Sku | None) -> date | None:
+        expiry = self.day("expiry_date")
+        if expiry is not None and kind not in INBOUND:
+            self.problem("expiry_date", "Only a receipt or a transfer in names an expiry.")
+        if kind is not FeedKind.RECEIPT:
+            return expiry
+        if not self.given("expiry_date"):
+            self.problem("expiry_date", "Required for a receipt.")
+        elif expiry is not None and expiry < self.today:
+            self.problem("expiry_date", f"The lot expired on {expiry:%Y-%m-%d}: not received.")
+        elif expiry is not None and sku is not None:
+            remaining, minimum = (expiry - self.today).days, sku.min_remaining_shelf_life_days
+            if remaining < minimum:
+                self.problem(
+                    "expiry_date",
+                    f"{remaining} days of shelf life left, below the minimum of {minimum} days "
+                    f"for {sku.code}.",
+                )
+        return expiry
+
+    def status(self, kind: FeedKind | None) -> str:
+        if not self.given("status"):
+            return LotStatus.QUARANTINE
+        if kind is not FeedKind.RECEIPT:
+            self.problem("status", "Only a receipt sets a status.")
+        elif self.row.get("status") not in RECEIPT_STATUSES:
+            self.problem("status", "quarantine (the default) or released.")
+        else:
+            return LotStatus(self.row["status"])
+        return LotStatus.QUARANTINE
+
+    def reason(self, kind: FeedKind | None) -> str:
+        reason = _text(self.row, "reason")
+        if kind in REASON_REQUIRED and not reason:
+            what = "an adjustment" if kind is FeedKind.ADJUSTMENT else "a write-off"
+            self.problem("reason", f"Required for {what}.")
+        if kind is FeedKind.DISPENSE and not reason:
+            return "dispense"
+        return reason
+
+    def counterpart(self, kind: FeedKind | None, site: Site | None) -> Site | None:
+        if not self.given("counterpart_site"):
+            return None
+        if kind not in TRANSFERS:
+            self.problem("counterpart_site", "Only a transfer names a counterpart site.")
+            return None
+        counterpart = self.record("counterpart_site", self.sites, "site")
+        if counterpart is not None and site is not None and counterpart.pk == site.pk:
+            self.problem("counterpart_site", "A transfer needs two different sites.")
+        return counterpart
+
+
+def _parse_row(reader: _RowReader) -> _Row | None:
+    before = len(reader.problems.items)
+    reader.fields()
+    key = reader.text("idempotency_key", KEY_MAX_LENGTH)
+    kind = reader.kind()
+    sku: Sku | None = reader.record("sku", reader.skus, "SKU")
+    site: Site | None = reader.record("site", reader.sites, "site")
+    lot_number = reader.text("lot", LOT_MAX_LENGTH)
+    quantity = reader.quantity(kind)
+    occurred_on = reader.occurred_on()
+    expiry_date = reader.expiry_date(kind, sku)
+    status = reader.status(kind)
+    reason = reader.reason(kind)
+    reference = reader.text("reference", REFERENCE_MAX_LENGTH)
+    counterpart = reader.counterpart(kind, site)
+    if (
+        len(reader.problems.items) > before
+        or kind is None
+        or sku is None
+        or site is None
+        or occurred_on is None
+        or quantity is None
+    ):
+        return None
+    return _Row(
+        number=reader.number,
+        key=key,
+        row_hash=row_hash(reader.row),
+        kind=kind,
+        sku=sku,
+        site=site,
+        lot_number=lot_number,
+        delta=quantity if kind in INBOUND or kind is FeedKind.ADJUSTMENT else -quantity,
+        occurred_on=occurred_on,
+        expiry_date=expiry_date,
+        status=status,
+        reason=reason,
+        reference=reference,
+        counterpart=counterpart,
+    )
+
+
+def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], _Problems]:
+    if not isinstance(movements, list) or not movements:
+        raise MovementsRefused(
+            "Send a non-empty list of movements.", fields={"movements": ["Required."]}
+        )
+    if len(movements) > MAX_BATCH:
+        raise MovementsRefused(
+            f"At most {MAX_BATCH:,} movements per batch ({len(movements):,} sent); split the "
+            "batch. Nothing was written.",
+            fields={"movements": [f"At most {MAX_BATCH:,} rows."]},
+        )
+    rows_in = [row for row in movements if isinstance(row, Mapping)]
+    sku_codes = {_text(row, "sku") for row in rows_in} - {""}
+    site_codes = {_text(row, name) for row in rows_in for name in ("site", "counterpart_site")}
+    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=sku_codes)}
+    sites = {site.code: site for site in Site.objects.filter(code__in=site_codes - {""})}
+    problems = _Problems()
+    rows: list[_Row] = []
+    first_row_of_key: dict[str, int] = {}
+    for number, raw in enumerate(movements, start=1):
+        if not isinstance(raw, Mapping):
+            problems.add(number, "", "Each movement is an object: " + ", ".join(REQUIRED_FIELDS))
+            continue
+        row = _parse_row(_RowReader(number, raw, skus, sites, today, problems))
+        key = _text(raw, "idempotency_key")
+        if key:
+            if key in first_row_of_key:
+                problems.add(
+                    number,
+                    "idempotency_key",
+                    f"Row {first_row_of_key[key]} uses this key too: one key per movement.",
+                )
+                continue
+            first_row_of_key[key] = number
+        if row is not None:
+            rows.append(row)
+    return rows, problems
+
+
+# ---- checking rows against the stock --------------------------------------------------------
+
+
+def _lock_positions(keys: set[tuple[int, int]]) -> None:
+    """Create the missing position rows of the SKU-sites `keys` and lock exactly those rows,
+    in (SKU id, site id) order."""
+    StockPosition.objects.bulk_create(
+        [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in sorted(keys)],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    candidates = StockPosition.objects.filter(
+        sku_id__in={key[0] for key in keys}, site_id__in={key[1] for key in keys}
+    ).values_list("pk", "sku_id", "site_id")
+    ids = [pk for pk, sku_id, site_id in candidates if (sku_id, site_id) in keys]
+    list(
+        StockPosition.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("sku_id", "site_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def _lock_lots(rows: Sequence[_Row]) -> dict[tuple[int, int, str], Lot]:
+    """Lock exactly the lots the rows name (by id) and read them as they are now."""
+    wanted = {row.lot_key for row in rows}
+    candidates = Lot.objects.filter(
+        sku_id__in={key[0] for key in wanted},
+        site_id__in={key[1] for key in wanted},
+        lot_number__in={key[2] for key in wanted},
+    ).values_list("pk", "sku_id", "site_id", "lot_number")
+    ids = [pk for pk, *key in candidates if tuple(key) in wanted]
+    lots = Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in lots}
+
+
+def _missing_lot_message(row: _Row, elsewhere: Sequence[tuple[int, int, str, str, str]]) -> str:
+    """Why a lot named by a row is not at its SKU-site: at another site, of another SKU, or
+    unknown."""
+    same_sku = sorted(
+        site
+        for sku_id, site_id, number, site, _ in elsewhere
+        if sku_id == row.sku.pk and number == row.lot_number
+    )
+    if same_sku:
+        return (
+            f"Lot {row.lot_number} of {row.sku.code} is at {', '.join(same_sku)}, "
+            f"not at {row.site.code}."
+        )
+    other_sku = sorted(
+        sku
+        for _, site_id, number, _, sku in elsewhere
+        if site_id == row.site.pk and number == row.lot_number
+    )
+    if other_sku:
+        return (
+            f"Lot {row.lot_number} at {row.site.code} is a lot of {', '.join(other_sku)}, "
+            f"not of {row.sku.code}."
+        )
+    return f"No lot {row.lot_number} of {row.sku.code} at {row.site.code}."
+
+
+@dataclass
+class _Plan:
+    """What the batch will write: lots by key (new ones unsaved) with their final quantities,
+    and each row's lot."""
+
+    lots: dict[tuple[int, int, str], Lot]
+    new_keys: set[tuple[int, int, str]] = field(default_factory=set)
+    changed_keys: set[tuple[int, int, str]] = field(default_factory=set)
+
+
+def _check_against_stock(
+    rows: Sequence[_Row], lots: dict[tuple[int, int, str], Lot], today: date
+) -> tuple[_Plan, _Problems]:
+    problems = _Problems()
+    plan = _Plan(lots=dict(lots))
+    missing = [row for row in rows if row.lot_key not in lots and row.kind not in INBOUND]
+    elsewhere: list[tuple[int, int, str, str, str]] = []
+    if missing:
+        elsewhere = list(
+            Lot.objects.filter(lot_number__in={row.lot_number for row in missing}).values_list(
+                "sku_id", "site_id", "lot_number", "site__code", "sku__code"
+            )
+        )
+    sources = _transfer_sources(rows, lots)
+    for row in rows:
+        lot = plan.lots.get(row.lot_key)
+        if lot is None:
+            if row.kind not in INBOUND:
+                problems.add(row.number, "lot", _missing_lot_message(row, elsewhere))
+                continue
+            expiry = row.expiry_date
+            if row.kind is FeedKind.TRANSFER_IN and expiry is None:
+                source = sources.get(row.number)
+                if source is None:
+                    problems.add(
+                        row.number,
+                        "expiry_date",
+                        f"Lot {row.lot_number} is new at {row.site.code}: give its expiry_date, "
+                        "or the counterpart_site that holds it.",
+                    )
+                    continue
+                expiry = source.expiry_date
+            if expiry is None:  # a receipt without one was refused when read
+                continue
+            lot = Lot(
+                sku=row.sku,
+                site=row.site,
+                lot_number=row.lot_number,
+                expiry_date=expiry,
+                quantity=0,
+                status=row.status if row.kind is FeedKind.RECEIPT else LotStatus.RELEASED,
+                received_on=row.occurred_on,
+            )
+            plan.lots[row.lot_key] = lot
+            plan.new_keys.add(row.lot_key)
+        else:
+            lot.sku, lot.site = row.sku, row.site  # the same rows, read once: for the trail
+        if row.kind in INBOUND and row.expiry_date and row.expiry_date != lot.expiry_date:
+            problems.add(
+                row.number,
+                "expiry_date",
+                f"Lot {row.lot_number} of {row.sku.code} at {row.site.code} expires on "
+                f"{lot.expiry_date:%Y-%m-%d}, not {row.expiry_date:%Y-%m-%d}.",
+            )
+            continue
+        if row.kind in ISSUING and not _usable(lot, today):
+            problems.add(row.number, "lot", _not_usable_message(lot, today))
+            continue
+        if lot.quantity + row.delta < 0:
+            earlier = " after the rows before it" if row.lot_key in plan.changed_keys else ""
+            problems.add(
+                row.number,
+                "quantity",
+                f"Lot {row.lot_number} of {row.sku.code} at {row.site.code} holds "
+                f"{lot.quantity} units{earlier}; it cannot go down by {-row.delta}.",
+            )
+            continue
+        lot.quantity += row.delta
+        if row.lot_key not in plan.new_keys:
+            plan.changed_keys.add(row.lot_key)
+    return plan, problems
+
+
+def _usable(lot: Lot, today: date) -> bool:
+    return lot.status == LotStatus.RELEASED and lot.expiry_date >= today
+
+
+def _not_usable_message(lot: Lot, today: date) -> str:
+    if lot.status == LotStatus.RELEASED:
+        return f"Lot {lot.lot_number} expired on {lot.expiry_date:%Y-%m-%d}: it cannot be issued."
+    return f"Lot {lot.lot_number} is {lot.get_status_display().lower()}: it cannot be issued."
+
+
+def _transfer_sources(
+    rows: Sequence[_Row], lots: Mapping[tuple[int, int, str], Lot]
+) -> dict[int, Lot]:
+    """For a transfer in of a lot new at its site: the same lot at the counterpart site."""
+    wanted = {
+        row.number: (row.sku.pk, row.counterpart.pk, row.lot_number)
+        for row in rows
+        if row.kind is FeedKind.TRANSFER_IN
+        and row.expiry_date is None
+        and row.counterpart is not None
+        and row.lot_key not in lots
+    }
+    if not wanted:
+        return {}
+    found = {
+        (lot.sku_id, lot.site_id, lot.lot_number): lot
+        for lot in Lot.objects.filter(
+            sku_id__in={key[0] for key in wanted.values()},
+            site_id__in={key[1] for key in wanted.values()},
+            lot_number__in={key[2] for key in wanted.values()},
+        )
+    }
+    return {number: found[key] for number, key in wanted.items() if key in found}
+
+
+# ---- the batch ------------------------------------------------------------------------------
+
+
+def _occurred_at(day: date, today: date, now: datetime) -> datetime:
+    if day == today:
+        return now
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _add_demand(rows: Sequence[_Row]) -> None:
+    """Add the batch's issues and dispenses to the day's demand of each SKU-site."""
+    added: dict[tuple[int, int, date], int] = defaultdict(int)
+    for row in rows:
+        if row.kind in DEMAND:
+            added[(row.sku.pk, row.site.pk, row.occurred_on)] += -row.delta
+    if not added:
+        return
+    existing = {
+        (demand.sku_id, demand.site_id, demand.date): demand
+        for demand in DailyDemand.objects.filter(
+            sku_id__in={key[0] for key in added},
+            site_id__in={key[1] for key in added},
+            date__in={key[2] for key in added},
+        )
+    }
+    to_update, to_create = [], []
+    for key, quantity in added.items():
+        if demand := existing.get(key):
+            demand.quantity += quantity
+            to_update.append(demand)
+        else:
+            to_create.append(
+                DailyDemand(sku_id=key[0], site_id=key[1], date=key[2], quantity=quantity)
+            )
+    update_rows(DailyDemand, to_update, ["quantity"])
+    DailyDemand.objects.bulk_create(to_create, batch_size=1000)
+
+
+def stock_movements_post(
+    *, actor: User | None, movements: Any, today: date | None = None
+) -> FeedResult:
+    """Check, then write, one batch of the daily stock feed (the rules are in the module
+    docstring). Refuses the whole batch with MovementsRefused (400, a message per row) or
+    IdempotencyKeyConflict (409) and then writes nothing."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    rows, problems = _parse_batch(movements, today)
+    total = len(movements)
+    with transaction.atomic(), audit_context(actor=actor):
+        if rows:
+            _lock_positions({row.position_key for row in rows})
+        stored = {
+            key: (hash_, movement_id)
+            for key, hash_, movement_id in StockMovementKey.objects.filter(
+                key__in={row.key for row in rows}
+            ).values_list("key", "row_hash", "movement_id")
+        }
+        conflicts = _Problems()
+        for row in rows:
+            if row.key in stored and stored[row.key][0] != row.row_hash:
+                conflicts.add(
+                    row.number,
+                    "idempotency_key",
+                    f"Key '{row.key}' was already used for another movement.",
+                )
+        conflicts.raise_if_any(total, IdempotencyKeyConflict)
+        fresh = [row for row in rows if row.key not in stored]
+        plan, stock_problems = _check_against_stock(fresh, _lock_lots(fresh), today)
+        problems.items = sorted(problems.items + stock_problems.items, key=lambda item: item["row"])
+        problems.raise_if_any(total)
+        movement_ids = _write(actor, fresh, plan, today, now)
+
+    result = FeedResult()
+    for row in rows:
+        replayed = row.key in stored
+        result.movements.append(
+            {
+                "row": row.number,
+                "idempotency_key": row.key,
+                "movement": stored[row.key][1] if replayed else movement_ids[row.number],
+                "replayed": replayed,
+            }
+        )
+    return result
+
+
+def _write(
+    actor: User | None, rows: Sequence[_Row], plan: _Plan, today: date, now: datetime
+) -> dict[int, int]:
+    """Write a checked batch (inside the caller's transaction); the movement id of each row."""
+    if not rows:
+        return {}
+    new_lots = [plan.lots[key] for key in sorted(plan.new_keys)]
+    audited_bulk_create(Lot, new_lots, batch_size=1000)
+    audited_bulk_update(Lot, [plan.lots[key] for key in plan.changed_keys], ["quantity"])
+    user = actor if getattr(actor, "pk", None) else None
+    movements = [
+        StockMovement(
+            kind=LEDGER_KIND[row.kind],
+            quantity=row.delta,
+            lot=plan.lots[row.lot_key],
+            sku_id=row.sku.pk,
+            site_id=row.site.pk,
+            occurred_at=_occurred_at(row.occurred_on, today, now),
+            reference=row.reference,
+            reason=row.reason,
+            user=user,
+        )
+        for row in rows
+    ]
+    audited_bulk_create(StockMovement, movements, batch_size=1000)
+    keys = [
+        StockMovementKey(key=row.key, row_hash=row.row_hash, movement=movement, created_by=user)
+        for row, movement in zip(rows, movements, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            StockMovementKey.objects.bulk_create(keys, batch_size=1000)
+    except IntegrityError:
+        # Another batch stored one of these keys for another SKU-site since we read them.
+        raise IdempotencyKeyConflict(
+            "An idempotency key of this batch was just used by another batch. Nothing was "
+            "written; send the batch again to see which.",
+            fields={"movements": []},
+        ) from None
+    _add_demand(rows)
+    positions_recompute(keys={row.position_key for row in rows}, today=today)
+    return {row.number: movement.pk for row, movement in zip(rows, movements, strict=True)}

@@ -124,16 +124,7 @@ class RecommendationSearchSerializer(serializers.Serializer):
 
     def filters(self) -> WorklistFilters:
         data = self.validated_data
-        return WorklistFilters(
-            q=(data.get("q") or "").strip(),
-            site=data["site"].pk if data.get("site") else None,
-            supplier=data["supplier"].pk if data.get("supplier") else None,
-            abc=data.get("abc") or "",
-            urgency=data.get("urgency") or "",
-            status=data["status"],
-            sort=data["sort"],
-            descending=data["descending"],
-        )
+        return WorklistFilters.from_input(data, descending=data["descending"])
 
 
 class RecommendationPageSerializer(serializers.Serializer):

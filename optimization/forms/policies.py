@@ -159,16 +159,7 @@ class WorklistFilterForm(forms.Form):
 
     def filters(self) -> WorklistFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        return WorklistFilters(
-            q=(data.get("q") or "").strip(),
-            site=data["site"].pk if data.get("site") else None,
-            supplier=data["supplier"].pk if data.get("supplier") else None,
-            abc=data.get("abc") or "",
-            urgency=data.get("urgency") or "",
-            status=data.get("status") or "open",
-            sort=data.get("sort") or "urgency",
-            descending=bool(data.get("desc")),
-        )
+        return WorklistFilters.from_input(data, descending=bool(data.get("desc")))
 
 
 class SuggestionEditForm(RefusalFormMixin, forms.Form):

@@ -1,6 +1,7 @@
 """Read queries of the replenishment plan: the worklist of suggested orders, its counts, the
 suggested transfers and the plan runs."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -60,6 +61,21 @@ class WorklistFilters:
     status: str = "open"
     sort: str = "urgency"
     descending: bool = False
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any], *, descending: bool) -> "WorklistFilters":
+        """The filters from a checked page form or API query (site and supplier as records);
+        what was left out takes the default."""
+        return cls(
+            q=(data.get("q") or "").strip(),
+            site=data["site"].pk if data.get("site") else None,
+            supplier=data["supplier"].pk if data.get("supplier") else None,
+            abc=data.get("abc") or "",
+            urgency=data.get("urgency") or "",
+            status=data.get("status") or cls.status,
+            sort=data.get("sort") or cls.sort,
+            descending=descending,
+        )
 
 
 def worklist(plan: PlanRun | None, filters: WorklistFilters) -> QuerySet[SuggestedOrder]:

@@ -7,6 +7,7 @@ A decision or a recall answers, for htmx, with its panel again (done, or the for
 is wrong), so the panel is swapped in place; without htmx, a refusal renders the lot page
 again with the form (400) and a success redirects to it."""
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -78,7 +79,7 @@ class LotDetailView(CapabilityRequiredMixin, TemplateView):
         return context
 
 
-class _SignedLotAction(CapabilityRequiredMixin, View):
+class _SignedLotAction(CapabilityRequiredMixin, View, ABC):
     """POST: one signed quality act on a lot, answered with its panel."""
 
     required_capability = Capability.QUALITY_DECISIONS
@@ -88,9 +89,9 @@ class _SignedLotAction(CapabilityRequiredMixin, View):
     partial: str
     refresh_after = False  # the act changes more than its panel: reload the page after it
 
+    @abstractmethod
     def act(self, request: Any, lot: Lot, data: dict[str, Any]) -> str:
         """Call the service; return the notice to show."""
-        raise NotImplementedError
 
     def post(self, request: Any, pk: int) -> HttpResponse:
         lot = _lot_or_404(pk)

@@ -290,6 +290,11 @@ class Lot(models.Model):
     def __str__(self) -> str:
         return f"{self.sku.code} lot {self.lot_number} @ {self.site.code}"
 
+    def is_usable(self, today: date) -> bool:
+        """The rule of `Lot.objects.usable(today)` for a lot already in hand (its quantity
+        aside): released and not expired."""
+        return self.status == LotStatus.RELEASED and self.expiry_date >= today
+
 
 class StorageUnit(models.Model):
     """A fridge, freezer, cold room or ambient store at a site, held in one temperature zone

@@ -528,7 +528,7 @@ def _check_against_stock(
                 f"{lot.expiry_date:%Y-%m-%d}, not {row.expiry_date:%Y-%m-%d}.",
             )
             continue
-        if row.kind in ISSUING and not _usable(lot, today):
+        if row.kind in ISSUING and not lot.is_usable(today):
             problems.add(row.number, "lot", _not_usable_message(lot, today))
             continue
         if lot.quantity + row.delta < 0:
@@ -544,10 +544,6 @@ def _check_against_stock(
         if row.lot_key not in plan.new_keys:
             plan.changed_keys.add(row.lot_key)
     return plan, problems
-
-
-def _usable(lot: Lot, today: date) -> bool:
-    return lot.status == LotStatus.RELEASED and lot.expiry_date >= today
 
 
 def _not_usable_message(lot: Lot, today: date) -> str:

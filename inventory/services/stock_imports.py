@@ -25,7 +25,7 @@ from inventory.services.imports import (
     Table,
     register_import_kind,
 )
-from inventory.services.stock import position_recompute, stock_adjust, stock_receive
+from inventory.services.stock import positions_recompute, stock_adjust, stock_receive
 
 # Statuses a lot may be brought in with; "expired" is set by the write-off step, not imported.
 OPENING_STATUSES = (LotStatus.RELEASED, LotStatus.QUARANTINE, LotStatus.REJECTED)
@@ -322,9 +322,9 @@ class OpeningStockKind:
                 )
             except DomainError as refused:
                 report.errors.append(RowError(opening.number, "", refused.message))
-        # stock_receive recomputed each position as of the received date; today's figures now.
-        for sku_id, site_id in sorted({(o.sku.pk, o.site.pk) for o in new}):
-            position_recompute(sku_id=sku_id, site_id=site_id, today=today)
+        # stock_receive recomputed each position as of the received date; today's figures now,
+        # for every touched SKU-site at once.
+        positions_recompute(keys={(o.sku.pk, o.site.pk) for o in new}, today=today)
 
 
 # ---- stock counts ---------------------------------------------------------------------------

@@ -44,3 +44,12 @@ class SignatureRefused(DomainError):
 
 class ReasonRequired(DomainError):
     code = "reason_required"
+
+
+def required_reason(reason: str, *, what: str) -> str:
+    """The reason given for `what` (e.g. "rejecting the suggested order"), stripped; refused
+    when there is none."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(f"Give a reason for {what}.", fields={"reason": ["Required."]})
+    return reason

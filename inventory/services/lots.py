@@ -31,7 +31,7 @@ from accounts.audit import audit_context
 from accounts.models import Signature, User
 from accounts.roles import Capability, user_can
 from accounts.services import signature_record, signature_verify
-from common.errors import DomainError, ReasonRequired
+from common.errors import DomainError, required_reason
 from inventory.models import ExcursionLot, Lot, LotDecision, LotStatus, Sku, StockPosition
 from inventory.services.cold_chain import excursion_lot_decide
 from inventory.services.stock import WrittenOff, lot_set_status, lots_write_off_expired
@@ -57,13 +57,6 @@ def _require_quality(actor: User, what: str) -> None:
         raise LotActionRefused(f"Only quality users {what}.")
 
 
-def _required_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(f"Give a reason for {what}.", fields={"reason": ["Required."]})
-    return reason
-
-
 def lot_status_decide(
     *,
     actor: User,
@@ -82,7 +75,7 @@ def lot_status_decide(
             f"'{status}' is not a status quality sets: quarantine, release or reject.",
             fields={"status": ["Quarantine, release or reject."]},
         )
-    reason = _required_reason(reason, "changing the lot's status")
+    reason = required_reason(reason, what="changing the lot's status")
     lot = Lot.objects.select_related("sku", "site").get(pk=lot.pk)  # as stored, not as passed
     if lot.status == status:
         current = lot.get_status_display().lower()
@@ -152,7 +145,7 @@ def lot_number_recall(
     lot_number = (lot_number or "").strip()
     if not lot_number:
         raise RecallRefused("Name the lot number to recall.", fields={"lot_number": ["Required."]})
-    reason = _required_reason(reason, "the recall")
+    reason = required_reason(reason, what="the recall")
     if not Lot.objects.in_stock().filter(sku=sku, lot_number=lot_number).exists():
         raise RecallRefused(
             f"No site holds stock of lot {lot_number} of {sku.code}: there is nothing to block.",

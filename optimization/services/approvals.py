@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.audit import audit_context
 from accounts.models import Signature, User
 from accounts.services import signature_record, signature_verify
-from common.errors import Conflict, DomainError, ReasonRequired
+from common.errors import Conflict, DomainError, required_reason
 from optimization.models import (
     OPEN_SUGGESTION_STATUSES,
     ApprovalRequest,
@@ -120,13 +120,6 @@ def _check_open(suggestion: SuggestedOrder, current_plan_id: int | None) -> None
         )
 
 
-def _require_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(f"Give a reason for {what}.", fields={"reason": ["Required."]})
-    return reason
-
-
 def change_errors(
     suggestion: SuggestedOrder, *, quantity: Any, order_date: Any, today: date
 ) -> dict[str, list[str]]:
@@ -178,7 +171,7 @@ def suggestion_edit(
     """Change a suggestion's quantity and order date (the arrival moves with the order date by
     the lead time). Clears a first approval: the changed order must be approved again."""
     today = today or timezone.localdate()
-    reason = _require_reason(reason, "changing the suggested order")
+    reason = required_reason(reason, what="changing the suggested order")
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
         suggestion = _locked(suggestion_id)
         _check_version(suggestion, expected_version)
@@ -212,7 +205,7 @@ def suggestion_reject(
     *, actor: User | None, suggestion_id: int, reason: str, expected_version: int | None
 ) -> SuggestedOrder:
     """Decide not to order: the suggestion stays, rejected, with the reason."""
-    reason = _require_reason(reason, "rejecting the suggested order")
+    reason = required_reason(reason, what="rejecting the suggested order")
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
         suggestion = _locked(suggestion_id)
         _check_version(suggestion, expected_version)

@@ -43,6 +43,7 @@ from accounts.audit import audit_context
 from accounts.models import User
 from accounts.roles import Capability, user_can
 from accounts.services import signature_record, signature_verify
+from common.batches import RowProblems
 from common.errors import DomainError, ReasonRequired
 from inventory.models import (
     Excursion,
@@ -207,19 +208,14 @@ def readings_validate(readings: Any, *, now: datetime | None = None) -> list[_Ro
         )
     by_id, by_code = _units_for(readings)
     rows: list[_Row] = []
-    errors: list[dict[str, Any]] = []
+    errors = RowProblems(shown=MAX_ERRORS_SHOWN)
     for number, raw in enumerate(readings, start=1):
         row, problems = _parse_row(raw, by_id, by_code, now)
-        errors.extend({"row": number, "field": name, "message": text} for name, text in problems)
+        for name, text in problems:
+            errors.add(number, name, text)
         if row is not None:
             rows.append(row)
-    if errors:
-        bad_rows = len({error["row"] for error in errors})
-        shown = "" if len(errors) <= MAX_ERRORS_SHOWN else f" (the first {MAX_ERRORS_SHOWN} shown)"
-        raise ReadingsRefused(
-            f"{bad_rows} of {len(readings)} readings are invalid{shown}. Nothing was saved.",
-            fields={"readings": errors[:MAX_ERRORS_SHOWN]},
-        )
+    errors.refuse(ReadingsRefused, total=len(readings), noun="readings", field="readings")
     return rows
 
 

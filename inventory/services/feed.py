@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
 from accounts.models import User
+from common.batches import RowProblems
 from common.bulk import update_rows
 from common.errors import Conflict, DomainError
 from inventory.models import (
@@ -146,26 +147,19 @@ class FeedResult:
         return {"created": self.created, "replayed": self.replayed, "movements": self.movements}
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
+def _problems() -> RowProblems:
+    return RowProblems(shown=MAX_ERRORS_SHOWN)
 
-    def add(self, row: int, name: str, message: str) -> None:
-        self.items.append({"row": row, "field": name, "message": message})
 
-    def raise_if_any(self, total: int, error: type[DomainError] = MovementsRefused) -> None:
-        if not self.items:
-            return
-        bad_rows = len({item["row"] for item in self.items})
-        shown = (
-            "" if len(self.items) <= MAX_ERRORS_SHOWN else f" (the first {MAX_ERRORS_SHOWN} shown)"
-        )
-        taken = error is IdempotencyKeyConflict
-        what = "use an idempotency key already taken" if taken else "are invalid"
-        raise error(
-            f"{bad_rows} of {total} movements {what}{shown}. Nothing was written.",
-            fields={"movements": self.items[:MAX_ERRORS_SHOWN]},
-        )
+def _refuse(problems: RowProblems, total: int, *, taken_keys: bool = False) -> None:
+    problems.refuse(
+        IdempotencyKeyConflict if taken_keys else MovementsRefused,
+        total=total,
+        noun="movements",
+        field="movements",
+        what="use an idempotency key already taken" if taken_keys else "are invalid",
+        nothing="Nothing was written.",
+    )
 
 
 def row_hash(row: Mapping[str, Any]) -> str:
@@ -200,7 +194,7 @@ class _RowReader:
     skus: Mapping[str, Sku]
     sites: Mapping[str, Site]
     today: date
-    problems: _Problems
+    problems: RowProblems
 
     def problem(self, name: str, message: str) -> None:
         self.problems.add(self.number, name, message)
@@ -362,7 +356,7 @@ def _parse_row(reader: _RowReader) -> _Row | None:
     )
 
 
-def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], _Problems]:
+def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
     if not isinstance(movements, list) or not movements:
         raise MovementsRefused(
             "Send a non-empty list of movements.", fields={"movements": ["Required."]}
@@ -378,7 +372,7 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], _Problems]:
     site_codes = {_text(row, name) for row in rows_in for name in ("site", "counterpart_site")}
     skus = {sku.code: sku for sku in Sku.objects.filter(code__in=sku_codes)}
     sites = {site.code: site for site in Site.objects.filter(code__in=site_codes - {""})}
-    problems = _Problems()
+    problems = _problems()
     rows: list[_Row] = []
     first_row_of_key: dict[str, int] = {}
     for number, raw in enumerate(movements, start=1):
@@ -475,8 +469,8 @@ class _Plan:
 
 def _check_against_stock(
     rows: Sequence[_Row], lots: dict[tuple[int, int, str], Lot], today: date
-) -> tuple[_Plan, _Problems]:
-    problems = _Problems()
+) -> tuple[_Plan, RowProblems]:
+    problems = _problems()
     plan = _Plan(lots=dict(lots))
     missing = [row for row in rows if row.lot_key not in lots and row.kind not in INBOUND]
     elsewhere: list[tuple[int, int, str, str, str]] = []
@@ -634,7 +628,7 @@ def stock_movements_post(
                 key__in={row.key for row in rows}
             ).values_list("key", "row_hash", "movement_id")
         }
-        conflicts = _Problems()
+        conflicts = _problems()
         for row in rows:
             if row.key in stored and stored[row.key][0] != row.row_hash:
                 conflicts.add(
@@ -642,11 +636,11 @@ def stock_movements_post(
                     "idempotency_key",
                     f"Key '{row.key}' was already used for another movement.",
                 )
-        conflicts.raise_if_any(total, IdempotencyKeyConflict)
+        _refuse(conflicts, total, taken_keys=True)
         fresh = [row for row in rows if row.key not in stored]
         plan, stock_problems = _check_against_stock(fresh, _lock_lots(fresh), today)
         problems.items = sorted(problems.items + stock_problems.items, key=lambda item: item["row"])
-        problems.raise_if_any(total)
+        _refuse(problems, total)
         movement_ids = _write(actor, fresh, plan, today, now)
 
     result = FeedResult()

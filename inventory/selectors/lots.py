@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from accounts.models import Signature
+from accounts.selectors import object_signatures
 from inventory.models import ExcursionLot, Lot, Sku, StockMovement
 
 RECENT_MOVEMENTS = 50
@@ -28,11 +29,10 @@ def lot_exposures(lot: Lot) -> list[ExcursionLot]:
 
 def lot_signatures(lot: Lot) -> list[Signature]:
     """The signatures on the lot (status decisions, recalls), newest first."""
-    return list(
-        Signature.objects.filter(
-            content_type=ContentType.objects.get_for_model(Lot), object_pk=str(lot.pk)
-        ).order_by("-signed_at", "-pk")
+    on_lot = object_signatures(
+        content_type=ContentType.objects.get_for_model(Lot), object_pk=str(lot.pk)
     )
+    return list(on_lot.reverse())
 
 
 def lot_recent_movements(lot: Lot, limit: int = RECENT_MOVEMENTS) -> list[StockMovement]:

@@ -336,6 +336,21 @@ class CleanedModelResource(resources.ModelResource):
         report_skipped = True
 
 
+class CodeWidget(widgets.ForeignKeyWidget):
+    """A foreign key named by its code; an unknown code is the row's problem, said plainly."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__(model, field="code")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                f"No {self.model._meta.verbose_name} with code '{str(value).strip()}'."
+            ) from None
+
+
 class SkuResource(CleanedModelResource):
     class Meta(CleanedModelResource.Meta):
         model = Sku
@@ -347,7 +362,7 @@ class SiteResource(CleanedModelResource):
     replenished_from = fields.Field(
         attribute="replenished_from",
         column_name="replenished_from",
-        widget=widgets.ForeignKeyWidget(Site, field="code"),
+        widget=CodeWidget(Site),
     )
 
     class Meta(CleanedModelResource.Meta):

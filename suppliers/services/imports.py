@@ -12,6 +12,7 @@ from accounts.audit import current_audit_context
 from inventory.models import Site, Sku
 from inventory.services.imports import (
     CleanedModelResource,
+    CodeWidget,
     ImportReport,
     ResourceKind,
     RowError,
@@ -55,11 +56,9 @@ class SupplierItemResource(CleanedModelResource):
     supplier = fields.Field(
         attribute="supplier",
         column_name="supplier_code",
-        widget=widgets.ForeignKeyWidget(Supplier, field="code"),
+        widget=CodeWidget(Supplier),
     )
-    sku = fields.Field(
-        attribute="sku", column_name="sku_code", widget=widgets.ForeignKeyWidget(Sku, field="code")
-    )
+    sku = fields.Field(attribute="sku", column_name="sku_code", widget=CodeWidget(Sku))
     price_breaks = fields.Field(
         attribute="price_breaks", column_name="price_breaks", widget=PriceBreaksWidget()
     )

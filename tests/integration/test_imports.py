@@ -193,6 +193,26 @@ def test_supplier_terms_import_with_price_breaks() -> None:
     ]
 
 
+def test_supplier_terms_naming_an_unknown_supplier_say_which_code() -> None:
+    SkuFactory(code="K1")
+
+    batch = check(
+        "supplier_items",
+        "supplier_code,sku_code,lead_time_mean_days,unit_price\nNOPE,K1,12,10.00\n",
+    )
+
+    assert batch.status == ImportStatus.REFUSED
+    assert [error["message"] for error in batch.errors] == ["No supplier with code 'NOPE'."]
+
+
+def test_a_site_replenished_from_an_unknown_site_says_which_code() -> None:
+    batch = check("sites", "code,name,echelon,replenished_from\nH1,Hospital,hospital,DC9\n")
+
+    assert batch.errors == [
+        {"row": 2, "column": "replenished_from", "message": "No site with code 'DC9'."}
+    ]
+
+
 def test_sites_reference_their_replenishing_site_by_code() -> None:
     import_commit(
         actor=None,

@@ -132,12 +132,13 @@ class CycleCountCreateView(CapabilityRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class CycleCountSheetView(CapabilityRequiredMixin, ExportMixin, View):
+class CycleCountSheetView(CapabilityRequiredMixin, ExportMixin, TemplateView):
     """The count sheet: GET shows it (or ?export=csv|xlsx downloads it), POST saves the counted
     quantities, and with action=submit hands the count over for approval. No book figure is
     read into this view's context."""
 
     required_capability = Capability.MOVE_STOCK
+    template_name = SHEET_TEMPLATE
 
     def export_rows(self) -> tuple[list[str], Any]:
         count = _count_or_404(self.kwargs["pk"])
@@ -167,8 +168,10 @@ class CycleCountSheetView(CapabilityRequiredMixin, ExportMixin, View):
         )
         return headers, rows
 
-    def get(self, request: Any, pk: int) -> HttpResponse:
-        return render(request, SHEET_TEMPLATE, _sheet_context(_count_or_404(pk)))
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(_sheet_context(_count_or_404(kwargs["pk"])))
+        return context
 
     def post(self, request: Any, pk: int) -> HttpResponse:
         count = _count_or_404(pk)

@@ -117,7 +117,9 @@ def count_differences_post(
     for sku_id, site_id in sorted(set(keys)):
         StockPosition.objects.get_or_create(sku_id=sku_id, site_id=site_id)
         StockPosition.objects.select_for_update().get(sku_id=sku_id, site_id=site_id)
-    locked = Lot.objects.select_for_update().select_related("sku", "site").in_bulk(lot_ids)
+    locked = (
+        Lot.objects.select_for_update(of=("self",)).select_related("sku", "site").in_bulk(lot_ids)
+    )
     movements: dict[int, StockMovement] = {}
     for line in counted:
         lot = locked[line.lot_id]
@@ -162,7 +164,7 @@ def _scope_lots(site: Site, zone: str, storage_unit: StorageUnit | None) -> list
         lots = lots.filter(sku__temperature_zone=zone)
     if storage_unit is not None:
         lots = lots.filter(storage_unit=storage_unit)
-    return list(lots.select_for_update().order_by("pk"))
+    return list(lots.select_for_update(of=("self",)).order_by("pk"))
 
 
 def cycle_count_create(
@@ -233,7 +235,9 @@ def _user(actor: User | None) -> User | None:
 
 
 def _lock(count: CycleCount) -> CycleCount:
-    return CycleCount.objects.select_for_update().select_related("site").get(pk=count.pk)
+    return (
+        CycleCount.objects.select_for_update(of=("self",)).select_related("site").get(pk=count.pk)
+    )
 
 
 def _refuse_unless(count: CycleCount, *statuses: str, doing: str) -> None:

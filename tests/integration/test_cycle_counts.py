@@ -2,15 +2,17 @@
 the four-eyes approval that posts each difference as one adjustment, and refusals that leave
 nothing written."""
 
+import threading
+import time
 from datetime import date
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import AuditLogEntry
 from accounts.roles import Role
-from common.errors import ReasonRequired
+from common.errors import DomainError, ReasonRequired
 from inventory.models import (
     CycleCount,
     CycleCountLine,
@@ -22,6 +24,7 @@ from inventory.models import (
     StockPosition,
     StorageUnit,
 )
+from inventory.services import counts
 from inventory.services.counts import (
     CountIncomplete,
     CountNotOpen,
@@ -423,3 +426,71 @@ class TestCancel:
             cycle_count_cancel(actor=counter, count=count, reason="")
 
         assert CycleCount.objects.get(pk=count.pk).status == CycleCountStatus.OPEN
+
+
+def _at_once(action, count: int = 2) -> list[str]:  # type: ignore[no-untyped-def]
+    """Run `action` in `count` threads released together; the outcome of each, by name."""
+    start = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            action()
+            outcomes.append("done")
+        except DomainError as refused:
+            outcomes.append(type(refused).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)
+
+
+def _pausing(function):  # type: ignore[no-untyped-def]
+    def read_then_pause(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = function(*args, **kwargs)
+        time.sleep(0.5)
+        return result
+
+    return read_then_pause
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("require_postgres")
+def test_two_concurrent_approvals_adjust_once(  # type: ignore[no-untyped-def]
+    site, counter, make_user, lots, monkeypatch
+) -> None:
+    """Two colleagues approve the same count at the same moment: one approves, the other is
+    told it was approved, and each difference is posted once. Each pauses right after reading
+    the count, so without the count's row lock both would read it as counted."""
+    count = submitted(cycle_count_create(actor=counter, site=site), counter, {lots["a"]: 93})
+    first, second = make_user(Role.WAREHOUSE), make_user(Role.ADMIN)
+    monkeypatch.setattr(counts, "_lock", _pausing(counts._lock))
+    approvers = iter([first, second])
+
+    outcomes = _at_once(
+        lambda: cycle_count_approve(actor=next(approvers), count=count, reason="Quarterly count")
+    )
+
+    assert outcomes == ["CountNotOpen", "done"]
+    assert adjustments(lots["a"]) == [-7]
+    assert quantity_of(lots["a"]) == 93
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_counts_of_the_same_lots_open_once(  # type: ignore[no-untyped-def]
+    require_postgres, site, counter, lots, monkeypatch
+) -> None:
+    """Two counts of the same site started at the same moment: the lots' row locks let only
+    one list them; the other is refused and names it."""
+    monkeypatch.setattr(counts, "_scope_lots", _pausing(counts._scope_lots))
+
+    outcomes = _at_once(lambda: cycle_count_create(actor=counter, site=site))
+
+    assert outcomes == ["LotsAlreadyOnCount", "done"]
+    assert CycleCount.objects.count() == 1

@@ -298,3 +298,30 @@ def test_a_count_is_cancelled_from_its_sheet(client, counter, count) -> None:  #
     assert (count.status, count.cancel_reason) == (CycleCountStatus.CANCELLED, "Wrong site")
     page = client.get(f"/inventory/counts/{count.pk}/", follow=True).content.decode()
     assert 'data-testid="save-count"' not in page
+
+
+def test_cancelling_without_a_reason_answers_with_the_form_and_its_message(  # type: ignore[no-untyped-def]
+    client, counter, count
+) -> None:
+    client.force_login(counter)
+
+    response = client.post(
+        f"/inventory/counts/{count.pk}/cancel/", {"reason": ""}, HTTP_HX_REQUEST="true"
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.lstrip().startswith('<form method="post" action="/inventory/counts/')
+    assert 'id="cancel-form"' in content
+    assert "Give a reason for cancelling the count." in content
+    count.refresh_from_db()
+    assert count.status == CycleCountStatus.OPEN
+
+
+def test_the_sheet_loads_its_keyboard_script(client, counter, count) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(counter)
+
+    page = client.get(f"/inventory/counts/{count.pk}/").content.decode()
+
+    assert "js/cycle_count.js" in page
+    assert "data-count-sheet" in page and "data-count-input" in page

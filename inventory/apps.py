@@ -10,6 +10,8 @@ class InventoryConfig(AppConfig):
 
         from accounts.audit import audited_fields
         from inventory.models import (
+            CycleCount,
+            CycleCountLine,
             Excursion,
             ExcursionLot,
             Lot,
@@ -24,7 +26,18 @@ class InventoryConfig(AppConfig):
         # from movements and imports (whose raw files and row results are kept), so not logged.
         # Cold chain: storage units, excursions and the quality decisions on their lots are
         # logged; temperature readings are append-only raw data (unique per sensor and time).
-        for model in (Sku, Site, Lot, StockMovement, StorageUnit, Excursion, ExcursionLot):
+        # Cycle counts and their lines: every change (books frozen, counts entered, approval).
+        for model in (
+            Sku,
+            Site,
+            Lot,
+            StockMovement,
+            StorageUnit,
+            Excursion,
+            ExcursionLot,
+            CycleCount,
+            CycleCountLine,
+        ):
             auditlog.register(model, include_fields=audited_fields(model))
 
         from inventory.services.stock_imports import register

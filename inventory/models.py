@@ -670,3 +670,154 @@ class StockMovementKey(models.Model):
 
     def __str__(self) -> str:
         return f"feed key {self.key}"
+
+
+class CycleCountStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COUNTED = "counted", "Counted, waiting for approval"
+    APPROVED = "approved", "Approved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CycleCountQuerySet(models.QuerySet["CycleCount"]):
+    def active(self) -> "CycleCountQuerySet":
+        """Counts not yet closed: being counted, or counted and waiting for approval."""
+        return self.filter(status__in=[CycleCountStatus.OPEN, CycleCountStatus.COUNTED])
+
+
+class CycleCount(models.Model):
+    """A count of the lots of one site, or of one temperature zone or storage unit there.
+    The book quantity of each lot is frozen on its line when the count is created; the counter
+    enters what is on the shelf, a second person approves, and each difference becomes one
+    adjustment movement (inventory.services.counts)."""
+
+    number = models.CharField(max_length=20, unique=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cycle_counts")
+    zone = models.CharField(
+        max_length=20,
+        choices=TemperatureZone.choices,
+        blank=True,
+        help_text="Only the lots of SKUs kept in this zone (blank: every zone).",
+    )
+    storage_unit = models.ForeignKey(
+        StorageUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cycle_counts",
+        help_text="Only the lots stored in this unit.",
+    )
+    status = models.CharField(
+        max_length=20, choices=CycleCountStatus.choices, default=CycleCountStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_reason = models.TextField(blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    objects = CycleCountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["site", "status"], name="cycle_count_site_status_idx"),
+            models.Index(fields=["status", "created_at"], name="cycle_count_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("status", CycleCountStatus), name="cycle_count_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(zone__in=["", *TemperatureZone.values]),
+                name="cycle_count_zone_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(zone="") | Q(storage_unit__isnull=True),
+                name="cycle_count_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[CycleCountStatus.OPEN, CycleCountStatus.CANCELLED])
+                | Q(counted_at__isnull=False),
+                name="cycle_count_counted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CycleCountStatus.APPROVED)
+                | (Q(approved_at__isnull=False) & ~Q(approval_reason="")),
+                name="cycle_count_approved_has_time_and_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cycle count {self.number}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.storage_unit is not None:
+            return f"Storage unit {self.storage_unit.code}"
+        if self.zone:
+            return self.get_zone_display()
+        return "Whole site"
+
+
+class CycleCountLine(models.Model):
+    """One lot on a cycle count: the book quantity frozen when the count was created (never
+    shown to the counter), what was counted, and the difference counted - book."""
+
+    count = models.ForeignKey(CycleCount, on_delete=models.PROTECT, related_name="lines")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="cycle_count_lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    book_quantity = models.IntegerField(help_text="The lot's quantity when the count started.")
+    counted_quantity = models.IntegerField(null=True, blank=True)
+    difference = models.IntegerField(
+        null=True, blank=True, help_text="Counted minus book, once counted."
+    )
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counted_at = models.DateTimeField(null=True, blank=True)
+    adjustment = models.OneToOneField(
+        StockMovement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cycle_count_line",
+        help_text="The adjustment movement the approval posted for the difference.",
+    )
+
+    class Meta:
+        ordering = ["count", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "lot"], name="cycle_count_line_one_per_lot"),
+            models.CheckConstraint(
+                condition=Q(book_quantity__gte=0), name="cycle_count_line_book_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(counted_quantity__isnull=True) | Q(counted_quantity__gte=0),
+                name="cycle_count_line_counted_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(counted_quantity__isnull=True, difference__isnull=True)
+                | Q(
+                    counted_quantity__isnull=False,
+                    difference=F("counted_quantity") - F("book_quantity"),
+                ),
+                name="cycle_count_line_difference_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Line {self.pk} of cycle count {self.count_id}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory.views import cold_chain as excursion_views
+from inventory.views import counts as count_views
 from inventory.views import imports as import_views
 from inventory.views import lots as lot_views
 from inventory.views import stock as views
@@ -30,6 +31,21 @@ urlpatterns = [
         "excursions/<int:pk>/lots/<int:lot_id>/decide/",
         excursion_views.ExcursionLotDecideView.as_view(),
         name="excursion_lot_decide",
+    ),
+    path("counts/", count_views.CycleCountListView.as_view(), name="counts"),
+    path("counts/new/", count_views.CycleCountCreateView.as_view(), name="count_create"),
+    path("counts/<int:pk>/", count_views.CycleCountSheetView.as_view(), name="count_sheet"),
+    path("counts/<int:pk>/print/", count_views.CycleCountPrintView.as_view(), name="count_print"),
+    path(
+        "counts/<int:pk>/review/", count_views.CycleCountReviewView.as_view(), name="count_review"
+    ),
+    path(
+        "counts/<int:pk>/approve/",
+        count_views.CycleCountApproveView.as_view(),
+        name="count_approve",
+    ),
+    path(
+        "counts/<int:pk>/cancel/", count_views.CycleCountCancelView.as_view(), name="count_cancel"
     ),
     path("imports/", import_views.ImportListView.as_view(), name="imports"),
     path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),

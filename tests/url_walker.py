@@ -210,6 +210,20 @@ def sample_excursion(ctx: dict) -> Any:
     return ctx["samples"]["excursion"]
 
 
+def sample_count(ctx: dict) -> dict[str, int]:
+    """A submitted cycle count of the sample lot's site (made once per test), so its sheet and
+    its review both answer."""
+    if "count" not in ctx["samples"]:
+        from inventory.services.counts import cycle_count_create, cycle_count_record
+
+        count = cycle_count_create(actor=None, site=ctx["stock"]["lot"].site)
+        quantities = {line.pk: line.book_quantity for line in count.lines.all()}
+        ctx["samples"]["count"] = cycle_count_record(
+            actor=None, count=count, quantities=quantities, submit=True
+        )
+    return {"pk": ctx["samples"]["count"].pk}
+
+
 def published_forecast(ctx: dict) -> int:
     """Publish a (small) forecast run so the forecast API has something to answer with."""
     from forecasting.services import forecast_run_create, forecast_run_publish
@@ -342,6 +356,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
         "pk": sample_excursion(ctx).pk,
         "lot_id": ctx["stock"]["lot"].pk,
     },
+    "inventory:count_sheet": sample_count,
+    "inventory:count_print": sample_count,
+    "inventory:count_review": sample_count,
+    "inventory:count_approve": sample_count,
+    "inventory:count_cancel": sample_count,
     "forecast-demand": lambda ctx: {"sku_id": published_forecast(ctx)},
     "forecasting:series": lambda ctx: {
         "sku_id": ctx["stock"]["lot"].sku_id,

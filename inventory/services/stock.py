@@ -267,10 +267,16 @@ def stock_transfer(
 
 
 def stock_adjust(
-    *, actor: User | None, lot: Lot, quantity: int, reason: str, today: date | None = None
+    *,
+    actor: User | None,
+    lot: Lot,
+    quantity: int,
+    reason: str,
+    reference: str = "count",
+    today: date | None = None,
 ) -> StockMovement:
     """Correct a lot's quantity by `quantity` (signed) after a count. A reason is required and
-    the result can never be negative."""
+    the result can never be negative. `reference` names the count (a cycle count's number)."""
     _require_reason(reason, "a stock adjustment")
     if not isinstance(quantity, int) or quantity == 0:
         raise InvalidQuantity(
@@ -287,7 +293,7 @@ def stock_adjust(
                 fields={"quantity": [f"At least {-lot.quantity}."]},
             )
         movement = _move(
-            lot, MovementKind.ADJUSTMENT, quantity, actor=actor, reference="count", reason=reason
+            lot, MovementKind.ADJUSTMENT, quantity, actor=actor, reference=reference, reason=reason
         )
         position_recompute(sku_id=lot.sku_id, site_id=lot.site_id, today=_today(today))
     return movement

@@ -18,14 +18,15 @@ from django.utils import timezone
 
 from accounts.audit import current_audit_context
 from common.errors import DomainError
-from inventory.models import Lot, LotStatus, Site, Sku, StockPosition
+from inventory.models import Lot, LotStatus, Site, Sku
+from inventory.services.counts import CountedLot, count_differences_post
 from inventory.services.imports import (
     ImportReport,
     RowError,
     Table,
     register_import_kind,
 )
-from inventory.services.stock import positions_recompute, stock_adjust, stock_receive
+from inventory.services.stock import positions_recompute, stock_receive
 
 # Statuses a lot may be brought in with; "expired" is set by the write-off step, not imported.
 OPENING_STATUSES = (LotStatus.RELEASED, LotStatus.QUARANTINE, LotStatus.REJECTED)
@@ -156,14 +157,6 @@ def _duplicate(
         cells.error("lot_number", f"Same SKU, site and lot number as row {seen[key]}.")
     else:
         seen[key] = cells.number
-
-
-def _lock_positions(keys: Iterable[tuple[int, int]]) -> None:
-    """Lock the position rows of the (sku id, site id) pairs, in the stock services' order
-    (by SKU, then site id), before any lot is read for a write."""
-    for sku_id, site_id in sorted(set(keys)):
-        StockPosition.objects.get_or_create(sku_id=sku_id, site_id=site_id)
-        StockPosition.objects.select_for_update().get(sku_id=sku_id, site_id=site_id)
 
 
 # ---- opening stock by lot -------------------------------------------------------------------
@@ -422,25 +415,22 @@ class StockCountKind:
 
     @staticmethod
     def _write(lines: list[_CountLine], report: ImportReport) -> None:
-        """Set each lot to its counted quantity: positions locked first, then the lots, so
-        the difference posted is taken against the book as it is now."""
-        actor = current_audit_context().resolve_actor()
-        _lock_positions((line.lot.sku_id, line.lot.site_id) for line in lines)
-        locked = {
-            lot.pk: lot
-            for lot in Lot.objects.filter(pk__in=[line.lot.pk for line in lines])
-            .order_by("pk")
-            .select_for_update()
-        }
-        for line in lines:
-            lot = locked[line.lot.pk]
-            difference = line.counted - lot.quantity
-            if difference == 0:
-                continue
-            try:
-                stock_adjust(actor=actor, lot=lot, quantity=difference, reason=line.reason)
-            except DomainError as refused:
-                report.errors.append(RowError(line.number, "counted_quantity", refused.message))
+        """Set each lot to its counted quantity, measured against the book as it is now under
+        lock (the snapshot is taken as of the import)."""
+
+        def refused(line: CountedLot, refusal: DomainError) -> None:
+            report.errors.append(RowError(line.key, "counted_quantity", refusal.message))
+
+        count_differences_post(
+            actor=current_audit_context().resolve_actor(),
+            counted=[
+                CountedLot(
+                    lot_id=line.lot.pk, counted=line.counted, reason=line.reason, key=line.number
+                )
+                for line in lines
+            ],
+            refused=refused,
+        )
 
 
 def register() -> None:

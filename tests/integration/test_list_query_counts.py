@@ -29,7 +29,8 @@ from django.utils import timezone
 from accounts.roles import Role
 from alerts.services.alerts import Condition, alert_raise
 from forecasting.models import ForecastRun
-from inventory.models import Excursion, ExcursionLot, Sku, StockPosition, StorageUnit
+from inventory.models import Excursion, ExcursionLot, Lot, Sku, StockPosition, StorageUnit
+from inventory.services.counts import cycle_count_create
 from inventory.services.imports import import_check
 from inventory.services.stock import stock_positions_refresh
 from optimization.models import Scenario, SuggestedTransfer
@@ -90,6 +91,18 @@ def lot_rows(world: World, count: int) -> list[str]:
             sku=SkuFactory(), site=world.site, lot_number=number, expiry_date=date(2030, 1, 1)
         )
     return numbers
+
+
+def cycle_count_rows(world: World, count: int) -> list[str]:
+    """Counts at sites of their own (a lot is on one open count at a time), one in a unit."""
+    codes = [world.marker("CNT-") for _ in range(count)]
+    for code in codes:
+        site = SiteFactory(code=code)
+        unit = StorageUnit.objects.create(site=site, code="F1", name="Fridge", zone="room")
+        lot = LotFactory(sku=SkuFactory(), site=site, expiry_date=date(2030, 1, 1))
+        Lot.objects.filter(pk=lot.pk).update(storage_unit=unit)
+        cycle_count_create(actor=UserFactory(), site=site, storage_unit=unit)
+    return codes
 
 
 def purchase_order_rows(world: World, count: int) -> list[str]:
@@ -281,6 +294,7 @@ LIST_PAGES = [
     ListPage("inventory:lot_list", lot_rows, max_queries=10),
     ListPage("inventory:excursions", excursion_rows, max_queries=8),
     ListPage("inventory:imports", import_rows, max_queries=8),
+    ListPage("inventory:counts", cycle_count_rows, max_queries=10),
     ListPage("suppliers:purchase_orders", purchase_order_rows, max_queries=10),
     ListPage("suppliers:performance", scorecard_rows, max_queries=10),
     ListPage(

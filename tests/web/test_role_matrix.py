@@ -60,6 +60,8 @@ ALLOWED_STATUS = {
     "inventory:lot_status": 405,  # signs on POST only
     "inventory:lot_recall": 405,  # signs on POST only
     "inventory:expired_write_off": 405,  # writes off on POST only
+    "inventory:count_approve": 405,  # approves on POST only
+    "inventory:count_cancel": 405,  # cancels on POST only
     "stock-movements": 405,  # takes a batch on POST only
     "forecasting:run_start": 405,  # starts on POST only
     "forecasting:override_create": 405,  # saves on POST only

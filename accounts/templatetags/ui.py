@@ -1,6 +1,8 @@
 from django import forms, template
 from django.utils.safestring import SafeString
 
+from accounts.roles import Capability, user_can
+
 register = template.Library()
 
 
@@ -32,3 +34,9 @@ def get_item(mapping: dict, key: object) -> object:
 def timeuntil_days(day: object, today: object) -> int:
     """Whole days from `today` to `day` (negative when past)."""
     return (day - today).days  # type: ignore[operator]
+
+
+@register.filter
+def can(user: object, capability: str) -> bool:
+    """Whether the user has a capability of the role matrix: {% if user|can:"move_stock" %}."""
+    return user_can(user, Capability(capability))

@@ -107,3 +107,16 @@ def xyz_class(cv: float | None, *, x_below: float = 0.5, y_below: float = 1.0) -
     if cv is None:
         return "Z"
     return "X" if cv < x_below else "Y" if cv < y_below else "Z"
+
+
+def fefo_takes(quantities: Sequence[int], wanted: int) -> list[int]:
+    """How many units first-expired-first-out takes from each lot, given the lots' quantities
+    in FEFO order (soonest expiry first): each lot is emptied before the next is touched. The
+    list has one entry per lot (0 for lots not reached); when the lots hold less than
+    `wanted`, every lot is taken whole and the caller decides whether that is a refusal."""
+    takes, remaining = [], max(wanted, 0)
+    for quantity in quantities:
+        take = min(quantity, remaining)
+        takes.append(take)
+        remaining -= take
+    return takes

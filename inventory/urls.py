@@ -2,6 +2,7 @@ from django.urls import path
 
 from inventory.views import cold_chain as excursion_views
 from inventory.views import counts as count_views
+from inventory.views import dispense as dispense_views
 from inventory.views import imports as import_views
 from inventory.views import lots as lot_views
 from inventory.views import stock as views
@@ -21,6 +22,9 @@ urlpatterns = [
         name="expired_write_off",
     ),
     path("network/", views.NetworkView.as_view(), name="network"),
+    path("dispense/", dispense_views.DispenseView.as_view(), name="dispense"),
+    path("dispense/lots/", dispense_views.DispenseLotsView.as_view(), name="dispense_lots"),
+    path("dispense/skus/", dispense_views.DispenseSkuOptionsView.as_view(), name="dispense_skus"),
     path("excursions/", excursion_views.ExcursionListView.as_view(), name="excursions"),
     path(
         "excursions/<int:pk>/",

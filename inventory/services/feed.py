@@ -44,10 +44,8 @@ from django.utils import timezone
 from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
 from accounts.models import User
 from common.batches import RowProblems
-from common.bulk import update_rows
 from common.errors import Conflict, DomainError
 from inventory.models import (
-    DailyDemand,
     Lot,
     LotStatus,
     MovementKind,
@@ -57,6 +55,7 @@ from inventory.models import (
     StockMovementKey,
     StockPosition,
 )
+from inventory.services.demand import daily_demand_add
 from inventory.services.stock import positions_recompute
 
 MAX_BATCH = 1000
@@ -586,27 +585,7 @@ def _add_demand(rows: Sequence[_Row]) -> None:
     for row in rows:
         if row.kind in DEMAND:
             added[(row.sku.pk, row.site.pk, row.occurred_on)] += -row.delta
-    if not added:
-        return
-    existing = {
-        (demand.sku_id, demand.site_id, demand.date): demand
-        for demand in DailyDemand.objects.filter(
-            sku_id__in={key[0] for key in added},
-            site_id__in={key[1] for key in added},
-            date__in={key[2] for key in added},
-        )
-    }
-    to_update, to_create = [], []
-    for key, quantity in added.items():
-        if demand := existing.get(key):
-            demand.quantity += quantity
-            to_update.append(demand)
-        else:
-            to_create.append(
-                DailyDemand(sku_id=key[0], site_id=key[1], date=key[2], quantity=quantity)
-            )
-    update_rows(DailyDemand, to_update, ["quantity"])
-    DailyDemand.objects.bulk_create(to_create, batch_size=1000)
+    daily_demand_add(added=added)
 
 
 def stock_movements_post(

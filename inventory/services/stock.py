@@ -191,6 +191,7 @@ def _take_fefo(
     actor: User | None,
     reference: str,
     today: date,
+    reason: str = "",
 ) -> list[StockMovement]:
     lots = _usable_lots(sku, site, today)
     available = sum(lot.quantity for lot in lots)
@@ -200,14 +201,12 @@ def _take_fefo(
             "asked for. Nothing was taken.",
             fields={"quantity": [f"At most {available}."]},
         )
-    movements, remaining = [], quantity
-    for lot in lots:
-        take = min(lot.quantity, remaining)
-        movements.append(_move(lot, kind, -take, actor=actor, reference=reference))
-        remaining -= take
-        if remaining == 0:
-            break
-    return movements
+    takes = rules.fefo_takes([lot.quantity for lot in lots], quantity)
+    return [
+        _move(lot, kind, -take, actor=actor, reference=reference, reason=reason)
+        for lot, take in zip(lots, takes, strict=True)
+        if take
+    ]
 
 
 def stock_transfer(

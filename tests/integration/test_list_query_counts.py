@@ -31,6 +31,7 @@ from alerts.services.alerts import Condition, alert_raise
 from forecasting.models import ForecastRun
 from inventory.models import Excursion, ExcursionLot, Lot, Sku, StockPosition, StorageUnit
 from inventory.services.counts import cycle_count_create
+from inventory.services.dispense import stock_dispense
 from inventory.services.imports import import_check
 from inventory.services.stock import stock_positions_refresh
 from optimization.models import Scenario, SuggestedTransfer
@@ -272,6 +273,16 @@ def trace_rows(world: World, count: int) -> list[str]:
     return site_codes
 
 
+def dispense_rows(world: World, count: int) -> list[str]:
+    references = [world.marker("DSP-") for _ in range(count)]
+    for reference in references:
+        lot = LotFactory(sku=SkuFactory(), site=world.site, expiry_date=date(2030, 1, 1))
+        stock_dispense(
+            actor=UserFactory(), sku=lot.sku, site=world.site, quantity=1, reference=reference
+        )
+    return references
+
+
 def scenario_rows(world: World, count: int) -> list[str]:
     names = [world.marker("Scenario ") for _ in range(count)]
     for name in names:
@@ -285,7 +296,7 @@ class ListPage:
     add_rows: Callable[[World, int], list[str]]
     max_queries: int
     supplier_view: bool = False  # seen by the supplier's portal user, not by office staff
-    query: str = ""  # for a page that lists nothing until asked
+    query: str = ""  # for a page that lists nothing until asked ({site}: the world's site)
     known_n_plus_one: str = ""  # why the page runs a query per row, until it is fixed
 
 
@@ -295,6 +306,7 @@ LIST_PAGES = [
     ListPage("inventory:excursions", excursion_rows, max_queries=8),
     ListPage("inventory:imports", import_rows, max_queries=8),
     ListPage("inventory:counts", cycle_count_rows, max_queries=10),
+    ListPage("inventory:dispense", dispense_rows, max_queries=10, query="site={site}"),
     ListPage("suppliers:purchase_orders", purchase_order_rows, max_queries=10),
     ListPage("suppliers:performance", scorecard_rows, max_queries=10),
     ListPage(
@@ -357,7 +369,8 @@ def test_the_queries_of_a_list_page_do_not_grow_with_its_rows(
 ) -> None:  # type: ignore[no-untyped-def]
     visitor = world.supplier_user if page.supplier_view else make_user(*OFFICE_ROLES)
     client.force_login(visitor)
-    url = reverse(page.url_name) + (f"?{page.query}" if page.query else "")
+    query = page.query.format(site=world.site.pk)
+    url = reverse(page.url_name) + (f"?{query}" if query else "")
     markers = page.add_rows(world, FEW)
     render(client, url)  # fills what is cached once per process
 

@@ -9,6 +9,7 @@ from inventory.rules import (
     abc_classes,
     coefficient_of_variation,
     days_of_cover,
+    fefo_takes,
     projected_expiring_units,
     stock_status,
     xyz_class,
@@ -145,3 +146,19 @@ def test_cv_of_steady_demand_is_zero_and_xyz_thresholds() -> None:
 def test_cv_known_value() -> None:
     # mean 10, population std 5 -> CV 0.5
     assert coefficient_of_variation([5, 15, 5, 15]) == pytest.approx(0.5)
+
+
+def test_fefo_takes_empties_each_lot_before_the_next() -> None:
+    assert fefo_takes([20, 30, 50], 45) == [20, 25, 0]
+
+
+def test_fefo_takes_exactly_what_the_lots_hold() -> None:
+    assert fefo_takes([20, 30], 50) == [20, 30]
+
+
+def test_fefo_takes_every_lot_whole_when_they_hold_too_little() -> None:
+    assert fefo_takes([20, 30], 80) == [20, 30]
+
+
+def test_fefo_takes_nothing_for_no_quantity() -> None:
+    assert fefo_takes([20, 30], 0) == [0, 0]

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.permissions import CapabilityRequiredMixin
@@ -128,6 +129,28 @@ def _receivable(order: PurchaseOrder) -> bool:
     return order.status in RECEIVABLE_PO_STATUSES
 
 
+def _not_receivable(order: PurchaseOrder) -> str:
+    """Why nothing can be received on `order`, or "" when goods can be."""
+    if not _receivable(order):
+        return (
+            f"Nothing can be received on {order.number}: it is "
+            f"{order.get_status_display().lower()}. Goods are received on sent, acknowledged "
+            "or partly received orders."
+        )
+    return ""
+
+
+def _notice_received(notice: ShippingNotice) -> str:
+    if notice.received_at is None:
+        return ""
+    by = notice.received_by
+    who = f" by {by.get_full_name() or by.get_username()}" if by is not None else ""
+    return (
+        f"Shipping notice {notice.number} was received on "
+        f"{timezone.localtime(notice.received_at):%Y-%m-%d %H:%M}{who}."
+    )
+
+
 class ReceiveOrderView(_ReceiptFormView):
     """A goods receipt against one purchase order: a row for each line with units open."""
 
@@ -136,10 +159,14 @@ class ReceiveOrderView(_ReceiptFormView):
             order = selectors.order_to_receive(self.request.user, pk)
         except PurchaseOrder.DoesNotExist as missing:
             raise Http404("No such purchase order.") from missing
-        lines = selectors.open_lines(order) if _receivable(order) else []
+        blocked = _not_receivable(order)
+        lines = [] if blocked else selectors.open_lines(order)
+        if not blocked and not lines:
+            blocked = f"Every line of {order.number} is received in full."
         return {
             "order": order,
             "notice": None,
+            "blocked": blocked,
             "status_styles": STATUS_STYLES,
             "receipt_form": GoodsReceiptForm(data, lines=lines) if lines else None,
             "waiting_notices": order.shipping_notices.filter(received_at__isnull=True).order_by(
@@ -158,11 +185,14 @@ class ReceiveNoticeView(_ReceiptFormView):
         except ShippingNotice.DoesNotExist as missing:
             raise Http404("No such shipping notice.") from missing
         order = notice.purchase_order
-        can_receive = notice.received_at is None and _receivable(order)
-        items = selectors.notice_lines(notice) if can_receive else []
+        blocked = _notice_received(notice) or _not_receivable(order)
+        items = [] if blocked else selectors.notice_lines(notice)
+        if not blocked and not items:
+            blocked = f"Shipping notice {notice.number} announces no lines to receive."
         return {
             "order": order,
             "notice": notice,
+            "blocked": blocked,
             "status_styles": STATUS_STYLES,
             "receipt_form": GoodsReceiptForm(data, notice_lines=items) if items else None,
         }

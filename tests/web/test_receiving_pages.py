@@ -276,3 +276,14 @@ def test_only_the_warehouse_and_admins_may_receive(client, make_user, order, rol
 
     assert response.status_code == 403
     assert not Receipt.objects.exists()
+
+
+def test_the_sku_admin_shows_and_edits_inspection_at_receipt(admin_client, order) -> None:  # type: ignore[no-untyped-def]
+    sku = order.lines.first().sku
+
+    listing = admin_client.get("/admin/inventory/sku/").content.decode()
+    change = admin_client.get(f"/admin/inventory/sku/{sku.pk}/change/").content.decode()
+
+    assert "column-receipt_inspection" in listing
+    assert 'name="receipt_inspection"' in change
+    assert "Received stock waits in quarantine for quality release." in change

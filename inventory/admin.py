@@ -25,9 +25,17 @@ class SkuAdmin(ImportLinkMixin, AuditedModelAdmin):
         "unit_cost",
         "criticality",
         "controlled_substance",
+        "receipt_inspection",
         "active",
     ]
-    list_filter = ["category", "temperature_zone", "criticality", "controlled_substance", "active"]
+    list_filter = [
+        "category",
+        "temperature_zone",
+        "criticality",
+        "controlled_substance",
+        "receipt_inspection",
+        "active",
+    ]
     search_fields = ["code", "name"]
     list_per_page = 50
 

@@ -60,6 +60,7 @@ class Sku(models.Model):
         "unit_cost",
         "criticality",
         "controlled_substance",
+        "receipt_inspection",
         "active",
     )
 
@@ -78,6 +79,11 @@ class Sku(models.Model):
         max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
     )
     controlled_substance = models.BooleanField(default=False)
+    receipt_inspection = models.BooleanField(
+        default=True,
+        db_default=True,  # bulk loaders insert rows without it
+        help_text="Received stock waits in quarantine for quality release.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -124,6 +124,12 @@ OPEN_PO_STATUSES = (
     PurchaseOrderStatus.ACKNOWLEDGED,
     PurchaseOrderStatus.PARTIALLY_RECEIVED,
 )
+# Orders goods can be received on: with the supplier, and not yet complete.
+RECEIVABLE_PO_STATUSES = (
+    PurchaseOrderStatus.SENT,
+    PurchaseOrderStatus.ACKNOWLEDGED,
+    PurchaseOrderStatus.PARTIALLY_RECEIVED,
+)
 
 
 class PurchaseOrder(models.Model):
@@ -260,6 +266,17 @@ class Receipt(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    shipping_notice = models.ForeignKey(
+        "ShippingNotice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipts",
+        help_text="The supplier's shipping notice the goods were received against.",
+    )
+    rejection_reason = models.TextField(
+        blank=True, db_default="", help_text="Why units were rejected at receipt."
+    )
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -359,6 +376,12 @@ class ShippingNotice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the warehouse received the shipment."
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -6,6 +6,7 @@ from django.urls import path
 from suppliers.views import performance as performance_views
 from suppliers.views import portal
 from suppliers.views import purchase_orders as views
+from suppliers.views import receiving as receiving_views
 from suppliers.views import trace as trace_views
 
 urlpatterns = [
@@ -49,6 +50,22 @@ urlpatterns = [
         "purchase-orders/proposals/<int:pk>/reject/",
         views.ProposalDecideView.as_view(accept=False),
         name="proposal_reject",
+    ),
+    path("receiving/", receiving_views.ReceivingView.as_view(), name="receiving"),
+    path(
+        "receiving/orders/<int:pk>/",
+        receiving_views.ReceiveOrderView.as_view(),
+        name="receive_order",
+    ),
+    path(
+        "receiving/notices/<int:pk>/",
+        receiving_views.ReceiveNoticeView.as_view(),
+        name="receive_notice",
+    ),
+    path(
+        "receiving/orders/<int:pk>/received/",
+        receiving_views.ReceiptSummaryView.as_view(),
+        name="receipt_summary",
     ),
     path("performance/", performance_views.PerformanceView.as_view(), name="performance"),
     path("lot-trace/", trace_views.LotTraceView.as_view(), name="lot_trace"),

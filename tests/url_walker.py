@@ -325,6 +325,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "suppliers:purchase_order_message": lambda ctx: {
         "pk": ctx["stock"]["receipt"].line.purchase_order_id
     },
+    "suppliers:receive_order": lambda ctx: {"pk": ctx["stock"]["receipt"].line.purchase_order_id},
+    "suppliers:receive_notice": lambda ctx: {
+        "pk": sample_object(ctx, "suppliers.shippingnotice").pk
+    },
+    "suppliers:receipt_summary": lambda ctx: {"pk": ctx["stock"]["receipt"].line.purchase_order_id},
     "suppliers:line_amend": lambda ctx: {"pk": ctx["stock"]["receipt"].line_id},
     "suppliers:line_reapprove": lambda ctx: {"pk": ctx["stock"]["receipt"].line_id},
     "suppliers:proposal_accept": lambda ctx: {"pk": sample_proposal(ctx).pk},

@@ -371,7 +371,7 @@ class SiteResource(CleanedModelResource):
         fields = Site.MASTER_FIELDS
 
 
-SKU_OPTIONAL_COLUMNS = ("criticality", "controlled_substance", "active")
+SKU_OPTIONAL_COLUMNS = ("criticality", "controlled_substance", "receipt_inspection", "active")
 SKU_REQUIRED_COLUMNS = tuple(
     field for field in Sku.MASTER_FIELDS if field not in SKU_OPTIONAL_COLUMNS
 )

@@ -15,14 +15,17 @@ from common.locks import advisory_xact_lock
 from common.runs import follow_up_after_commit
 from inventory.models import Lot, LotStatus
 from inventory.services.stock import InvalidQuantity, position_set_on_order, stock_receive
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Receipt
+from suppliers.models import (
+    RECEIVABLE_PO_STATUSES,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+    Receipt,
+    ShippingNotice,
+)
 from suppliers.selectors.purchase_orders import open_order_quantities
 
-RECEIVABLE_STATUSES = (
-    PurchaseOrderStatus.SENT,
-    PurchaseOrderStatus.ACKNOWLEDGED,
-    PurchaseOrderStatus.PARTIALLY_RECEIVED,
-)
+RECEIVABLE_STATUSES = RECEIVABLE_PO_STATUSES
 
 
 class ReceiptRefused(DomainError):
@@ -101,12 +104,16 @@ def purchase_order_line_receive(
     quantity_accepted: int | None = None,
     lot_number: str,
     expiry_date: date,
+    rejection_reason: str = "",
+    shipping_notice: ShippingNotice | None = None,
     today: date | None = None,
 ) -> Receipt:
     """Receive goods against a PO line: the lot and its receipt movement are created (the SKU's
     minimum remaining shelf life is enforced), the line and the order's status move on, and the
-    SKU-site's on-order figure drops. Accepted units wait in quarantine for quality release;
-    rejected units are not put into stock."""
+    SKU-site's on-order figure drops. Accepted units wait in quarantine for quality release
+    when the SKU needs inspection at receipt, else they are released at once; rejected units
+    are not put into stock. The receipt keeps the shipping notice it came with, if any, and
+    why units were rejected."""
     today = today or timezone.localdate()
     accepted = quantity_received if quantity_accepted is None else quantity_accepted
     if not isinstance(quantity_received, int) or quantity_received <= 0:
@@ -148,7 +155,7 @@ def purchase_order_line_receive(
                 lot_number=lot_number,
                 expiry_date=expiry_date,
                 quantity=accepted,
-                status=LotStatus.QUARANTINE,
+                status=LotStatus.QUARANTINE if line.sku.receipt_inspection else LotStatus.RELEASED,
                 reference=order.number,
                 today=today,
             )
@@ -163,6 +170,8 @@ def purchase_order_line_receive(
             expiry_date=expiry_date,
             received_on=today,
             received_by=actor if getattr(actor, "pk", None) else None,
+            shipping_notice=shipping_notice,
+            rejection_reason=rejection_reason.strip(),
         )
         line.received_quantity += quantity_received
         line.save(update_fields=["received_quantity"])

@@ -31,7 +31,13 @@ from suppliers.forms.planner import (
     ProposalRejectForm,
 )
 from suppliers.forms.purchase_orders import PurchaseOrderFilterForm
-from suppliers.models import OPEN_PO_STATUSES, ProposalStatus, PurchaseOrder, PurchaseOrderStatus
+from suppliers.models import (
+    OPEN_PO_STATUSES,
+    RECEIVABLE_PO_STATUSES,
+    ProposalStatus,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+)
 from suppliers.selectors import purchase_orders as selectors
 from suppliers.services.amendments import line_amend, line_reapprove
 from suppliers.services.portal import (
@@ -151,6 +157,11 @@ def order_context(request: Any, pk: int, *, exchanges: bool = True) -> dict[str,
             if view.suggestion is not None
         },
     }
+    context["can_receive"] = (
+        user_can(request.user, Capability.MOVE_STOCK)
+        and detail.order.status in RECEIVABLE_PO_STATUSES
+        and detail.total_received < detail.total_quantity
+    )
     if exchanges:
         can_plan = user_can(request.user, Capability.PLAN)
         context.update(

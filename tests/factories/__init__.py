@@ -13,6 +13,8 @@ from tests.factories.optimization import (
 from tests.factories.suppliers import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
+    ShippingNoticeFactory,
+    ShippingNoticeLineFactory,
     SupplierFactory,
 )
 
@@ -22,6 +24,8 @@ __all__ = [
     "PlanRunFactory",
     "PurchaseOrderFactory",
     "PurchaseOrderLineFactory",
+    "ShippingNoticeFactory",
+    "ShippingNoticeLineFactory",
     "SiteFactory",
     "SkuFactory",
     "SuggestedOrderFactory",

@@ -1,8 +1,11 @@
 """Suppliers and purchase orders with their lines."""
 
+import datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
+from tests.factories.accounts import UserFactory
 from tests.factories.inventory import SiteFactory, SkuFactory
 
 
@@ -32,3 +35,30 @@ class PurchaseOrderLineFactory(DjangoModelFactory):
     sku = factory.SubFactory(SkuFactory)
     quantity = 100
     unit_price = 10
+
+
+class ShippingNoticeFactory(DjangoModelFactory):
+    """A shipping notice the supplier sent on an order (lines added with
+    ShippingNoticeLineFactory)."""
+
+    class Meta:
+        model = "suppliers.ShippingNotice"
+
+    purchase_order = factory.SubFactory(PurchaseOrderFactory)
+    number = factory.Sequence(lambda n: f"ASN-{n:05d}")
+    shipped_on = datetime.date(2026, 1, 1)
+    expected_on = datetime.date(2026, 1, 3)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class ShippingNoticeLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "suppliers.ShippingNoticeLine"
+
+    notice = factory.SubFactory(ShippingNoticeFactory)
+    line = factory.SubFactory(
+        PurchaseOrderLineFactory, purchase_order=factory.SelfAttribute("..notice.purchase_order")
+    )
+    quantity = 40
+    lot_number = factory.Sequence(lambda n: f"ASN-LOT-{n:05d}")
+    expiry_date = datetime.date(2027, 12, 31)

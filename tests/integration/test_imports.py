@@ -258,3 +258,18 @@ def test_command_reports_bad_rows_and_changes_nothing(tmp_path) -> None:  # type
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_data", "skus", str(path), "--commit")
     assert not Sku.objects.exists()
+
+
+def test_sku_import_takes_the_receipt_inspection_column_when_given(admin_user) -> None:
+    header = SKU_HEADER.rstrip("\n") + ",receipt_inspection\n"
+    rows = "A1,Alpha,vaccine,refrigerated,365,100,12.50,0\nA2,Beta,biologic,refrigerated,400,100,300,1\n"
+
+    import_commit(actor=admin_user, batch=check("skus", header + rows))
+
+    assert dict(Sku.objects.values_list("code", "receipt_inspection")) == {"A1": False, "A2": True}
+
+
+def test_skus_imported_without_the_column_are_inspected_at_receipt(admin_user) -> None:
+    import_commit(actor=admin_user, batch=check("skus", SKU_HEADER + GOOD_ROWS))
+
+    assert set(Sku.objects.values_list("receipt_inspection", flat=True)) == {True}

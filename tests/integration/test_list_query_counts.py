@@ -43,6 +43,8 @@ from tests.factories import (
     PlanRunFactory,
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
+    ShippingNoticeFactory,
+    ShippingNoticeLineFactory,
     SiteFactory,
     SkuFactory,
     SuggestedOrderFactory,
@@ -113,6 +115,28 @@ def purchase_order_rows(world: World, count: int) -> list[str]:
             number=number, supplier=SupplierFactory(), destination=world.site
         )
         PurchaseOrderLineFactory(purchase_order=order)
+    return numbers
+
+
+def receiving_order_rows(world: World, count: int) -> list[str]:
+    numbers = [world.marker("PO-R") for _ in range(count)]
+    for number in numbers:
+        order = PurchaseOrderFactory(
+            number=number, supplier=SupplierFactory(), destination=world.site
+        )
+        PurchaseOrderLineFactory(purchase_order=order)
+        ShippingNoticeFactory(purchase_order=order)
+    return numbers
+
+
+def receiving_notice_rows(world: World, count: int) -> list[str]:
+    numbers = [world.marker("ASN-R") for _ in range(count)]
+    for number in numbers:
+        ShippingNoticeLineFactory(
+            notice__number=number,
+            notice__purchase_order__supplier=SupplierFactory(),
+            notice__purchase_order__destination=world.site,
+        )
     return numbers
 
 
@@ -309,6 +333,8 @@ LIST_PAGES = [
     ListPage("inventory:dispense", dispense_rows, max_queries=10, query="site={site}"),
     ListPage("suppliers:purchase_orders", purchase_order_rows, max_queries=10),
     ListPage("suppliers:performance", scorecard_rows, max_queries=10),
+    ListPage("suppliers:receiving", receiving_order_rows, max_queries=10),
+    ListPage("suppliers:receiving", receiving_notice_rows, max_queries=10, query="show=notices"),
     ListPage(
         "suppliers:lot_trace", trace_rows, max_queries=12, query="sku=TRACE-SKU&lot=TRACE-LOT"
     ),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0006_stock_movement_keys'),
+        ('inventory', '0007_cycle_counts'),
     ]
 
     operations = [

@@ -22,6 +22,7 @@ RULES_AFTER = {
     "forecast_published": ["forecast_accuracy", "stockout_risk", "expiry_risk"],
     "plan_published": ["stockout_risk", "below_safety_stock"],
     "goods_received": ["po_late", "po_unacknowledged", "stockout_risk", "below_safety_stock"],
+    "stock_transferred": ["stockout_risk", "below_safety_stock", "expiry_risk"],
 }
 
 

@@ -17,6 +17,8 @@ class InventoryConfig(AppConfig):
             Sku,
             StockMovement,
             StorageUnit,
+            TransferOrder,
+            TransferOrderPick,
         )
 
         # Master data and lots: every change. Movements are themselves a ledger; their creation
@@ -24,7 +26,18 @@ class InventoryConfig(AppConfig):
         # from movements and imports (whose raw files and row results are kept), so not logged.
         # Cold chain: storage units, excursions and the quality decisions on their lots are
         # logged; temperature readings are append-only raw data (unique per sensor and time).
-        for model in (Sku, Site, Lot, StockMovement, StorageUnit, Excursion, ExcursionLot):
+        # Transfer orders and their picks: every step, with who took it.
+        for model in (
+            Sku,
+            Site,
+            Lot,
+            StockMovement,
+            StorageUnit,
+            Excursion,
+            ExcursionLot,
+            TransferOrder,
+            TransferOrderPick,
+        ):
             auditlog.register(model, include_fields=audited_fields(model))
 
         from inventory.services.stock_imports import register

@@ -32,3 +32,12 @@ def get_item(mapping: dict, key: object) -> object:
 def timeuntil_days(day: object, today: object) -> int:
     """Whole days from `today` to `day` (negative when past)."""
     return (day - today).days  # type: ignore[operator]
+
+
+@register.filter
+def can(user: object, capability: str) -> bool:
+    """Whether the user holds a capability of the role matrix: {% if user|can:"move_stock" %}
+    (for links and buttons only; the view behind them checks again)."""
+    from accounts.roles import Capability, user_can
+
+    return user_can(user, Capability(capability))

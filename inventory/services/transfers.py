@@ -284,8 +284,7 @@ def _named_picks(
     if total != order.quantity:
         raise TransferRefused(
             f"The picked lots add up to {total} units; order {order.number} is for "
-            f"{order.quantity}. Nothing was picked.",
-            fields={"picks": [f"Pick exactly {order.quantity} units."]},
+            f"{order.quantity}: pick exactly {order.quantity}. Nothing was picked."
         )
     chosen.sort(key=lambda pick: (pick[0].expiry_date, pick[0].pk))
     return chosen

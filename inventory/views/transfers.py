@@ -147,9 +147,11 @@ def _steps_context(
         else None
     )
     if pick_form is None and preview is not None:
+        # The inputs start at what is picked already, else at what FEFO would take.
+        picked = {p.source_lot_id: p.quantity for p in selectors.transfer_order_picks(order)}
         pick_form = TransferPickForm(
             lots=preview.lots,
-            initial={f"lot_{lot_id}": units for lot_id, units in preview.fefo.items()},
+            initial={f"lot_{lot_id}": units for lot_id, units in (picked or preview.fefo).items()},
             auto_id="pick-%s",
         )
     return {

@@ -280,6 +280,13 @@ class TestPick:
         order.refresh_from_db()
         assert order.status == TransferOrderStatus.OPEN
 
+    def test_refuses_an_order_already_shipped(self, sku, source, destination, lots) -> None:  # type: ignore[no-untyped-def]
+        order = shipped(sku, source, destination, 50)
+
+        with pytest.raises(TransferRefused, match="cannot be picked"):
+            transfer_order_pick(actor=None, order=order, today=TODAY)
+        assert order.picks.count() == 2
+
 
 @pytest.mark.django_db
 class TestShip:

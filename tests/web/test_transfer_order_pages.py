@@ -247,6 +247,19 @@ def test_the_order_page_previews_the_fefo_pick(warehouse, sku, source, destinati
     assert 'data-testid="ship"' not in page
 
 
+def test_a_picked_order_shows_its_picks_and_the_ship_button(
+    warehouse, sku, source, destination, lots
+) -> None:  # type: ignore[no-untyped-def]
+    order = open_order(sku, source, destination, 40)
+    transfer_order_pick(actor=None, order=order, picks={lots[0].pk: 10, lots[1].pk: 30})
+
+    page = warehouse.get(f"/inventory/transfers/{order.pk}/").content.decode()
+
+    assert f'name="lot_{lots[0].pk}" value="10"' in page
+    assert f'name="lot_{lots[1].pk}" value="30"' in page
+    assert 'data-testid="ship"' in page
+
+
 def test_pick_fefo_from_the_page(warehouse, sku, source, destination, lots) -> None:  # type: ignore[no-untyped-def]
     order = open_order(sku, source, destination, 40)
 

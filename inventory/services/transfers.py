@@ -92,7 +92,7 @@ def _lock_order(order: TransferOrder) -> TransferOrder:
     _lock_positions(order.sku, [order.source, order.destination])
     try:
         return (
-            TransferOrder.objects.select_for_update()
+            TransferOrder.objects.select_for_update(of=("self",))
             .select_related("sku", "source", "destination")
             .get(pk=order.pk)
         )

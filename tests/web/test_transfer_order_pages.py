@@ -375,6 +375,19 @@ def test_the_network_page_counts_units_in_transit(
     assert '<td class="text-end fw-semibold" data-testid="network-position">60</td>' in page
 
 
+def test_the_sku_page_shows_units_in_transit_to_a_site(
+    warehouse, sku, source, destination, lots
+) -> None:  # type: ignore[no-untyped-def]
+    order = open_order(sku, source, destination, 40)
+    transfer_order_pick(actor=None, order=order)
+    transfer_order_ship(actor=None, order=order)
+
+    page = warehouse.get(f"/inventory/sku/{sku.pk}/").content.decode()
+
+    hospital_row = page[page.index("HOSP-1 <span") :].split("</tr>")[0]
+    assert '<td class="text-end">40</td><td class="text-end">40</td>' in hospital_row
+
+
 # ---- planners: a transfer order from a suggested transfer -----------------------------------
 
 

@@ -160,10 +160,13 @@ def _steps_context(
         "status_styles": TRANSFER_STATUS_STYLES,
         "can_pick": order.status in TRANSFER_PICKABLE_STATUSES,
         "preview": preview,
+        # The rows of the form's own lots (a posted form keeps the lots it was checked with).
         "pick_rows": [
-            (lot, pick_form[f"lot_{lot.pk}"] if pick_form else None, preview.fefo.get(lot.pk, 0))
-            for lot in (preview.lots if preview else [])
-        ],
+            (lot, pick_form[f"lot_{lot.pk}"], preview.fefo.get(lot.pk, 0))
+            for lot in getattr(pick_form, "lots", [])
+        ]
+        if preview is not None
+        else [],
         "pick_form": pick_form,
         "cancel_form": cancel_form or TransferCancelForm(auto_id="cancel-%s"),
         "arrival": today + timedelta(days=order.destination.transit_days),

@@ -24,6 +24,7 @@ RULES_AFTER = {
     "goods_received": ["po_late", "po_unacknowledged", "stockout_risk", "below_safety_stock"],
     "stock_counted": ["stockout_risk", "below_safety_stock", "expiry_risk"],
     "stock_dispensed": ["stockout_risk", "below_safety_stock"],
+    "stock_transferred": ["stockout_risk", "below_safety_stock", "expiry_risk"],
 }
 
 

@@ -19,6 +19,8 @@ class InventoryConfig(AppConfig):
             Sku,
             StockMovement,
             StorageUnit,
+            TransferOrder,
+            TransferOrderPick,
         )
 
         # Master data and lots: every change. Movements are themselves a ledger; their creation
@@ -27,6 +29,7 @@ class InventoryConfig(AppConfig):
         # Cold chain: storage units, excursions and the quality decisions on their lots are
         # logged; temperature readings are append-only raw data (unique per sensor and time).
         # Cycle counts and their lines: every change (books frozen, counts entered, approval).
+        # Transfer orders and their picks: every step, with who took it.
         for model in (
             Sku,
             Site,
@@ -37,6 +40,8 @@ class InventoryConfig(AppConfig):
             ExcursionLot,
             CycleCount,
             CycleCountLine,
+            TransferOrder,
+            TransferOrderPick,
         ):
             auditlog.register(model, include_fields=audited_fields(model))
 

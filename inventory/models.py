@@ -555,8 +555,11 @@ class StockPosition(models.Model):
     on_order = models.IntegerField(default=0)
     allocated = models.IntegerField(default=0)
     backorders = models.IntegerField(default=0)
+    in_transit = models.IntegerField(
+        default=0, help_text="Units of shipped transfer orders on their way to this site."
+    )
     inventory_position = models.IntegerField(
-        default=0, help_text="On hand + on order - backorders - allocated."
+        default=0, help_text="On hand + on order + in transit - backorders - allocated."
     )
     expiring_quantity = models.IntegerField(
         default=0, help_text="Released units expiring within the expiry warning window."
@@ -585,6 +588,9 @@ class StockPosition(models.Model):
             models.Index(fields=["days_of_cover"], name="position_cover_idx"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(in_transit__gte=0), name="position_in_transit_not_negative"
+            ),
             models.UniqueConstraint(fields=["sku", "site"], name="position_unique_per_sku_site"),
             models.CheckConstraint(
                 condition=Q(
@@ -827,3 +833,122 @@ class CycleCountLine(models.Model):
 
     def __str__(self) -> str:
         return f"Line {self.pk} of cycle count {self.count_id}"
+
+
+class TransferOrderStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PICKED = "picked", "Picked"
+    SHIPPED = "shipped", "Shipped (in transit)"
+    RECEIVED = "received", "Received"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Before shipping an order can still be picked again or cancelled; after it, only received.
+TRANSFER_PICKABLE_STATUSES = (TransferOrderStatus.OPEN, TransferOrderStatus.PICKED)
+
+
+class TransferOrderQuerySet(models.QuerySet["TransferOrder"]):
+    def in_transit(self) -> "TransferOrderQuerySet":
+        """Orders shipped and not yet received: their units are on the way."""
+        return self.filter(status=TransferOrderStatus.SHIPPED)
+
+    def not_cancelled(self) -> "TransferOrderQuerySet":
+        return self.exclude(status=TransferOrderStatus.CANCELLED)
+
+
+class TransferOrder(models.Model):
+    """Stock of one SKU sent from one site to another: picked (lots chosen at the source),
+    shipped (the units leave the source and are in transit to the destination), received (they
+    arrive in lots of the same number and expiry). Made by hand or from a plan's suggested
+    transfer, which lives in the optimization app above this one: it is kept by its ids."""
+
+    number = models.CharField(max_length=40, unique=True)
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="transfer_orders")
+    source = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="transfers_in")
+    quantity = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=TransferOrderStatus.choices, default=TransferOrderStatus.OPEN
+    )
+    reason = models.TextField(blank=True, help_text="Why the stock moves (or the plan's reason).")
+    suggested_transfer_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The optimization.SuggestedTransfer it was made from."
+    )
+    plan_run_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The optimization.PlanRun of that suggestion."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    picked_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TransferOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "destination"], name="transfer_order_status_idx"),
+            models.Index(fields=["created_at"], name="transfer_order_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="transfer_order_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_order_two_sites"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("status", TransferOrderStatus),
+                name="transfer_order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["shipped", "received"]) | Q(shipped_at__isnull=False),
+                name="transfer_order_shipped_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="received") | Q(received_at__isnull=False),
+                name="transfer_order_received_has_time",
+            ),
+            # One live order per suggestion; a cancelled one may be made again.
+            models.UniqueConstraint(
+                fields=["suggested_transfer_id"],
+                condition=Q(suggested_transfer_id__isnull=False) & ~Q(status="cancelled"),
+                name="transfer_order_one_per_suggestion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.quantity} x {self.sku_id} to site {self.destination_id}"
+
+    @property
+    def is_in_transit(self) -> bool:
+        return self.status == TransferOrderStatus.SHIPPED
+
+
+class TransferOrderPick(models.Model):
+    """A lot picked at the source for a transfer order, and the lot it arrived in."""
+
+    order = models.ForeignKey(TransferOrder, on_delete=models.PROTECT, related_name="picks")
+    source_lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="transfer_picks")
+    quantity = models.PositiveIntegerField()
+    destination_lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="transfer_arrivals"
+    )
+
+    class Meta:
+        ordering = ["order", "source_lot__expiry_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="transfer_pick_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["order", "source_lot"], name="transfer_pick_one_per_lot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} from lot {self.source_lot_id} for order {self.order_id}"

@@ -6,6 +6,7 @@ from inventory.views import dispense as dispense_views
 from inventory.views import imports as import_views
 from inventory.views import lots as lot_views
 from inventory.views import stock as views
+from inventory.views import transfers as transfer_views
 
 app_name = "inventory"
 
@@ -50,6 +51,37 @@ urlpatterns = [
     ),
     path(
         "counts/<int:pk>/cancel/", count_views.CycleCountCancelView.as_view(), name="count_cancel"
+    ),
+    path("transfers/", transfer_views.TransferOrderListView.as_view(), name="transfer_orders"),
+    path(
+        "transfers/new/",
+        transfer_views.TransferOrderCreateView.as_view(),
+        name="transfer_order_create",
+    ),
+    path(
+        "transfers/<int:pk>/",
+        transfer_views.TransferOrderDetailView.as_view(),
+        name="transfer_order_detail",
+    ),
+    path(
+        "transfers/<int:pk>/pick/",
+        transfer_views.TransferOrderPickView.as_view(),
+        name="transfer_order_pick",
+    ),
+    path(
+        "transfers/<int:pk>/ship/",
+        transfer_views.TransferOrderShipView.as_view(),
+        name="transfer_order_ship",
+    ),
+    path(
+        "transfers/<int:pk>/receive/",
+        transfer_views.TransferOrderReceiveView.as_view(),
+        name="transfer_order_receive",
+    ),
+    path(
+        "transfers/<int:pk>/cancel/",
+        transfer_views.TransferOrderCancelView.as_view(),
+        name="transfer_order_cancel",
     ),
     path("imports/", import_views.ImportListView.as_view(), name="imports"),
     path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),

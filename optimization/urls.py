@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path("plan/approve/", plan_views.ApproveView.as_view(), name="suggestions_approve"),
     path("plan/transfers/", plan_views.TransferListView.as_view(), name="plan_transfers"),
+    path(
+        "plan/transfers/<int:pk>/order/",
+        plan_views.TransferOrderCreateView.as_view(),
+        name="plan_transfer_order",
+    ),
     path("plan/runs/", plan_views.PlanRunListView.as_view(), name="plan_runs"),
     path("plan/runs/start/", plan_views.PlanRunStartView.as_view(), name="plan_run_start"),
     path(

@@ -273,6 +273,42 @@ def sample_suggestion(ctx: dict) -> dict[str, int]:
     return {"pk": ctx["samples"]["suggestion"].pk}
 
 
+def sample_transfer_order(ctx: dict) -> dict[str, int]:
+    """An open transfer order of the sample lot's SKU from its site to another (made once)."""
+    from tests.factories import SiteFactory
+
+    if "transfer_order" not in ctx["samples"]:
+        lot = ctx["stock"]["lot"]
+        ctx["samples"]["transfer_order"] = _model("inventory.TransferOrder").objects.create(
+            number="TO-SAMPLE",
+            sku=lot.sku,
+            source=lot.site,
+            destination=SiteFactory(),
+            quantity=5,
+            reason="sample",
+        )
+    return {"pk": ctx["samples"]["transfer_order"].pk}
+
+
+def sample_suggested_transfer(ctx: dict) -> dict[str, int]:
+    """A suggested transfer of a (bare) plan run, from the sample lot's site to another."""
+    from tests.factories import SiteFactory
+
+    lot = ctx["stock"]["lot"]
+    run = _model("optimization.PlanRun").objects.create(as_of=date(2026, 1, 1), status="succeeded")
+    suggestion = _model("optimization.SuggestedTransfer").objects.create(
+        plan=run,
+        sku=lot.sku,
+        source=lot.site,
+        destination=SiteFactory(),
+        quantity=5,
+        unit_cost=1,
+        saving=1,
+        reason="sample",
+    )
+    return {"pk": suggestion.pk}
+
+
 def portal_order_kwargs(ctx: dict) -> dict[str, Any]:
     """A portal URL names the order by its number (the visiting supplier user's own order)."""
     return {"number": ctx["stock"]["receipt"].line.purchase_order.number}
@@ -357,6 +393,12 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "inventory:lot_detail": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
     "inventory:lot_status": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
     "inventory:lot_recall": lambda ctx: {"pk": ctx["stock"]["lot"].pk},
+    "inventory:transfer_order_detail": sample_transfer_order,
+    "inventory:transfer_order_pick": sample_transfer_order,
+    "inventory:transfer_order_ship": sample_transfer_order,
+    "inventory:transfer_order_receive": sample_transfer_order,
+    "inventory:transfer_order_cancel": sample_transfer_order,
+    "optimization:plan_transfer_order": sample_suggested_transfer,
     "inventory:excursion_lot_decide": lambda ctx: {
         "pk": sample_excursion(ctx).pk,
         "lot_id": ctx["stock"]["lot"].pk,

@@ -52,6 +52,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
             "on_hand",
             "quarantine",
             "on_order",
+            "in_transit",
             "allocated",
             "backorders",
             "inventory_position",

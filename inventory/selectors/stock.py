@@ -161,11 +161,15 @@ class NetworkNode:
     stockouts: int
     below_safety: int
     children: list["NetworkNode"]
+    on_hand: int = 0
+    in_transit: int = 0  # inbound: shipped to this site, not yet received
+    inventory_position: int = 0
 
 
 def network() -> list[NetworkNode]:
     """The site network as a forest (roots: sites replenished from nowhere), each node with its
-    stock value and counts of stock-outs and positions below safety stock."""
+    stock value, units on hand, in transit to it and its total inventory position, and counts
+    of stock-outs and positions below safety stock."""
     figures: dict[int, Mapping[str, Any]] = {
         row["site_id"]: row
         for row in StockPosition.objects.values("site_id").annotate(
@@ -173,6 +177,9 @@ def network() -> list[NetworkNode]:
             value=Sum("stock_value"),
             stockouts=Count("pk", filter=Q(status="stockout")),
             below=Count("pk", filter=Q(status="below_safety")),
+            units=Sum("on_hand"),
+            transit=Sum("in_transit"),
+            position=Sum("inventory_position"),
         )
     }
     sites = list(Site.objects.filter(active=True).order_by("code"))
@@ -189,6 +196,9 @@ def network() -> list[NetworkNode]:
             stock_value=float(row.get("value") or 0),
             stockouts=row.get("stockouts", 0),
             below_safety=row.get("below", 0),
+            on_hand=row.get("units") or 0,
+            in_transit=row.get("transit") or 0,
+            inventory_position=row.get("position") or 0,
             children=[build(child, depth + 1) for child in children.get(site.pk, [])],
         )
 
@@ -203,3 +213,33 @@ def flatten(nodes: list[NetworkNode]) -> list[NetworkNode]:
         out.append(node)
         out.extend(flatten(node.children))
     return out
+
+
+@dataclass(frozen=True)
+class NetworkTotals:
+    """The whole network's stock, summed over every SKU-site position: units shipped between
+    two sites are in the destination's position (in transit), so moving stock inside the
+    network leaves the total position unchanged."""
+
+    on_hand: int = 0
+    on_order: int = 0
+    in_transit: int = 0
+    inventory_position: int = 0
+    stock_value: float = 0.0
+
+
+def network_totals() -> NetworkTotals:
+    row = StockPosition.objects.aggregate(
+        on_hand=Sum("on_hand"),
+        on_order=Sum("on_order"),
+        in_transit=Sum("in_transit"),
+        inventory_position=Sum("inventory_position"),
+        stock_value=Sum("stock_value"),
+    )
+    return NetworkTotals(
+        on_hand=row["on_hand"] or 0,
+        on_order=row["on_order"] or 0,
+        in_transit=row["in_transit"] or 0,
+        inventory_position=row["inventory_position"] or 0,
+        stock_value=float(row["stock_value"] or 0),
+    )

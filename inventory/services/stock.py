@@ -36,6 +36,7 @@ from inventory.models import (
     Sku,
     StockMovement,
     StockPosition,
+    TransferOrder,
 )
 
 DEMAND_AVERAGE_DAYS = 90
@@ -435,6 +436,24 @@ def _lot_figures(lot_filter: Q, today: date) -> dict[tuple[int, int], _Figures]:
     }
 
 
+def _in_transit(
+    *, sku_ids: Iterable[int] | None = None, site_ids: Iterable[int] | None = None
+) -> dict[tuple[int, int], int]:
+    """Units of shipped, not yet received transfer orders by (sku_id, destination site_id):
+    stock on its way to a site, which counts in that site's inventory position."""
+    orders = TransferOrder.objects.in_transit()
+    if sku_ids is not None:
+        orders = orders.filter(sku_id__in=list(sku_ids))
+    if site_ids is not None:
+        orders = orders.filter(destination_id__in=list(site_ids))
+    rows = (
+        orders.values("sku_id", "destination_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("sku_id", "destination_id", "units")
+    )
+    return {(sku_id, site_id): units for sku_id, site_id, units in rows}
+
+
 def _demand_averages(demand_filter: Q, today: date) -> dict[tuple[int, int], float]:
     since = today - timedelta(days=DEMAND_AVERAGE_DAYS)
     rows = (
@@ -458,7 +477,11 @@ def _apply_figures(
     position.quarantine = figures.quarantine
     position.next_expiry = figures.next_expiry
     position.inventory_position = (
-        position.on_hand + position.on_order - position.backorders - position.allocated
+        position.on_hand
+        + position.on_order
+        + position.in_transit
+        - position.backorders
+        - position.allocated
     )
     position.avg_daily_demand = Decimal(str(round(demand, 3)))
     cover = rules.days_of_cover(position.on_hand, demand)
@@ -481,6 +504,7 @@ def _apply_figures(
 POSITION_FIGURE_FIELDS = [
     "on_hand",
     "quarantine",
+    "in_transit",
     "next_expiry",
     "inventory_position",
     "avg_daily_demand",
@@ -500,6 +524,7 @@ def position_recompute(*, sku_id: int, site_id: int, today: date | None = None) 
     figures = _lot_figures(Q(sku_id=sku_id, site_id=site_id), today).get(key)
     demand = _demand_averages(Q(sku_id=sku_id, site_id=site_id), today).get(key, 0.0)
     unit_cost = Sku.objects.values_list("unit_cost", flat=True).get(pk=sku_id)
+    position.in_transit = _in_transit(sku_ids=[sku_id], site_ids=[site_id]).get(key, 0)
     _apply_figures(position, figures, demand, unit_cost, today)
     position.save(update_fields=POSITION_FIGURE_FIELDS)
     return position
@@ -518,6 +543,7 @@ def positions_recompute(
     scope = Q(sku_id__in=sku_ids, site_id__in=site_ids)
     figures = _lot_figures(scope, today)
     demand = _demand_averages(scope, today)
+    in_transit = _in_transit(sku_ids=sku_ids, site_ids=site_ids)
     costs = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "unit_cost"))
     positions = [
         position
@@ -526,6 +552,7 @@ def positions_recompute(
     ]
     for position in positions:
         key = (position.sku_id, position.site_id)
+        position.in_transit = in_transit.get(key, 0)
         _apply_figures(position, figures.get(key), demand.get(key, 0.0), costs[key[0]], today)
     update_rows(StockPosition, positions, POSITION_FIGURE_FIELDS)
     return positions
@@ -540,7 +567,8 @@ def stock_positions_refresh(
     today = _today(today)
     figures = _lot_figures(Q(), today)
     demand = _demand_averages(Q(), today)
-    keys = set(figures) | set(demand) | set(on_order or {})
+    in_transit = _in_transit()
+    keys = set(figures) | set(demand) | set(on_order or {}) | set(in_transit)
     existing = {
         (p.sku_id, p.site_id): p for p in StockPosition.objects.all().iterator(chunk_size=5000)
     }
@@ -552,6 +580,7 @@ def stock_positions_refresh(
         position = existing.get(key) or StockPosition(sku_id=key[0], site_id=key[1])
         if on_order is not None:
             position.on_order = on_order.get(key, 0)
+        position.in_transit = in_transit.get(key, 0)
         _apply_figures(position, figures.get(key), demand.get(key, 0.0), costs[key[0]], today)
         (to_update if position.pk else to_create).append(position)
     with transaction.atomic():

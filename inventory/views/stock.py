@@ -211,7 +211,7 @@ class NetworkView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         nodes = selectors.flatten(selectors.network())
-        context.update(nodes=nodes, map=network_map(nodes))
+        context.update(nodes=nodes, totals=selectors.network_totals(), map=network_map(nodes))
         return context
 
 

@@ -29,7 +29,9 @@ from accounts.roles import Capability, user_can
 from accounts.selectors import signature_manifestations
 from accounts.sessions import signature_inputs, signing_identified
 from common.errors import DomainError, ReasonRequired
-from common.views import ExportMixin, HtmxPartialMixin, query_without
+from common.views import ExportMixin, HtmxPartialMixin, NotFoundMixin, query_without
+from inventory.selectors.transfers import orders_for_suggestions
+from inventory.services.transfers import TransferOrderExists
 from optimization.forms.policies import (
     ApprovalForm,
     SuggestionEditForm,
@@ -41,6 +43,7 @@ from optimization.models import (
     PlanRun,
     PlanRunStatus,
     SuggestedOrder,
+    SuggestedTransfer,
     SuggestionStatus,
     Urgency,
 )
@@ -53,6 +56,7 @@ from optimization.services.approvals import (
     suggestions_approve,
 )
 from optimization.services.plans import PlanRunRefused, current_plan, plan_run_start
+from optimization.services.transfers import suggested_transfer_order_create
 
 PAGE_SIZE = 50
 RECENT_RUNS = 10
@@ -457,9 +461,44 @@ class TransferListView(CapabilityRequiredMixin, TemplateView):
             plan=plan,
             page_obj=page,
             transfers=page.object_list,
+            orders=orders_for_suggestions(t.pk for t in page.object_list),
             query=query_without(self.request, "page"),
         )
         return context
+
+
+class TransferOrderCreateView(CapabilityRequiredMixin, NotFoundMixin, View):
+    """POST: turn one suggested transfer into a transfer order for the warehouse. A suggestion
+    that already has one answers with that order instead of a second. For htmx, the row comes
+    back with the order (or the refusal); otherwise a message and the list again."""
+
+    required_capability = Capability.PLAN
+    http_method_names = ["post"]
+
+    def post(self, request: Any, pk: int) -> HttpResponse:
+        order, notice, error = None, "", ""
+        try:
+            order = suggested_transfer_order_create(actor=request.user, suggestion_id=pk)
+        except TransferOrderExists as exists:
+            order, error = exists.order, exists.message
+        except DomainError as refused:
+            error = refused.message
+        else:
+            notice = f"Transfer order {order.number} opened for the warehouse to pick and ship."
+        if request.htmx:
+            transfer = get_object_or_404(
+                SuggestedTransfer.objects.select_related("sku", "source", "destination"), pk=pk
+            )
+            return render(
+                request,
+                "optimization/_transfer_row.html",
+                {"t": transfer, "order": order, "notice": notice, "error": error},
+            )
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, notice)
+        return redirect("optimization:plan_transfers")
 
 
 class PlanRunListView(CapabilityRequiredMixin, TemplateView):

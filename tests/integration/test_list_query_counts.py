@@ -29,7 +29,15 @@ from django.utils import timezone
 from accounts.roles import Role
 from alerts.services.alerts import Condition, alert_raise
 from forecasting.models import ForecastRun
-from inventory.models import Excursion, ExcursionLot, Lot, Sku, StockPosition, StorageUnit
+from inventory.models import (
+    Excursion,
+    ExcursionLot,
+    Lot,
+    Sku,
+    StockPosition,
+    StorageUnit,
+    TransferOrder,
+)
 from inventory.services.counts import cycle_count_create
 from inventory.services.dispense import stock_dispense
 from inventory.services.imports import import_check
@@ -161,6 +169,21 @@ def transfer_rows(world: World, count: int) -> list[str]:
             unit_cost=Decimal("0.50"),
             saving=Decimal("20.00"),
             reason="Surplus at the source.",
+        )
+    return codes
+
+
+def transfer_order_rows(world: World, count: int) -> list[str]:
+    codes = [world.marker("TO-SKU-") for _ in range(count)]
+    for code in codes:
+        TransferOrder.objects.create(
+            number=f"TO-{code}",
+            sku=SkuFactory(code=code),
+            source=SiteFactory(),
+            destination=world.site,
+            quantity=10,
+            reason="Rebalance",
+            created_by=UserFactory(),
         )
     return codes
 
@@ -331,6 +354,7 @@ LIST_PAGES = [
     ListPage("inventory:imports", import_rows, max_queries=8),
     ListPage("inventory:counts", cycle_count_rows, max_queries=10),
     ListPage("inventory:dispense", dispense_rows, max_queries=10, query="site={site}"),
+    ListPage("inventory:transfer_orders", transfer_order_rows, max_queries=10),
     ListPage("suppliers:purchase_orders", purchase_order_rows, max_queries=10),
     ListPage("suppliers:performance", scorecard_rows, max_queries=10),
     ListPage("suppliers:receiving", receiving_order_rows, max_queries=10),

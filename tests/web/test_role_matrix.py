@@ -62,6 +62,11 @@ ALLOWED_STATUS = {
     "inventory:expired_write_off": 405,  # writes off on POST only
     "inventory:count_approve": 405,  # approves on POST only
     "inventory:count_cancel": 405,  # cancels on POST only
+    "inventory:transfer_order_pick": 405,  # picks on POST only
+    "inventory:transfer_order_ship": 405,  # ships on POST only
+    "inventory:transfer_order_receive": 405,  # receives on POST only
+    "inventory:transfer_order_cancel": 405,  # cancels on POST only
+    "optimization:plan_transfer_order": 405,  # makes the order on POST only
     "stock-movements": 405,  # takes a batch on POST only
     "forecasting:run_start": 405,  # starts on POST only
     "forecasting:override_create": 405,  # saves on POST only

@@ -2,7 +2,7 @@
 movements, the lots that may be picked for it (the FEFO preview) and the orders made from a
 plan's suggestions."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,6 +16,7 @@ from inventory.models import (
     TransferOrder,
     TransferOrderPick,
 )
+from inventory.rules import fefo_takes
 
 TRANSFER_ORDER_SORTS: dict[str, tuple[str, ...]] = {
     "number": ("number",),
@@ -103,19 +104,11 @@ def pickable_lots(sku: Sku, source: Site, destination: Site, *, today: date) -> 
     )
 
 
-def fefo_split(lots: Iterable[Lot], quantity: int) -> list[tuple[Lot, int]]:
-    """`quantity` units taken from `lots` in their order (first expiry first): each lot with
-    the units taken from it; fewer units in all when the lots hold fewer."""
-    taken: list[tuple[Lot, int]] = []
-    remaining = quantity
-    for lot in lots:
-        if remaining <= 0:
-            break
-        take = min(lot.quantity, remaining)
-        if take > 0:
-            taken.append((lot, take))
-            remaining -= take
-    return taken
+def fefo_split(lots: Sequence[Lot], quantity: int) -> list[tuple[Lot, int]]:
+    """`quantity` units taken from `lots` in their order (first expiry first), by the one FEFO
+    rule (inventory.rules.fefo_takes): each lot reached with the units taken from it."""
+    takes = fefo_takes([max(lot.quantity, 0) for lot in lots], quantity)
+    return [(lot, take) for lot, take in zip(lots, takes, strict=True) if take > 0]
 
 
 @dataclass(frozen=True)

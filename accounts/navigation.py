@@ -15,6 +15,8 @@ class NavItem:
     url_name: str
     capability: Capability
     icon: str
+    # Other pages that belong to this entry although their address is elsewhere.
+    also: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -25,6 +27,18 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "home", Capability.ANY_ROLE, "house"),
     NavItem("Overview", "alerts:dashboard", Capability.VIEW_OPERATIONS, "speedometer2"),
     NavItem("Inventory", "inventory:stock_list", Capability.VIEW_OPERATIONS, "box-seam"),
+    NavItem(
+        "Warehouse",
+        "warehouse:today",
+        Capability.MOVE_STOCK,
+        "building-down",
+        also=(
+            "/suppliers/receiving/",
+            "/inventory/dispense/",
+            "/inventory/transfers/",
+            "/inventory/counts/",
+        ),
+    ),
     NavItem("Forecasts", "forecasting:runs", Capability.VIEW_OPERATIONS, "graph-up-arrow"),
     NavItem("Policies", "optimization:policies", Capability.VIEW_OPERATIONS, "sliders"),
     NavItem("Replenishment", "optimization:worklist", Capability.VIEW_OPERATIONS, "cart-check"),
@@ -61,8 +75,14 @@ class ShownItem:
 def navigation_for(user: Any, path: str = "") -> list[ShownItem]:
     """The entries `user` may open. The active one is the entry whose address is the longest
     prefix of the current path, so Inventory stays lit on the lot list and the network, and
-    Imports (under /inventory/imports/) lights alone on its own pages."""
+    Imports (under /inventory/imports/) lights alone on its own pages. An entry's `also`
+    prefixes count as its own: Warehouse lights on receiving, dispense, transfers and counts."""
     allowed = [(item, item.url) for item in NAVIGATION if user_can(user, item.capability)]
-    matches = [url for _, url in allowed if path == url or (url != "/" and path.startswith(url))]
-    active = max(matches, key=len, default=None)
+    matches = [
+        (len(prefix), url)
+        for item, url in allowed
+        for prefix in (url, *item.also)
+        if path == prefix or (prefix != "/" and path.startswith(prefix))
+    ]
+    active = max(matches, default=(0, None))[1]
     return [ShownItem(item=item, url=url, active=url == active) for item, url in allowed]

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from alerts.urls import urlpatterns as alert_urlpatterns
 from reporting.urls import urlpatterns as overview_urlpatterns
+from reporting.urls import warehouse_urlpatterns
 from suppliers.urls import portal_urlpatterns
 from suppliers.urls import urlpatterns as supplier_urlpatterns
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("forecasting/", include("forecasting.urls")),
     path("optimization/", include("optimization.urls")),
     path("alerts/", include(([*overview_urlpatterns, *alert_urlpatterns], "alerts"))),
+    path("warehouse/", include((warehouse_urlpatterns, "warehouse"))),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

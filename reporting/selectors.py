@@ -1,8 +1,9 @@
 """The overview's reads: the inputs of its figures (reporting.figures) in a handful of aggregate
 queries and two row loads (demand and issues of the longest window), the latest snapshot, and
-the live count of open alerts for the viewer."""
+the live count of open alerts for the viewer; and what waits for the warehouse today."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
@@ -17,6 +18,7 @@ from alerts.models import ACTIVE_STATUSES, DashboardSnapshot
 from alerts.selectors.alerts import visible_alerts
 from inventory.models import (
     Category,
+    CycleCountStatus,
     DailyDemand,
     Lot,
     LotStatus,
@@ -26,7 +28,10 @@ from inventory.models import (
     StockPosition,
     StockStatus,
     TemperatureZone,
+    TransferOrderStatus,
 )
+from inventory.selectors.counts import cycle_counts
+from inventory.selectors.transfers import TransferOrderFilters, transfer_orders
 from reporting.figures import (
     SERVICE_SPAN_DAYS,
     TREND_WEEKS,
@@ -34,6 +39,11 @@ from reporting.figures import (
     DashboardInputs,
     HeldLot,
     PositionRow,
+)
+from suppliers.selectors.receiving import (
+    ReceivingFilters,
+    notices_to_receive,
+    receivable_orders,
 )
 
 EXPIRY_REFERENCE = "expiry"  # the reference of write-offs made at expiry
@@ -201,3 +211,45 @@ def open_alert_count(user: Any) -> int:
     """Alerts `user` may see (alerts.selectors.alerts.visible_alerts) not resolved yet (open or
     acknowledged), read live: one indexed count."""
     return visible_alerts(user).filter(status__in=ACTIVE_STATUSES).count()
+
+
+# ---- the warehouse's day --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarehouseWork:
+    """What waits for the warehouse, at one site or across the network: goods to receive,
+    transfer orders at each step, and cycle counts still open or waiting for approval."""
+
+    notices_waiting: int
+    notices_due: int
+    orders_receivable: int
+    orders_overdue: int
+    transfers_to_pick: int
+    transfers_to_ship: int
+    transfers_to_receive: int
+    counts_open: int
+    counts_to_approve: int
+
+
+def warehouse_work(*, user: Any, today: date, site: Site | None = None) -> WarehouseWork:
+    """The warehouse's counts of work, read by the same selectors as the pages they link to
+    (receiving, transfer orders, cycle counts), so a figure here is the length of that list."""
+    receiving = ReceivingFilters(site=site)
+    orders = receivable_orders(user, receiving)
+    notices = notices_to_receive(user, receiving)
+    transfers = transfer_orders(TransferOrderFilters())
+    outbound = transfers if site is None else transfers.filter(source=site)
+    inbound = transfers if site is None else transfers.filter(destination=site)
+    counts = cycle_counts(site_id=site.pk if site is not None else None)
+    return WarehouseWork(
+        notices_waiting=notices.count(),
+        notices_due=notices.filter(expected_on__lte=today).count(),
+        orders_receivable=orders.count(),
+        orders_overdue=orders.filter(expected_on__lt=today).count(),
+        transfers_to_pick=outbound.filter(status=TransferOrderStatus.OPEN).count(),
+        transfers_to_ship=outbound.filter(status=TransferOrderStatus.PICKED).count(),
+        transfers_to_receive=inbound.filter(status=TransferOrderStatus.SHIPPED).count(),
+        counts_open=counts.filter(status=CycleCountStatus.OPEN).count(),
+        counts_to_approve=counts.filter(status=CycleCountStatus.COUNTED).count(),
+    )

@@ -8,3 +8,8 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("dashboard/refresh/", views.DashboardRefreshView.as_view(), name="dashboard_refresh"),
 ]
+
+# The warehouse's day, mounted by config.urls under /warehouse/.
+warehouse_urlpatterns = [
+    path("", views.WarehouseView.as_view(), name="today"),
+]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -14,7 +15,8 @@ from accounts.permissions import CapabilityRequiredMixin
 from accounts.roles import Capability, user_can
 from alerts.models import DashboardSnapshot
 from inventory.models import StockStatus
-from reporting.selectors import latest_snapshot, open_alert_count
+from reporting.forms import WarehouseSiteForm
+from reporting.selectors import latest_snapshot, open_alert_count, warehouse_work
 from reporting.tasks import refresh_dashboard
 
 # Who may recompute the snapshot on demand: planners, and admins (who keep the schedules).
@@ -106,3 +108,23 @@ class DashboardRefreshView(CapabilityRequiredMixin, View):
             request, "The dashboard is being recomputed from the current data; reload in a moment."
         )
         return redirect("alerts:dashboard")
+
+
+class WarehouseView(CapabilityRequiredMixin, TemplateView):
+    """The warehouse's day: what waits to be received, picked, shipped, received from other
+    sites and counted, at one site or across the network, each figure linking to its list."""
+
+    required_capability = Capability.MOVE_STOCK
+    template_name = "reporting/warehouse.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = WarehouseSiteForm(self.request.GET or None)
+        site = form.cleaned_data["site"] if form.is_valid() else None
+        context.update(
+            form=form,
+            site=site,
+            work=warehouse_work(user=self.request.user, today=timezone.localdate(), site=site),
+            site_query=f"site={site.pk}&" if site is not None else "",
+        )
+        return context

@@ -52,12 +52,14 @@ NAVIGATION_BY_ROLE = {
         "nav-api_docs",
         "nav-adminindex",
         "nav-inventoryimports",
+        "nav-warehousetoday",
         *OPERATIONS,
     },
     Role.PLANNER: {"nav-home", "nav-api_docs", *OPERATIONS},
     Role.QUALITY: {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     Role.SUPPLIER: {"nav-home", "nav-api_docs", "nav-portalhome"},
     Role.VIEWER: {"nav-home", "nav-api_docs", *OPERATIONS},
+    Role.WAREHOUSE: {"nav-home", "nav-api_docs", "nav-warehousetoday", *OPERATIONS},
 }
 
 
@@ -260,3 +262,19 @@ def test_the_section_entry_stays_active_below_it_and_the_longest_match_wins(make
     assert active("/") == ["Home"]
     assert active("/alerts/dashboard/") == ["Overview"]
     assert active("/nowhere/") == []
+
+
+def test_the_warehouse_entry_stays_active_on_the_pages_it_gathers(make_user) -> None:  # type: ignore[no-untyped-def]
+    from accounts.navigation import navigation_for
+
+    admin = make_user(Role.ADMIN)
+
+    def active(path: str) -> list[str]:
+        return [item.label for item in navigation_for(admin, path) if item.active]
+
+    assert active("/warehouse/") == ["Warehouse"]
+    assert active("/suppliers/receiving/notices/4/") == ["Warehouse"]
+    assert active("/inventory/dispense/") == ["Warehouse"]
+    assert active("/inventory/transfers/7/") == ["Warehouse"]
+    assert active("/inventory/counts/") == ["Warehouse"]
+    assert active("/suppliers/purchase-orders/") == ["Purchase orders"]

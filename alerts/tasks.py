@@ -25,6 +25,7 @@ RULES_AFTER = {
     "stock_counted": ["stockout_risk", "below_safety_stock", "expiry_risk"],
     "stock_dispensed": ["stockout_risk", "below_safety_stock"],
     "stock_transferred": ["stockout_risk", "below_safety_stock", "expiry_risk"],
+    "lot_status_changed": ["stockout_risk", "below_safety_stock", "expiry_risk"],
 }
 
 

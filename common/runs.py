@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from celery import Signature, chord, current_app, shared_task, signature
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from common.errors import DomainError
@@ -105,9 +105,20 @@ def then_start(then: dict[str, Any] | None) -> None:
 def follow_up_after_commit(task_name: str, *args: Any) -> None:
     """Queue the task called `task_name` once the current transaction commits (at once when
     there is none). Reached by name, so a lower app can ask for work an app above it does.
-    A failure to queue (or, without a broker, to run) is logged, not raised: the event that
-    asked for it has happened, and the task's own schedule catches up."""
-    transaction.on_commit(lambda: _queue_logging_failure(task_name, args))
+    Asked again with the same arguments in the same transaction (a recall quarantining lots at
+    every site, a receipt of many rows), it is queued once. A failure to queue (or, without a
+    broker, to run) is logged, not raised: the event that asked for it has happened, and the
+    task's own schedule catches up."""
+    key = (task_name, args)
+    if any(getattr(entry[1], "follow_up_key", None) == key for entry in connection.run_on_commit):
+        return
+
+    transaction.on_commit(_keyed(key, lambda: _queue_logging_failure(task_name, args)))
+
+
+def _keyed(key: tuple[str, tuple[Any, ...]], callback: Callable[[], None]) -> Callable[[], None]:
+    callback.follow_up_key = key  # type: ignore[attr-defined]
+    return callback
 
 
 def _queue_logging_failure(task_name: str, args: tuple[Any, ...]) -> None:

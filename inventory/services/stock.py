@@ -24,6 +24,7 @@ from accounts.audit import audit_context
 from accounts.models import User
 from common.bulk import update_rows
 from common.errors import DomainError, ReasonRequired
+from common.runs import follow_up_after_commit
 from inventory import rules
 from inventory.models import (
     DailyDemand,
@@ -370,6 +371,7 @@ def lot_set_status(
             lot.status = status
             lot.save(update_fields=["status"])
             position_recompute(sku_id=lot.sku_id, site_id=lot.site_id, today=today)
+            follow_up_after_commit("alerts.tasks.evaluate_alerts_after", "lot_status_changed")
     return lot
 
 

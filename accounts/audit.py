@@ -28,7 +28,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from common.bulk import update_rows
+from common.bulk import insert_rows, update_rows
 
 ActorSource = Any  # a user, None, or a callable returning either
 
@@ -146,12 +146,17 @@ def audited_update(queryset: QuerySet[Any], **values: Any) -> int:
 
 
 def audited_bulk_create(model: type[Model], objects: list[Any], **kwargs: Any) -> list[Any]:
-    """`Model.objects.bulk_create(objects, **kwargs)` plus one CREATE trail entry per row."""
+    """`Model.objects.bulk_create(objects, **kwargs)` plus one CREATE trail entry per row.
+    With no option but `batch_size` the rows go through common.bulk.insert_rows (one COPY on
+    PostgreSQL)."""
     from auditlog.diff import model_instance_diff
     from auditlog.models import LogEntry
 
     with transaction.atomic():
-        created = model._default_manager.bulk_create(objects, **kwargs)
+        if set(kwargs) <= {"batch_size"}:
+            created = insert_rows(model, objects, **kwargs)
+        else:
+            created = model._default_manager.bulk_create(objects, **kwargs)
         entries = [
             _new_entry(
                 obj,
@@ -215,4 +220,4 @@ def _write_entries(entries: list[Any]) -> None:
     from accounts.models import AuditLogEntry
 
     link_entries(entries)
-    AuditLogEntry.objects.bulk_create(entries, batch_size=1000)
+    insert_rows(AuditLogEntry, entries, with_ids=False)

@@ -41,3 +41,55 @@ def update_rows(model: type[Model], objects: Sequence[Any], fields: Sequence[str
     with connection.cursor() as cursor:
         cursor.executemany(statement, params)
     return len(params)
+
+
+def insert_rows(
+    model: type[Model], objects: Sequence[Any], *, with_ids: bool = True, batch_size: int = 1000
+) -> list[Any]:
+    """Insert `objects` (new rows of `model`) as `bulk_create` would, and faster on PostgreSQL.
+
+    There the ids, when wanted, are taken from the table's sequence in one query and the rows
+    sent with one COPY: no SQL text of ten thousand parameters to build and quote, no
+    RETURNING. Each value is prepared by its field exactly as `save()` prepares it (defaults
+    and `auto_now_add` included), so the rows are the ones `bulk_create` would have written;
+    CHECK, UNIQUE and foreign-key constraints are enforced by the database as usual. Elsewhere
+    (SQLite) this is `bulk_create`. Sends no signals either way. Returns `objects`, each with
+    its primary key when `with_ids` (always on SQLite)."""
+    if not objects:
+        return list(objects)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return model._default_manager.using(using).bulk_create(objects, batch_size=batch_size)
+    opts = model._meta
+    pk = opts.pk
+    fields = [
+        field
+        for field in opts.concrete_fields
+        if field.column and (with_ids or field is not pk) and not field.generated
+    ]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if with_ids:
+            missing = [obj for obj in objects if obj.pk is None]
+            if missing:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [opts.db_table, pk.column, len(missing)],
+                )
+                for obj, (new_id,) in zip(missing, cursor.fetchall(), strict=True):
+                    obj.pk = new_id
+        columns = ", ".join(quote(field.column) for field in fields)
+        statement = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(statement) as copy:
+            for obj in objects:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+                        for field in fields
+                    ]
+                )
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = using
+    return list(objects)

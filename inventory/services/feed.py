@@ -401,15 +401,22 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
 def _lock_positions(keys: set[tuple[int, int]]) -> None:
     """Create the missing position rows of the SKU-sites `keys` and lock exactly those rows,
     in (SKU id, site id) order."""
-    StockPosition.objects.bulk_create(
-        [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in sorted(keys)],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
-    candidates = StockPosition.objects.filter(
-        sku_id__in={key[0] for key in keys}, site_id__in={key[1] for key in keys}
-    ).values_list("pk", "sku_id", "site_id")
-    ids = [pk for pk, sku_id, site_id in candidates if (sku_id, site_id) in keys]
+
+    def existing() -> dict[tuple[int, int], int]:
+        candidates = StockPosition.objects.filter(
+            sku_id__in={key[0] for key in keys}, site_id__in={key[1] for key in keys}
+        ).values_list("pk", "sku_id", "site_id")
+        return {(sku_id, site_id): pk for pk, sku_id, site_id in candidates}
+
+    found = existing()
+    if missing := sorted(keys - set(found)):
+        StockPosition.objects.bulk_create(
+            [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in missing],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        found = existing()
+    ids = [found[key] for key in keys]
     list(
         StockPosition.objects.select_for_update()
         .filter(pk__in=ids)

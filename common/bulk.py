@@ -76,7 +76,12 @@ def _update_from_copy(
 
 
 def insert_rows(
-    model: type[Model], objects: Sequence[Any], *, with_ids: bool = True, batch_size: int = 1000
+    model: type[Model],
+    objects: Sequence[Any],
+    *,
+    with_ids: bool = True,
+    ignore_conflicts: bool = False,
+    batch_size: int = 1000,
 ) -> list[Any]:
     """Insert `objects` (new rows of `model`) as `bulk_create` would, and faster on PostgreSQL.
 
@@ -86,13 +91,20 @@ def insert_rows(
     and `auto_now_add` included), so the rows are the ones `bulk_create` would have written;
     CHECK, UNIQUE and foreign-key constraints are enforced by the database as usual. Elsewhere
     (SQLite) this is `bulk_create`. Sends no signals either way. Returns `objects`, each with
-    its primary key when `with_ids` (always on SQLite)."""
+    its primary key when `with_ids` (always on SQLite).
+
+    `ignore_conflicts`: rows that would break a UNIQUE constraint are left out, as with
+    `bulk_create(ignore_conflicts=True)` (on PostgreSQL: COPY into a temporary table, then one
+    INSERT … ON CONFLICT DO NOTHING); no ids are given back then."""
     if not objects:
         return list(objects)
     using = router.db_for_write(model)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return model._default_manager.using(using).bulk_create(objects, batch_size=batch_size)
+        return model._default_manager.using(using).bulk_create(
+            objects, batch_size=batch_size, ignore_conflicts=ignore_conflicts
+        )
+    with_ids = with_ids and not ignore_conflicts
     opts = model._meta
     pk = opts.pk
     fields = [
@@ -101,7 +113,7 @@ def insert_rows(
         if field.column and (with_ids or field is not pk) and not field.generated
     ]
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         if with_ids:
             missing = [obj for obj in objects if obj.pk is None]
             if missing:
@@ -112,8 +124,14 @@ def insert_rows(
                 for obj, (new_id,) in zip(missing, cursor.fetchall(), strict=True):
                     obj.pk = new_id
         columns = ", ".join(quote(field.column) for field in fields)
-        statement = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(statement) as copy:
+        table = target = quote(opts.db_table)
+        if ignore_conflicts:
+            target = quote(f"_insert_{opts.db_table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "  # noqa: S608 - names quoted
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for obj in objects:
                 copy.write_row(
                     [
@@ -121,6 +139,12 @@ def insert_rows(
                         for field in fields
                     ]
                 )
+        if ignore_conflicts:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "  # noqa: S608
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(f"DROP TABLE {target}")
     for obj in objects:
         obj._state.adding = False
         obj._state.db = using

@@ -44,7 +44,7 @@ from django.utils import timezone
 from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
 from accounts.models import User
 from common.batches import RowProblems
-from common.bulk import update_rows
+from common.bulk import insert_rows, update_rows
 from common.errors import Conflict, DomainError
 from inventory.models import (
     DailyDemand,
@@ -410,10 +410,10 @@ def _lock_positions(keys: set[tuple[int, int]]) -> None:
 
     found = existing()
     if missing := sorted(keys - set(found)):
-        StockPosition.objects.bulk_create(
+        insert_rows(
+            StockPosition,
             [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in missing],
             ignore_conflicts=True,
-            batch_size=1000,
         )
         found = existing()
     ids = [found[key] for key in keys]

@@ -170,3 +170,44 @@ def test_the_endpoint_is_in_the_openapi_schema(token_client) -> None:  # type: i
     assert response.status_code == 200
     operation = response.json()["paths"]["/api/v1/stock-movements"]["post"]
     assert set(operation["responses"]) >= {"200", "201"}
+
+
+def test_a_dispense_without_a_lot_is_taken_first_expired_first_out(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    sooner = LotFactory(
+        sku=lot.sku,
+        site=lot.site,
+        lot_number="L-0",
+        expiry_date=today + timedelta(days=200),
+        quantity=3,
+        today=today,
+    )
+    row = movement(quantity=5)
+    del row["lot"]
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 201
+    taken = StockMovement.objects.filter(sku=lot.sku).exclude(kind="receipt").order_by("pk")
+    assert [(m.lot.lot_number, m.quantity) for m in taken] == [("L-0", -3), ("L-1", -2)]
+    assert response.json()["movements"][0]["movement"] == taken[0].pk
+    assert Lot.objects.get(pk=sooner.pk).quantity == 0
+
+
+def test_a_dispense_without_a_lot_beyond_the_usable_stock_answers_400(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    before = written()
+    row = movement(quantity=101)
+    del row["lot"]
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["movements"] == [
+        {
+            "row": 1,
+            "field": "quantity",
+            "message": "AMOX-500 at HOSP-1 has 100 usable units (released, unexpired); "
+            "101 were asked for.",
+        }
+    ]
+    assert written() == before

@@ -53,6 +53,13 @@ class MovementInSerializer(serializers.Serializer):
     counterpart_site = serializers.CharField(
         required=False, help_text="Transfers: the other site's code."
     )
+    purchase_order = serializers.CharField(
+        max_length=40,
+        required=False,
+        help_text="Receipt only: the number of the purchase order delivered. Its line for the "
+        "SKU is received too (received quantity, receipt, order status, on order); the order "
+        "must be open for receipts, for this site, with the SKU and enough units open.",
+    )
 
 
 class MovementsBatchSerializer(serializers.Serializer):

@@ -28,8 +28,16 @@ The rules, in words:
   released lot received earlier in the batch counts), one ledger movement per lot drawn on
   (the row's key names the first). Not enough usable stock refuses the row with the quantity
   that was available. Receipts, transfers in and adjustments name their lot.
+- A receipt may name the `purchase_order` (its number) it delivers. The order's line for the
+  SKU is received as well: its received quantity goes up, a receipt is recorded and the
+  order's status and the on-order figure move on. Whoever keeps purchase orders (the
+  suppliers app, which inventory may not import) registers the OrderReceipts that checks and
+  records this; an unknown order, one not open for receipts, a SKU not on the order or more
+  than its open quantity refuses the row. Without a registered OrderReceipts such a row is
+  refused.
 
-Locking, as inventory.services.stock: the StockPosition rows of the SKU-sites the batch
+Locking, as inventory.services.stock (after the purchase-order lines and orders that rows name,
+which receiving against an order locks first too): the StockPosition rows of the SKU-sites the batch
 touches first, in ascending (SKU id, site id) order, then the lots it reads, by id. Every
 check against stored stock and keys is made after the locks, so two batches (or a batch and
 a stock service) on the same SKU-site are checked one after the other.
@@ -42,7 +50,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -100,7 +108,16 @@ REASON_REQUIRED = {FeedKind.ADJUSTMENT, FeedKind.WRITE_OFF}
 RECEIPT_STATUSES = (LotStatus.QUARANTINE, LotStatus.RELEASED)
 
 REQUIRED_FIELDS = ("idempotency_key", "kind", "sku", "site", "quantity", "occurred_on")
-OPTIONAL_FIELDS = ("lot", "expiry_date", "status", "reason", "reference", "counterpart_site")
+OPTIONAL_FIELDS = (
+    "lot",
+    "expiry_date",
+    "status",
+    "reason",
+    "reference",
+    "counterpart_site",
+    "purchase_order",
+)
+ORDER_NUMBER_MAX_LENGTH = 40
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 
 
@@ -128,6 +145,7 @@ class _Row:
     reason: str
     reference: str
     counterpart: Site | None
+    purchase_order: str = ""
 
     @property
     def lot_key(self) -> tuple[int, int, str]:
@@ -156,6 +174,58 @@ class FeedResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"created": self.created, "replayed": self.replayed, "movements": self.movements}
+
+
+@dataclass(frozen=True)
+class OrderReceipt:
+    """A receipt row of the feed that names a purchase order."""
+
+    row: int
+    order_number: str
+    sku_id: int
+    sku_code: str
+    site_id: int
+    site_code: str
+    quantity: int
+    lot_number: str
+    received_on: date
+
+
+class OrderReceipts(Protocol):
+    """Receiving against purchase orders, for the feed (registered by the suppliers app)."""
+
+    def lock(self, order_numbers: set[str]) -> None:
+        """Lock the orders and their lines (before the feed locks positions and lots)."""
+
+    def check(self, receipts: Sequence[OrderReceipt]) -> list[tuple[int, str]]:
+        """(row, message) for each receipt the orders refuse, rows before it counted."""
+
+    def record(
+        self, receipts: Sequence[tuple[OrderReceipt, Lot]], *, actor: User | None, today: date
+    ) -> None:
+        """Record each receipt on its order line, with the lot it went into."""
+
+
+_order_receipts: list[OrderReceipts] = []
+
+
+def register_order_receipts(handler: OrderReceipts) -> None:
+    """Called once when the app that keeps purchase orders starts."""
+    _order_receipts[:] = [handler]
+
+
+def _order_receipt(row: "_Row") -> OrderReceipt:
+    return OrderReceipt(
+        row=row.number,
+        order_number=row.purchase_order,
+        sku_id=row.sku.pk,
+        sku_code=row.sku.code,
+        site_id=row.site.pk,
+        site_code=row.site.code,
+        quantity=row.delta,
+        lot_number=row.lot_number,
+        received_on=row.occurred_on,
+    )
 
 
 def _problems() -> RowProblems:
@@ -342,6 +412,9 @@ def _parse_row(reader: _RowReader) -> _Row | None:
     reason = reader.reason(kind)
     reference = reader.text("reference", REFERENCE_MAX_LENGTH)
     counterpart = reader.counterpart(kind, site)
+    purchase_order = reader.text("purchase_order", ORDER_NUMBER_MAX_LENGTH)
+    if purchase_order and kind is not FeedKind.RECEIPT:
+        reader.problem("purchase_order", "Only a receipt names a purchase order.")
     if (
         len(reader.problems.items) > before
         or kind is None
@@ -366,6 +439,7 @@ def _parse_row(reader: _RowReader) -> _Row | None:
         reason=reason,
         reference=reference,
         counterpart=counterpart,
+        purchase_order=purchase_order,
     )
 
 
@@ -708,7 +782,10 @@ def stock_movements_post(
     now = timezone.now()
     rows, problems = _parse_batch(movements, today)
     total = len(movements)
+    ordered = [row for row in rows if row.purchase_order]
     with transaction.atomic(), audit_context(actor=actor):
+        if ordered and _order_receipts:
+            _order_receipts[0].lock({row.purchase_order for row in ordered})
         if rows:
             _lock_positions({row.position_key for row in rows})
         stored = {
@@ -728,6 +805,7 @@ def stock_movements_post(
         _refuse(conflicts, total, taken_keys=True)
         fresh = [row for row in rows if row.key not in stored]
         plan, stock_problems = _check_against_stock(fresh, _lock_lots(fresh, today), today)
+        _check_orders(fresh, stock_problems)
         problems.items = sorted(problems.items + stock_problems.items, key=lambda item: item["row"])
         _refuse(problems, total)
         movement_ids = _write(actor, fresh, plan, today, now)
@@ -744,6 +822,18 @@ def stock_movements_post(
             }
         )
     return result
+
+
+def _check_orders(rows: Sequence[_Row], problems: RowProblems) -> None:
+    ordered = [row for row in rows if row.purchase_order]
+    if not ordered:
+        return
+    if not _order_receipts:
+        for row in ordered:
+            problems.add(row.number, "purchase_order", "Receipts against orders are not kept.")
+        return
+    for number, message in _order_receipts[0].check([_order_receipt(row) for row in ordered]):
+        problems.add(number, "purchase_order", message)
 
 
 def _write(
@@ -793,5 +883,11 @@ def _write(
             fields={"movements": []},
         ) from None
     _add_demand(rows)
+    if ordered := [row for row in rows if row.purchase_order]:
+        _order_receipts[0].record(
+            [(_order_receipt(row), plan.lots[row.lot_key]) for row in ordered],
+            actor=actor,
+            today=today,
+        )
     positions_recompute(keys={row.position_key for row in rows}, today=today)
     return {row.number: movements[row.number][0].pk for row in rows}

@@ -12,7 +12,14 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from inventory.models import DailyDemand, Lot, StockMovement, StockMovementKey
-from tests.factories import LotFactory, SiteFactory, SkuFactory
+from suppliers.models import PurchaseOrderStatus, Receipt
+from tests.factories import (
+    LotFactory,
+    PurchaseOrderFactory,
+    PurchaseOrderLineFactory,
+    SiteFactory,
+    SkuFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,5 +216,47 @@ def test_a_dispense_without_a_lot_beyond_the_usable_stock_answers_400(token_clie
             "message": "AMOX-500 at HOSP-1 has 100 usable units (released, unexpired); "
             "101 were asked for.",
         }
+    ]
+    assert written() == before
+
+
+def test_a_receipt_against_a_purchase_order_receives_the_line(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    line = PurchaseOrderLineFactory(
+        purchase_order=PurchaseOrderFactory(number="PO-7", destination=lot.site),
+        sku=lot.sku,
+        quantity=50,
+    )
+    row = movement(
+        kind="receipt",
+        lot="L-9",
+        quantity=50,
+        expiry_date=(timezone.localdate() + timedelta(days=400)).isoformat(),
+        purchase_order="PO-7",
+    )
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 201
+    line.refresh_from_db()
+    assert line.received_quantity == 50
+    assert line.purchase_order.status == PurchaseOrderStatus.RECEIVED
+    assert Receipt.objects.get(line=line).lot.lot_number == "L-9"
+
+
+def test_a_receipt_against_an_unknown_order_answers_400(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    before = written()
+    row = movement(
+        kind="receipt",
+        lot="L-9",
+        quantity=5,
+        expiry_date=(timezone.localdate() + timedelta(days=400)).isoformat(),
+        purchase_order="PO-404",
+    )
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["movements"] == [
+        {"row": 1, "field": "purchase_order", "message": "No purchase order PO-404."}
     ]
     assert written() == before

@@ -63,7 +63,10 @@ def _update_from_copy(
             f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "  # noqa: S608 - names quoted
             f"SELECT {', '.join(columns)}, {pk} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY {staging} ({', '.join(columns)}, {pk}) FROM STDIN") as copy:
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {staging} ({', '.join(columns)}, {pk}) FROM STDIN") as copy,
+        ):
             for row in params:
                 copy.write_row(row)
         assignments = ", ".join(f"{column} = staged.{column}" for column in columns)
@@ -131,7 +134,11 @@ def insert_rows(
                 f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "  # noqa: S608 - names quoted
                 f"SELECT {columns} FROM {table} WITH NO DATA"
             )
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        # The COPY goes to psycopg's own cursor: its errors are raised as Django's, as any query's.
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        ):
             for obj in objects:
                 copy.write_row(
                     [

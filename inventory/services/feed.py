@@ -874,7 +874,7 @@ def _write(
     ]
     try:
         with transaction.atomic():
-            StockMovementKey.objects.bulk_create(keys, batch_size=1000)
+            insert_rows(StockMovementKey, keys, with_ids=False)
     except IntegrityError:
         # Another batch stored one of these keys for another SKU-site since we read them.
         raise IdempotencyKeyConflict(

@@ -658,3 +658,21 @@ def test_a_row_without_a_lot_replays_as_the_first_time(lots_by_expiry, admin_use
     assert snapshot() == before
     assert again.movements[0]["movement"] == first.movements[0]["movement"]
     assert again.movements[0]["replayed"] is True
+
+
+def test_a_key_taken_by_another_batch_since_it_was_read_is_a_conflict(
+    lot, admin_user, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    post(admin_user, row(idempotency_key="taken", quantity=1))
+    reads = StockMovementKey.objects.filter
+    # As if the other batch stored the key between this batch's read and its insert.
+    monkeypatch.setattr(
+        StockMovementKey.objects, "filter", lambda **kw: reads(**kw).none(), raising=False
+    )
+    before = snapshot()
+
+    with pytest.raises(IdempotencyKeyConflict):
+        post(admin_user, row(idempotency_key="taken", quantity=2))
+
+    monkeypatch.undo()
+    assert snapshot() == before

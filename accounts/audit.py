@@ -28,7 +28,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from common.bulk import update_rows
+from common.bulk import insert_rows, update_rows
 
 ActorSource = Any  # a user, None, or a callable returning either
 
@@ -146,22 +146,62 @@ def audited_update(queryset: QuerySet[Any], **values: Any) -> int:
 
 
 def audited_bulk_create(model: type[Model], objects: list[Any], **kwargs: Any) -> list[Any]:
-    """`Model.objects.bulk_create(objects, **kwargs)` plus one CREATE trail entry per row."""
+    """`Model.objects.bulk_create(objects, **kwargs)` plus one CREATE trail entry per row.
+    With no option but `batch_size` the rows go through common.bulk.insert_rows (one COPY on
+    PostgreSQL)."""
     from auditlog.diff import model_instance_diff
     from auditlog.models import LogEntry
 
     with transaction.atomic():
-        created = model._default_manager.bulk_create(objects, **kwargs)
+        if set(kwargs) <= {"batch_size"}:
+            created = insert_rows(model, objects, **kwargs)
+        else:
+            created = model._default_manager.bulk_create(objects, **kwargs)
+        created_changes = _created_changes_of(model)
         entries = [
             _new_entry(
                 obj,
                 LogEntry.Action.CREATE,
-                model_instance_diff(None, obj, use_json_for_changes=True) or {},
+                created_changes(obj)
+                if created_changes
+                else model_instance_diff(None, obj, use_json_for_changes=True) or {},
             )
             for obj in created
         ]
         _write_entries(entries)
     return created
+
+
+def _created_changes_of(model: type[Model]) -> Callable[[Any], dict[str, Any]] | None:
+    """For a model with no masked fields: the changes of a CREATE entry, {field: [None, value]}
+    for each logged field with a value, as auditlog's `model_instance_diff(None, obj)` gives
+    them, reading each value once (that function reads every field twice and walks every
+    relation of the model, for each row)."""
+    from auditlog.diff import get_field_value, is_primitive, track_field
+    from auditlog.registry import auditlog
+    from django.utils.encoding import smart_str
+
+    options = auditlog.get_model_fields(model)
+    if options["mask_fields"]:
+        return None
+    include, exclude = options["include_fields"], options["exclude_fields"]
+    fields = [
+        field
+        for field in model._meta.get_fields()
+        if track_field(field)
+        and (not include or field.name in include)
+        and field.name not in exclude
+    ]
+
+    def changes(obj: Any) -> dict[str, Any]:
+        diff: dict[str, Any] = {}
+        for field in fields:
+            value = get_field_value(obj, field, use_json_for_changes=True)
+            if value is not None:
+                diff[field.name] = (None, value if is_primitive(value) else smart_str(value))
+        return diff
+
+    return changes
 
 
 def audited_bulk_update(model: type[Model], objects: list[Any], fields: list[str]) -> int:
@@ -215,4 +255,4 @@ def _write_entries(entries: list[Any]) -> None:
     from accounts.models import AuditLogEntry
 
     link_entries(entries)
-    AuditLogEntry.objects.bulk_create(entries, batch_size=1000)
+    insert_rows(AuditLogEntry, entries, with_ids=False)

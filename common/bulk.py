@@ -10,7 +10,7 @@ each field exactly as `save()` prepares them. Like `bulk_update`, it sends no si
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Model
 
 
@@ -38,6 +38,121 @@ def update_rows(model: type[Model], objects: Sequence[Any], fields: Sequence[str
         ]
         for obj in objects
     ]
+    if connection.vendor == "postgresql" and len(params) >= SET_BASED_FROM:
+        return _update_from_copy(model, connection, concrete, params)
     with connection.cursor() as cursor:
         cursor.executemany(statement, params)
     return len(params)
+
+
+SET_BASED_FROM = 50  # rows: below this, executemany's round trips cost less than a temp table
+
+
+def _update_from_copy(
+    model: type[Model], connection: Any, concrete: list[Any], params: list[Any]
+) -> int:
+    """PostgreSQL, many rows: COPY the new values into a temporary table of the same column
+    types and write them with one UPDATE … FROM (the per-row statements cost a parse, bind and
+    quoting of each value in Python)."""
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    columns = [quote(field.column) for field in concrete]
+    staging = quote(f"_update_{model._meta.db_table}")
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "  # noqa: S608 - names quoted
+            f"SELECT {', '.join(columns)}, {pk} FROM {table} WITH NO DATA"
+        )
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {staging} ({', '.join(columns)}, {pk}) FROM STDIN") as copy,
+        ):
+            for row in params:
+                copy.write_row(row)
+        assignments = ", ".join(f"{column} = staged.{column}" for column in columns)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {staging} AS staged "  # noqa: S608
+            f"WHERE {table}.{pk} = staged.{pk}"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
+    return len(params)
+
+
+def insert_rows(
+    model: type[Model],
+    objects: Sequence[Any],
+    *,
+    with_ids: bool = True,
+    ignore_conflicts: bool = False,
+    batch_size: int = 1000,
+) -> list[Any]:
+    """Insert `objects` (new rows of `model`) as `bulk_create` would, and faster on PostgreSQL.
+
+    There the ids, when wanted, are taken from the table's sequence in one query and the rows
+    sent with one COPY: no SQL text of ten thousand parameters to build and quote, no
+    RETURNING. Each value is prepared by its field exactly as `save()` prepares it (defaults
+    and `auto_now_add` included), so the rows are the ones `bulk_create` would have written;
+    CHECK, UNIQUE and foreign-key constraints are enforced by the database as usual. Elsewhere
+    (SQLite) this is `bulk_create`. Sends no signals either way. Returns `objects`, each with
+    its primary key when `with_ids` (always on SQLite).
+
+    `ignore_conflicts`: rows that would break a UNIQUE constraint are left out, as with
+    `bulk_create(ignore_conflicts=True)` (on PostgreSQL: COPY into a temporary table, then one
+    INSERT … ON CONFLICT DO NOTHING); no ids are given back then."""
+    if not objects:
+        return list(objects)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return model._default_manager.using(using).bulk_create(
+            objects, batch_size=batch_size, ignore_conflicts=ignore_conflicts
+        )
+    with_ids = with_ids and not ignore_conflicts
+    opts = model._meta
+    pk = opts.pk
+    fields = [
+        field
+        for field in opts.concrete_fields
+        if field.column and (with_ids or field is not pk) and not field.generated
+    ]
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if with_ids:
+            missing = [obj for obj in objects if obj.pk is None]
+            if missing:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [opts.db_table, pk.column, len(missing)],
+                )
+                for obj, (new_id,) in zip(missing, cursor.fetchall(), strict=True):
+                    obj.pk = new_id
+        columns = ", ".join(quote(field.column) for field in fields)
+        table = target = quote(opts.db_table)
+        if ignore_conflicts:
+            target = quote(f"_insert_{opts.db_table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "  # noqa: S608 - names quoted
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+        # The COPY goes to psycopg's own cursor: its errors are raised as Django's, as any query's.
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        ):
+            for obj in objects:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+                        for field in fields
+                    ]
+                )
+        if ignore_conflicts:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "  # noqa: S608
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(f"DROP TABLE {target}")
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = using
+    return list(objects)

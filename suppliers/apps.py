@@ -41,3 +41,8 @@ class SuppliersConfig(AppConfig):
         from suppliers.services.imports import register
 
         register()
+
+        from inventory.services.feed import register_order_receipts
+        from suppliers.services.purchase_orders import FeedOrderReceipts
+
+        register_order_receipts(FeedOrderReceipts())

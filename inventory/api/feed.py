@@ -22,7 +22,14 @@ class MovementInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[kind.value for kind in FeedKind])
     sku = serializers.CharField(help_text="The SKU's code.")
     site = serializers.CharField(help_text="The site's code.")
-    lot = serializers.CharField(max_length=60, help_text="The lot number.")
+    lot = serializers.CharField(
+        max_length=60,
+        required=False,
+        help_text="The lot number. Required for a receipt, a transfer in and an adjustment; an "
+        "issue, dispense, transfer out or write-off without one takes the quantity "
+        "first-expired-first-out from the site's released, unexpired lots (one movement per "
+        "lot drawn on; the row's `movement` is the first).",
+    )
     quantity = serializers.IntegerField(
         help_text="Units, above zero; an adjustment is signed (not zero)."
     )
@@ -45,6 +52,13 @@ class MovementInSerializer(serializers.Serializer):
     )
     counterpart_site = serializers.CharField(
         required=False, help_text="Transfers: the other site's code."
+    )
+    purchase_order = serializers.CharField(
+        max_length=40,
+        required=False,
+        help_text="Receipt only: the number of the purchase order delivered. Its line for the "
+        "SKU is received too (received quantity, receipt, order status, on order); the order "
+        "must be open for receipts, for this site, with the SKU and enough units open.",
     )
 
 

@@ -22,8 +22,22 @@ The rules, in words:
   demand history (issues and dispenses are added to the day's DailyDemand, so the next
   forecast sees them) and the positions of the SKU-sites touched.
 - Dispenses are issues on the ledger (kind `issue`, reason "dispense" unless one is given).
+- An issue, dispense, transfer out or write-off may leave out `lot`: the quantity is then
+  taken first-expired-first-out from the site's released, unexpired lots of the SKU, as the
+  rows before it in the batch left them (a lot emptied by an earlier row is passed over, a
+  released lot received earlier in the batch counts), one ledger movement per lot drawn on
+  (the row's key names the first). Not enough usable stock refuses the row with the quantity
+  that was available. Receipts, transfers in and adjustments name their lot.
+- A receipt may name the `purchase_order` (its number) it delivers. The order's line for the
+  SKU is received as well: its received quantity goes up, a receipt is recorded and the
+  order's status and the on-order figure move on. Whoever keeps purchase orders (the
+  suppliers app, which inventory may not import) registers the OrderReceipts that checks and
+  records this; an unknown order, one not open for receipts, a SKU not on the order or more
+  than its open quantity refuses the row. Without a registered OrderReceipts such a row is
+  refused.
 
-Locking, as inventory.services.stock: the StockPosition rows of the SKU-sites the batch
+Locking, as inventory.services.stock (after the purchase-order lines and orders that rows name,
+which receiving against an order locks first too): the StockPosition rows of the SKU-sites the batch
 touches first, in ascending (SKU id, site id) order, then the lots it reads, by id. Every
 check against stored stock and keys is made after the locks, so two batches (or a batch and
 a stock service) on the same SKU-site are checked one after the other.
@@ -36,7 +50,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,6 +58,7 @@ from django.utils import timezone
 from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
 from accounts.models import User
 from common.batches import RowProblems
+from common.bulk import insert_rows
 from common.errors import Conflict, DomainError
 from inventory.models import (
     Lot,
@@ -86,13 +101,23 @@ LEDGER_KIND = {
 }
 INBOUND = {FeedKind.RECEIPT, FeedKind.TRANSFER_IN}
 ISSUING = {FeedKind.ISSUE, FeedKind.DISPENSE, FeedKind.TRANSFER_OUT}  # from usable lots only
+FEFO_WHEN_NO_LOT = {*ISSUING, FeedKind.WRITE_OFF}  # may leave out the lot: drawn FEFO
 DEMAND = {FeedKind.ISSUE, FeedKind.DISPENSE}
 TRANSFERS = {FeedKind.TRANSFER_OUT, FeedKind.TRANSFER_IN}
 REASON_REQUIRED = {FeedKind.ADJUSTMENT, FeedKind.WRITE_OFF}
 RECEIPT_STATUSES = (LotStatus.QUARANTINE, LotStatus.RELEASED)
 
-REQUIRED_FIELDS = ("idempotency_key", "kind", "sku", "site", "lot", "quantity", "occurred_on")
-OPTIONAL_FIELDS = ("expiry_date", "status", "reason", "reference", "counterpart_site")
+REQUIRED_FIELDS = ("idempotency_key", "kind", "sku", "site", "quantity", "occurred_on")
+OPTIONAL_FIELDS = (
+    "lot",
+    "expiry_date",
+    "status",
+    "reason",
+    "reference",
+    "counterpart_site",
+    "purchase_order",
+)
+ORDER_NUMBER_MAX_LENGTH = 40
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 
 
@@ -112,7 +137,7 @@ class _Row:
     kind: FeedKind
     sku: Sku
     site: Site
-    lot_number: str
+    lot_number: str  # "" for a row whose lots are drawn FEFO
     delta: int  # signed: what the row does to the lot's quantity
     occurred_on: date
     expiry_date: date | None
@@ -120,6 +145,7 @@ class _Row:
     reason: str
     reference: str
     counterpart: Site | None
+    purchase_order: str = ""
 
     @property
     def lot_key(self) -> tuple[int, int, str]:
@@ -128,6 +154,10 @@ class _Row:
     @property
     def position_key(self) -> tuple[int, int]:
         return (self.sku.pk, self.site.pk)
+
+    @property
+    def fefo(self) -> bool:
+        return not self.lot_number
 
 
 @dataclass
@@ -144,6 +174,58 @@ class FeedResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"created": self.created, "replayed": self.replayed, "movements": self.movements}
+
+
+@dataclass(frozen=True)
+class OrderReceipt:
+    """A receipt row of the feed that names a purchase order."""
+
+    row: int
+    order_number: str
+    sku_id: int
+    sku_code: str
+    site_id: int
+    site_code: str
+    quantity: int
+    lot_number: str
+    received_on: date
+
+
+class OrderReceipts(Protocol):
+    """Receiving against purchase orders, for the feed (registered by the suppliers app)."""
+
+    def lock(self, order_numbers: set[str]) -> None:
+        """Lock the orders and their lines (before the feed locks positions and lots)."""
+
+    def check(self, receipts: Sequence[OrderReceipt]) -> list[tuple[int, str]]:
+        """(row, message) for each receipt the orders refuse, rows before it counted."""
+
+    def record(
+        self, receipts: Sequence[tuple[OrderReceipt, Lot]], *, actor: User | None, today: date
+    ) -> None:
+        """Record each receipt on its order line, with the lot it went into."""
+
+
+_order_receipts: list[OrderReceipts] = []
+
+
+def register_order_receipts(handler: OrderReceipts) -> None:
+    """Called once when the app that keeps purchase orders starts."""
+    _order_receipts[:] = [handler]
+
+
+def _order_receipt(row: "_Row") -> OrderReceipt:
+    return OrderReceipt(
+        row=row.number,
+        order_number=row.purchase_order,
+        sku_id=row.sku.pk,
+        sku_code=row.sku.code,
+        site_id=row.site.pk,
+        site_code=row.site.code,
+        quantity=row.delta,
+        lot_number=row.lot_number,
+        received_on=row.occurred_on,
+    )
 
 
 def _problems() -> RowProblems:
@@ -321,6 +403,8 @@ def _parse_row(reader: _RowReader) -> _Row | None:
     sku: Sku | None = reader.record("sku", reader.skus, "SKU")
     site: Site | None = reader.record("site", reader.sites, "site")
     lot_number = reader.text("lot", LOT_MAX_LENGTH)
+    if not reader.given("lot") and kind is not None and kind not in FEFO_WHEN_NO_LOT:
+        reader.problem("lot", "Required.")
     quantity = reader.quantity(kind)
     occurred_on = reader.occurred_on()
     expiry_date = reader.expiry_date(kind, sku)
@@ -328,6 +412,9 @@ def _parse_row(reader: _RowReader) -> _Row | None:
     reason = reader.reason(kind)
     reference = reader.text("reference", REFERENCE_MAX_LENGTH)
     counterpart = reader.counterpart(kind, site)
+    purchase_order = reader.text("purchase_order", ORDER_NUMBER_MAX_LENGTH)
+    if purchase_order and kind is not FeedKind.RECEIPT:
+        reader.problem("purchase_order", "Only a receipt names a purchase order.")
     if (
         len(reader.problems.items) > before
         or kind is None
@@ -352,6 +439,7 @@ def _parse_row(reader: _RowReader) -> _Row | None:
         reason=reason,
         reference=reference,
         counterpart=counterpart,
+        purchase_order=purchase_order,
     )
 
 
@@ -400,15 +488,22 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
 def _lock_positions(keys: set[tuple[int, int]]) -> None:
     """Create the missing position rows of the SKU-sites `keys` and lock exactly those rows,
     in (SKU id, site id) order."""
-    StockPosition.objects.bulk_create(
-        [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in sorted(keys)],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
-    candidates = StockPosition.objects.filter(
-        sku_id__in={key[0] for key in keys}, site_id__in={key[1] for key in keys}
-    ).values_list("pk", "sku_id", "site_id")
-    ids = [pk for pk, sku_id, site_id in candidates if (sku_id, site_id) in keys]
+
+    def existing() -> dict[tuple[int, int], int]:
+        candidates = StockPosition.objects.filter(
+            sku_id__in={key[0] for key in keys}, site_id__in={key[1] for key in keys}
+        ).values_list("pk", "sku_id", "site_id")
+        return {(sku_id, site_id): pk for pk, sku_id, site_id in candidates}
+
+    found = existing()
+    if missing := sorted(keys - set(found)):
+        insert_rows(
+            StockPosition,
+            [StockPosition(sku_id=sku_id, site_id=site_id) for sku_id, site_id in missing],
+            ignore_conflicts=True,
+        )
+        found = existing()
+    ids = [found[key] for key in keys]
     list(
         StockPosition.objects.select_for_update()
         .filter(pk__in=ids)
@@ -417,16 +512,29 @@ def _lock_positions(keys: set[tuple[int, int]]) -> None:
     )
 
 
-def _lock_lots(rows: Sequence[_Row]) -> dict[tuple[int, int, str], Lot]:
-    """Lock exactly the lots the rows name (by id) and read them as they are now."""
-    wanted = {row.lot_key for row in rows}
-    candidates = Lot.objects.filter(
-        sku_id__in={key[0] for key in wanted},
-        site_id__in={key[1] for key in wanted},
-        lot_number__in={key[2] for key in wanted},
-    ).values_list("pk", "sku_id", "site_id", "lot_number")
-    ids = [pk for pk, *key in candidates if tuple(key) in wanted]
-    lots = Lot.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+def _lock_lots(rows: Sequence[_Row], today: date) -> dict[tuple[int, int, str], Lot]:
+    """Lock exactly the lots the rows name and, for rows that name none, the usable lots of
+    their SKU-sites (by id, in one query), and read them as they are now."""
+    wanted = {row.lot_key for row in rows if not row.fefo}
+    drawn = {row.position_key for row in rows if row.fefo}
+    ids: list[int] = []
+    if wanted:
+        candidates = Lot.objects.filter(
+            sku_id__in={key[0] for key in wanted},
+            site_id__in={key[1] for key in wanted},
+            lot_number__in={key[2] for key in wanted},
+        ).values_list("pk", "sku_id", "site_id", "lot_number")
+        ids += [pk for pk, *key in candidates if tuple(key) in wanted]
+    if drawn:
+        usable = (
+            Lot.objects.usable(today)
+            .filter(sku_id__in={key[0] for key in drawn}, site_id__in={key[1] for key in drawn})
+            .values_list("pk", "sku_id", "site_id")
+        )
+        ids += [pk for pk, sku_id, site_id in usable if (sku_id, site_id) in drawn]
+    if not ids:
+        return {}
+    lots = Lot.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
     return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in lots}
 
 
@@ -456,14 +564,68 @@ def _missing_lot_message(row: _Row, elsewhere: Sequence[tuple[int, int, str, str
     return f"No lot {row.lot_number} of {row.sku.code} at {row.site.code}."
 
 
+LotKey = tuple[int, int, str]
+
+
 @dataclass
 class _Plan:
     """What the batch will write: lots by key (new ones unsaved) with their final quantities,
-    and each row's lot."""
+    and each row's movements as (lot, signed quantity), in order."""
 
-    lots: dict[tuple[int, int, str], Lot]
-    new_keys: set[tuple[int, int, str]] = field(default_factory=set)
-    changed_keys: set[tuple[int, int, str]] = field(default_factory=set)
+    lots: dict[LotKey, Lot]
+    new_keys: set[LotKey] = field(default_factory=set)
+    changed_keys: set[LotKey] = field(default_factory=set)
+    moves: dict[int, list[tuple[LotKey, int]]] = field(default_factory=dict)
+    by_position: dict[tuple[int, int], list[LotKey]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key in self.lots:
+            self.by_position.setdefault(key[:2], []).append(key)
+
+    def add_new(self, key: LotKey, lot: Lot) -> None:
+        self.lots[key] = lot
+        self.new_keys.add(key)
+        self.by_position.setdefault(key[:2], []).append(key)
+
+    def apply(self, row: "_Row", key: LotKey, delta: int) -> None:
+        self.lots[key].quantity += delta
+        if key not in self.new_keys:
+            self.changed_keys.add(key)
+        self.moves.setdefault(row.number, []).append((key, delta))
+
+    def fefo_lots(self, row: "_Row", today: date) -> list[Lot]:
+        """The usable lots of the row's SKU-site holding units now, first expiry first."""
+        lots = [self.lots[key] for key in self.by_position.get(row.position_key, [])]
+        usable = [lot for lot in lots if lot.quantity > 0 and lot.is_usable(today)]
+        return sorted(usable, key=lambda lot: (lot.expiry_date, lot.pk is None, lot.pk or 0))
+
+
+def _draw_fefo(row: _Row, plan: _Plan, today: date, problems: RowProblems) -> None:
+    """Take a row that names no lot from its SKU-site's usable lots, first expiry first."""
+    lots = plan.fefo_lots(row, today)
+    available = sum(lot.quantity for lot in lots)
+    wanted = -row.delta
+    if available < wanted:
+        touched = plan.changed_keys | plan.new_keys
+        earlier = (
+            " after the rows before it"
+            if any(key in touched for key in plan.by_position.get(row.position_key, []))
+            else ""
+        )
+        problems.add(
+            row.number,
+            "quantity",
+            f"{row.sku.code} at {row.site.code} has {available} usable units (released, "
+            f"unexpired){earlier}; {wanted} were asked for.",
+        )
+        return
+    for lot in lots:
+        take = min(wanted, lot.quantity)
+        lot.sku, lot.site = row.sku, row.site  # the same rows, read once: for the trail
+        plan.apply(row, (row.sku.pk, row.site.pk, lot.lot_number), -take)
+        wanted -= take
+        if not wanted:
+            return
 
 
 def _check_against_stock(
@@ -471,7 +633,9 @@ def _check_against_stock(
 ) -> tuple[_Plan, RowProblems]:
     problems = _problems()
     plan = _Plan(lots=dict(lots))
-    missing = [row for row in rows if row.lot_key not in lots and row.kind not in INBOUND]
+    missing = [
+        row for row in rows if not row.fefo and row.lot_key not in lots and row.kind not in INBOUND
+    ]
     elsewhere: list[tuple[int, int, str, str, str]] = []
     if missing:
         elsewhere = list(
@@ -481,6 +645,9 @@ def _check_against_stock(
         )
     sources = _transfer_sources(rows, lots)
     for row in rows:
+        if row.fefo:
+            _draw_fefo(row, plan, today, problems)
+            continue
         lot = plan.lots.get(row.lot_key)
         if lot is None:
             if row.kind not in INBOUND:
@@ -509,8 +676,7 @@ def _check_against_stock(
                 status=row.status if row.kind is FeedKind.RECEIPT else LotStatus.RELEASED,
                 received_on=row.occurred_on,
             )
-            plan.lots[row.lot_key] = lot
-            plan.new_keys.add(row.lot_key)
+            plan.add_new(row.lot_key, lot)
         else:
             lot.sku, lot.site = row.sku, row.site  # the same rows, read once: for the trail
         if row.kind in INBOUND and row.expiry_date and row.expiry_date != lot.expiry_date:
@@ -533,9 +699,7 @@ def _check_against_stock(
                 f"{lot.quantity} units{earlier}; it cannot go down by {-row.delta}.",
             )
             continue
-        lot.quantity += row.delta
-        if row.lot_key not in plan.new_keys:
-            plan.changed_keys.add(row.lot_key)
+        plan.apply(row, row.lot_key, row.delta)
     return plan, problems
 
 
@@ -598,7 +762,10 @@ def stock_movements_post(
     now = timezone.now()
     rows, problems = _parse_batch(movements, today)
     total = len(movements)
+    ordered = [row for row in rows if row.purchase_order]
     with transaction.atomic(), audit_context(actor=actor):
+        if ordered and _order_receipts:
+            _order_receipts[0].lock({row.purchase_order for row in ordered})
         if rows:
             _lock_positions({row.position_key for row in rows})
         stored = {
@@ -617,7 +784,8 @@ def stock_movements_post(
                 )
         _refuse(conflicts, total, taken_keys=True)
         fresh = [row for row in rows if row.key not in stored]
-        plan, stock_problems = _check_against_stock(fresh, _lock_lots(fresh), today)
+        plan, stock_problems = _check_against_stock(fresh, _lock_lots(fresh, today), today)
+        _check_orders(fresh, stock_problems)
         problems.items = sorted(problems.items + stock_problems.items, key=lambda item: item["row"])
         _refuse(problems, total)
         movement_ids = _write(actor, fresh, plan, today, now)
@@ -636,6 +804,18 @@ def stock_movements_post(
     return result
 
 
+def _check_orders(rows: Sequence[_Row], problems: RowProblems) -> None:
+    ordered = [row for row in rows if row.purchase_order]
+    if not ordered:
+        return
+    if not _order_receipts:
+        for row in ordered:
+            problems.add(row.number, "purchase_order", "Receipts against orders are not kept.")
+        return
+    for number, message in _order_receipts[0].check([_order_receipt(row) for row in ordered]):
+        problems.add(number, "purchase_order", message)
+
+
 def _write(
     actor: User | None, rows: Sequence[_Row], plan: _Plan, today: date, now: datetime
 ) -> dict[int, int]:
@@ -646,28 +826,35 @@ def _write(
     audited_bulk_create(Lot, new_lots, batch_size=1000)
     audited_bulk_update(Lot, [plan.lots[key] for key in plan.changed_keys], ["quantity"])
     user = actor if getattr(actor, "pk", None) else None
-    movements = [
-        StockMovement(
-            kind=LEDGER_KIND[row.kind],
-            quantity=row.delta,
-            lot=plan.lots[row.lot_key],
-            sku_id=row.sku.pk,
-            site_id=row.site.pk,
-            occurred_at=_occurred_at(row.occurred_on, today, now),
-            reference=row.reference,
-            reason=row.reason,
-            user=user,
+    movements: dict[int, list[StockMovement]] = {
+        row.number: [
+            StockMovement(
+                kind=LEDGER_KIND[row.kind],
+                quantity=delta,
+                lot=plan.lots[key],
+                sku_id=row.sku.pk,
+                site_id=row.site.pk,
+                occurred_at=_occurred_at(row.occurred_on, today, now),
+                reference=row.reference,
+                reason=row.reason,
+                user=user,
+            )
+            for key, delta in plan.moves[row.number]
+        ]
+        for row in rows
+    }
+    audited_bulk_create(
+        StockMovement, [movement for row in rows for movement in movements[row.number]]
+    )
+    keys = [
+        StockMovementKey(
+            key=row.key, row_hash=row.row_hash, movement=movements[row.number][0], created_by=user
         )
         for row in rows
     ]
-    audited_bulk_create(StockMovement, movements, batch_size=1000)
-    keys = [
-        StockMovementKey(key=row.key, row_hash=row.row_hash, movement=movement, created_by=user)
-        for row, movement in zip(rows, movements, strict=True)
-    ]
     try:
         with transaction.atomic():
-            StockMovementKey.objects.bulk_create(keys, batch_size=1000)
+            insert_rows(StockMovementKey, keys, with_ids=False)
     except IntegrityError:
         # Another batch stored one of these keys for another SKU-site since we read them.
         raise IdempotencyKeyConflict(
@@ -676,5 +863,11 @@ def _write(
             fields={"movements": []},
         ) from None
     _add_demand(rows)
+    if ordered := [row for row in rows if row.purchase_order]:
+        _order_receipts[0].record(
+            [(_order_receipt(row), plan.lots[row.lot_key]) for row in ordered],
+            actor=actor,
+            today=today,
+        )
     positions_recompute(keys={row.position_key for row in rows}, today=today)
-    return {row.number: movement.pk for row, movement in zip(rows, movements, strict=True)}
+    return {row.number: movements[row.number][0].pk for row in rows}

@@ -2,10 +2,12 @@
 against purchase orders."""
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_context
@@ -14,6 +16,7 @@ from common.errors import DomainError
 from common.locks import advisory_xact_lock
 from common.runs import follow_up_after_commit
 from inventory.models import Lot, LotStatus
+from inventory.services.feed import OrderReceipt
 from inventory.services.stock import InvalidQuantity, position_set_on_order, stock_receive
 from suppliers.models import (
     RECEIVABLE_PO_STATUSES,
@@ -202,3 +205,113 @@ def _advance_order_status(order: PurchaseOrder) -> None:
         PurchaseOrderStatus.RECEIVED if complete else PurchaseOrderStatus.PARTIALLY_RECEIVED
     )
     order.save(update_fields=["status"])
+
+
+class FeedOrderReceipts:
+    """Receiving against purchase orders from the daily stock feed: the feed's receipt rows
+    that name an order (inventory.services.feed.OrderReceipts, registered when the app starts).
+    The feed puts the goods into the lot; this records them on the order as
+    `purchase_order_line_receive` does: the line's received quantity, a Receipt (all units
+    accepted, the lot's status being the feed's), the order's status and the on-order figure.
+    Runs inside the feed's transaction, after `lock` took the orders and lines named."""
+
+    def lock(self, order_numbers: set[str]) -> None:
+        orders = PurchaseOrder.objects.select_for_update().filter(number__in=order_numbers)
+        ids = list(orders.order_by("pk").values_list("pk", flat=True))
+        list(
+            PurchaseOrderLine.objects.select_for_update()
+            .filter(purchase_order_id__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+    def check(self, receipts: Sequence[OrderReceipt]) -> list[tuple[int, str]]:
+        orders = {
+            order.number: order
+            for order in PurchaseOrder.objects.filter(
+                number__in={receipt.order_number for receipt in receipts}
+            )
+        }
+        open_units = _open_units(orders.values())
+        problems = []
+        for receipt in receipts:
+            order = orders.get(receipt.order_number)
+            message = _refusal(receipt, order, open_units)
+            if message:
+                problems.append((receipt.row, message))
+            else:
+                open_units[(receipt.order_number, receipt.sku_id)] -= receipt.quantity
+        return problems
+
+    def record(
+        self, receipts: Sequence[tuple[OrderReceipt, Lot]], *, actor: User | None, today: date
+    ) -> None:
+        numbers = {receipt.order_number for receipt, _ in receipts}
+        orders = {o.number: o for o in PurchaseOrder.objects.filter(number__in=numbers)}
+        lines = PurchaseOrderLine.objects.filter(purchase_order__in=orders.values()).order_by("pk")
+        by_order_sku: dict[tuple[int, int], list[PurchaseOrderLine]] = {}
+        for line in lines:
+            by_order_sku.setdefault((line.purchase_order_id, line.sku_id), []).append(line)
+        user = actor if getattr(actor, "pk", None) else None
+        for receipt, lot in receipts:
+            order = orders[receipt.order_number]
+            units = receipt.quantity
+            for line in by_order_sku[(order.pk, receipt.sku_id)]:
+                take = min(units, line.quantity - line.received_quantity)
+                if take <= 0:
+                    continue
+                Receipt.objects.create(
+                    line=line,
+                    lot=lot,
+                    quantity_received=take,
+                    quantity_accepted=take,
+                    lot_number=lot.lot_number,
+                    expiry_date=lot.expiry_date,
+                    received_on=receipt.received_on,
+                    received_by=user,
+                )
+                line.received_quantity += take
+                line.save(update_fields=["received_quantity"])
+                units -= take
+                if not units:
+                    break
+        for order in orders.values():
+            _advance_order_status(order)
+        for receipt, _ in receipts:
+            on_order_refresh(sku_id=receipt.sku_id, site_id=receipt.site_id, today=today)
+        follow_up_after_commit("alerts.tasks.evaluate_alerts_after", "goods_received")
+
+
+def _open_units(orders: Iterable[PurchaseOrder]) -> dict[tuple[str, int], int]:
+    """Units still open per (order number, SKU id) on the given orders."""
+    numbers = {order.pk: order.number for order in orders}
+    rows = (
+        PurchaseOrderLine.objects.filter(purchase_order_id__in=numbers)
+        .values("purchase_order_id", "sku_id")
+        .annotate(open=Sum(F("quantity") - F("received_quantity")))
+        .values_list("purchase_order_id", "sku_id", "open")
+    )
+    return {(numbers[order_id], sku_id): int(units) for order_id, sku_id, units in rows}
+
+
+def _refusal(
+    receipt: OrderReceipt, order: PurchaseOrder | None, open_units: dict[tuple[str, int], int]
+) -> str:
+    if order is None:
+        return f"No purchase order {receipt.order_number}."
+    if order.status not in RECEIVABLE_STATUSES:
+        return (
+            f"Purchase order {order.number} is {order.get_status_display().lower()}: goods can "
+            "be received only on sent, acknowledged or partly received orders."
+        )
+    if order.destination_id != receipt.site_id:
+        return f"Purchase order {order.number} is not for {receipt.site_code}."
+    key = (order.number, receipt.sku_id)
+    if key not in open_units:
+        return f"{receipt.sku_code} is not on purchase order {order.number}."
+    if receipt.quantity > open_units[key]:
+        return (
+            f"{open_units[key]} units of {receipt.sku_code} are still open on {order.number} "
+            f"(rows before it counted): {receipt.quantity} is too many."
+        )
+    return ""

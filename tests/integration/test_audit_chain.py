@@ -393,12 +393,12 @@ def unaudited_bulk_writes(root: Path = ROOT) -> list[str]:
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)
-                    and node.func.id == "update_rows"
+                    and node.func.id in {"update_rows", "insert_rows"}
                     and node.args
                     and isinstance(node.args[0], ast.Name)
                     and node.args[0].id in audited
                 ):
-                    found.append(f"{relative}:{node.lineno} update_rows({node.args[0].id})")
+                    found.append(f"{relative}:{node.lineno} {node.func.id}({node.args[0].id})")
                     continue
                 if not (
                     isinstance(node, ast.Call)
@@ -443,10 +443,13 @@ def test_the_scan_finds_a_bulk_write_on_an_audited_model(tmp_path) -> None:  # t
         "context.update(x=1)\n"
         "update_rows(Lot, lots, ['quantity'])\n"
         "update_rows(StockPosition, positions, ['on_hand'])\n"
+        "insert_rows(StockMovement, movements)\n"
+        "insert_rows(DailyDemand, demand)\n"
     )
 
     assert unaudited_bulk_writes(tmp_path) == [
         "alerts/services.py:1 Alert.update()",
         "alerts/services.py:3 Sku.bulk_create()",
         "alerts/services.py:5 update_rows(Lot)",
+        "alerts/services.py:7 insert_rows(StockMovement)",
     ]

@@ -297,7 +297,8 @@ def test_a_key_used_twice_in_one_batch_is_refused(lot, admin_user) -> None:  # t
         ({"sku": "NOPE"}, "sku", "No SKU 'NOPE'."),
         ({"site": "NOPE"}, "site", "No site 'NOPE'."),
         ({"lot": "NOPE"}, "lot", "No lot NOPE of AMOX-500 at HOSP-1."),
-        ({"lot": None}, "lot", "Required."),
+        ({"kind": "adjustment", "lot": None, "reason": "count"}, "lot", "Required."),
+        ({"kind": "receipt", "lot": None, "expiry_date": "2027-12-31"}, "lot", "Required."),
         ({"occurred_on": "2026-01-11"}, "occurred_on", "is in the future"),
         ({"occurred_on": "10/01/2026"}, "occurred_on", "A date as YYYY-MM-DD."),
         ({"idempotency_key": None}, "idempotency_key", "Required."),
@@ -482,3 +483,196 @@ def test_a_dispense_racing_a_transfer_out_never_takes_the_lot_below_zero(
     lot.refresh_from_db()
     assert sorted(outcomes) == ["refused", "written"]
     assert lot.quantity == ledger_total(lot) == 30
+
+
+# ---- no lot named: first expired, first out ---------------------------------------------------
+
+
+LONG_AGO = date(2025, 1, 1)  # received then: every lot below had shelf life enough
+
+
+@pytest.fixture
+def lots_by_expiry(sku, site):  # type: ignore[no-untyped-def]
+    """Three usable lots received in another order than they expire, and two that may not be
+    issued: quarantined, and expired before TODAY."""
+    return {
+        "late": LotFactory(
+            sku=sku,
+            site=site,
+            lot_number="LATE",
+            expiry_date=date(2027, 9, 30),
+            quantity=50,
+            today=LONG_AGO,
+        ),
+        "first": LotFactory(
+            sku=sku,
+            site=site,
+            lot_number="FIRST",
+            expiry_date=date(2026, 6, 30),
+            quantity=5,
+            today=LONG_AGO,
+        ),
+        "second": LotFactory(
+            sku=sku,
+            site=site,
+            lot_number="SECOND",
+            expiry_date=date(2026, 12, 31),
+            quantity=20,
+            today=LONG_AGO,
+        ),
+        "held": LotFactory(
+            sku=sku,
+            site=site,
+            lot_number="HELD",
+            expiry_date=date(2026, 3, 31),
+            quantity=100,
+            status=LotStatus.QUARANTINE,
+            today=LONG_AGO,
+        ),
+        "expired": LotFactory(
+            sku=sku,
+            site=site,
+            lot_number="GONE",
+            expiry_date=date(2026, 1, 9),
+            quantity=100,
+            today=LONG_AGO,
+        ),
+    }
+
+
+def quantities(lots: dict[str, Lot]) -> dict[str, int]:
+    return {name: Lot.objects.get(pk=lot.pk).quantity for name, lot in lots.items()}
+
+
+@pytest.mark.parametrize("kind", ["issue", "dispense", "transfer_out", "write_off"])
+def test_a_row_without_a_lot_takes_the_first_expiring_usable_lot(
+    lots_by_expiry, admin_user, dc, kind
+) -> None:  # type: ignore[no-untyped-def]
+    extra = {"counterpart_site": "DC-1"} if kind == "transfer_out" else {}
+    reason = {"reason": "broken vial"} if kind == "write_off" else {}
+
+    post(admin_user, row(kind=kind, lot=None, quantity=3, **extra, **reason))
+
+    assert quantities(lots_by_expiry) == {
+        "late": 50,
+        "first": 2,
+        "second": 20,
+        "held": 100,
+        "expired": 100,
+    }
+
+
+def test_a_row_without_a_lot_spans_lots_with_one_movement_each(lots_by_expiry, admin_user) -> None:  # type: ignore[no-untyped-def]
+    result = post(admin_user, row(lot=None, quantity=30, reference="ORD-7"))
+
+    moved = StockMovement.objects.filter(reference="ORD-7").order_by("pk")
+    assert [(m.lot.lot_number, m.quantity, m.kind) for m in moved] == [
+        ("FIRST", -5, MovementKind.ISSUE),
+        ("SECOND", -20, MovementKind.ISSUE),
+        ("LATE", -5, MovementKind.ISSUE),
+    ]
+    assert result.movements[0]["movement"] == moved[0].pk
+    assert StockMovementKey.objects.get(key="k-1").movement == moved[0]
+
+
+def test_a_row_without_a_lot_is_demand_like_any_issue(
+    lots_by_expiry, sku, site, admin_user
+) -> None:  # type: ignore[no-untyped-def]
+    post(admin_user, row(kind="dispense", lot=None, quantity=30))
+
+    assert DailyDemand.objects.get(sku=sku, site=site, date=YESTERDAY).quantity == 30
+    assert StockPosition.objects.get(sku=sku, site=site).on_hand == 75 - 30
+
+
+def test_lots_taken_by_earlier_rows_of_the_batch_are_accounted_for(
+    lots_by_expiry, admin_user
+) -> None:  # type: ignore[no-untyped-def]
+    post(
+        admin_user,
+        row(lot="FIRST", quantity=5),
+        row(idempotency_key="k-2", lot=None, quantity=4),
+        row(idempotency_key="k-3", lot=None, quantity=20),
+    )
+
+    assert quantities(lots_by_expiry) == {
+        "late": 46,
+        "first": 0,
+        "second": 0,
+        "held": 100,
+        "expired": 100,
+    }
+
+
+def test_a_released_lot_received_earlier_in_the_batch_can_be_drawn(sku, site, admin_user) -> None:  # type: ignore[no-untyped-def]
+    post(
+        admin_user,
+        row(kind="receipt", lot="NEW", quantity=10, expiry_date="2027-12-31", status="released"),
+        row(idempotency_key="k-2", lot=None, quantity=4),
+    )
+
+    assert Lot.objects.get(lot_number="NEW").quantity == 6
+
+
+def test_not_enough_usable_stock_says_how_much_there_was(lots_by_expiry, admin_user) -> None:  # type: ignore[no-untyped-def]
+    errors = refused(admin_user, row(lot=None, quantity=76))
+
+    assert errors == [
+        {
+            "row": 1,
+            "field": "quantity",
+            "message": "AMOX-500 at HOSP-1 has 75 usable units (released, unexpired); "
+            "76 were asked for.",
+        }
+    ]
+
+
+def test_the_shortfall_counts_the_rows_before_it(lots_by_expiry, admin_user) -> None:  # type: ignore[no-untyped-def]
+    errors = refused(
+        admin_user,
+        row(lot=None, quantity=70),
+        row(idempotency_key="k-2", lot=None, quantity=6),
+    )
+
+    assert errors == [
+        {
+            "row": 2,
+            "field": "quantity",
+            "message": "AMOX-500 at HOSP-1 has 5 usable units (released, unexpired) after the "
+            "rows before it; 6 were asked for.",
+        }
+    ]
+
+
+def test_a_row_without_a_lot_at_a_site_with_no_usable_lot_is_refused(sku, site, admin_user) -> None:  # type: ignore[no-untyped-def]
+    errors = refused(admin_user, row(lot=None, quantity=1))
+
+    assert errors[0]["message"].startswith("AMOX-500 at HOSP-1 has 0 usable units")
+
+
+def test_a_row_without_a_lot_replays_as_the_first_time(lots_by_expiry, admin_user) -> None:  # type: ignore[no-untyped-def]
+    first = post(admin_user, row(lot=None, quantity=30))
+    before = snapshot()
+
+    again = post(admin_user, row(lot=None, quantity=30))
+
+    assert snapshot() == before
+    assert again.movements[0]["movement"] == first.movements[0]["movement"]
+    assert again.movements[0]["replayed"] is True
+
+
+def test_a_key_taken_by_another_batch_since_it_was_read_is_a_conflict(
+    lot, admin_user, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    post(admin_user, row(idempotency_key="taken", quantity=1))
+    reads = StockMovementKey.objects.filter
+    # As if the other batch stored the key between this batch's read and its insert.
+    monkeypatch.setattr(
+        StockMovementKey.objects, "filter", lambda **kw: reads(**kw).none(), raising=False
+    )
+    before = snapshot()
+
+    with pytest.raises(IdempotencyKeyConflict):
+        post(admin_user, row(idempotency_key="taken", quantity=2))
+
+    monkeypatch.undo()
+    assert snapshot() == before

@@ -12,7 +12,14 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from inventory.models import DailyDemand, Lot, StockMovement, StockMovementKey
-from tests.factories import LotFactory, SiteFactory, SkuFactory
+from suppliers.models import PurchaseOrderStatus, Receipt
+from tests.factories import (
+    LotFactory,
+    PurchaseOrderFactory,
+    PurchaseOrderLineFactory,
+    SiteFactory,
+    SkuFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +177,86 @@ def test_the_endpoint_is_in_the_openapi_schema(token_client) -> None:  # type: i
     assert response.status_code == 200
     operation = response.json()["paths"]["/api/v1/stock-movements"]["post"]
     assert set(operation["responses"]) >= {"200", "201"}
+
+
+def test_a_dispense_without_a_lot_is_taken_first_expired_first_out(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    sooner = LotFactory(
+        sku=lot.sku,
+        site=lot.site,
+        lot_number="L-0",
+        expiry_date=today + timedelta(days=200),
+        quantity=3,
+        today=today,
+    )
+    row = movement(quantity=5)
+    del row["lot"]
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 201
+    taken = StockMovement.objects.filter(sku=lot.sku).exclude(kind="receipt").order_by("pk")
+    assert [(m.lot.lot_number, m.quantity) for m in taken] == [("L-0", -3), ("L-1", -2)]
+    assert response.json()["movements"][0]["movement"] == taken[0].pk
+    assert Lot.objects.get(pk=sooner.pk).quantity == 0
+
+
+def test_a_dispense_without_a_lot_beyond_the_usable_stock_answers_400(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    before = written()
+    row = movement(quantity=101)
+    del row["lot"]
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["movements"] == [
+        {
+            "row": 1,
+            "field": "quantity",
+            "message": "AMOX-500 at HOSP-1 has 100 usable units (released, unexpired); "
+            "101 were asked for.",
+        }
+    ]
+    assert written() == before
+
+
+def test_a_receipt_against_a_purchase_order_receives_the_line(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    line = PurchaseOrderLineFactory(
+        purchase_order=PurchaseOrderFactory(number="PO-7", destination=lot.site),
+        sku=lot.sku,
+        quantity=50,
+    )
+    row = movement(
+        kind="receipt",
+        lot="L-9",
+        quantity=50,
+        expiry_date=(timezone.localdate() + timedelta(days=400)).isoformat(),
+        purchase_order="PO-7",
+    )
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 201
+    line.refresh_from_db()
+    assert line.received_quantity == 50
+    assert line.purchase_order.status == PurchaseOrderStatus.RECEIVED
+    assert Receipt.objects.get(line=line).lot.lot_number == "L-9"
+
+
+def test_a_receipt_against_an_unknown_order_answers_400(token_client, lot) -> None:  # type: ignore[no-untyped-def]
+    before = written()
+    row = movement(
+        kind="receipt",
+        lot="L-9",
+        quantity=5,
+        expiry_date=(timezone.localdate() + timedelta(days=400)).isoformat(),
+        purchase_order="PO-404",
+    )
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": [row]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["movements"] == [
+        {"row": 1, "field": "purchase_order", "message": "No purchase order PO-404."}
+    ]
+    assert written() == before

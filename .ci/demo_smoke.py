@@ -29,13 +29,14 @@ EXPECTED_NAV = {
         "nav-api_docs",
         "nav-adminindex",
         "nav-inventoryimports",
+        "nav-warehousetoday",
         *OPERATIONS,
     },
     "planner": {"nav-home", "nav-api_docs", *OPERATIONS},
     "quality": {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     "supplier": {"nav-home", "nav-api_docs", "nav-portalhome"},
     "viewer": {"nav-home", "nav-api_docs", *OPERATIONS},
-    "warehouse": {"nav-home", "nav-api_docs", *OPERATIONS},
+    "warehouse": {"nav-home", "nav-api_docs", "nav-warehousetoday", *OPERATIONS},
 }
 
 
@@ -92,6 +93,14 @@ def main(base: str) -> int:
     print(
         f"  supplier  portal: {rows} open order(s), some to acknowledge: {waiting} "
         + ("ok" if ok else "MISMATCH, expected open orders with some to acknowledge")
+    )
+    warehouse = sign_in(base, "warehouse", "pharma-demo-warehouse", then="/warehouse/")
+    receivable = re.search(r'data-testid="orders-receivable"><strong>([\d,]+)</strong>', warehouse)
+    ok = receivable is not None and int(receivable.group(1).replace(",", "")) > 0
+    failures += not ok
+    print(
+        f"  warehouse today: {receivable.group(1) if receivable else 'no'} order(s) to receive "
+        + ("ok" if ok else "MISMATCH, expected orders to receive")
     )
     return 1 if failures else 0
 

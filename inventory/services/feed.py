@@ -443,6 +443,14 @@ def _parse_row(reader: _RowReader) -> _Row | None:
     )
 
 
+def _nul_fields(row: Mapping[str, Any]) -> list[str]:
+    """The fields whose text holds a NUL character, which no database text column stores: such a
+    row is refused before any of its values is looked up."""
+    return sorted(
+        str(name) for name, value in row.items() if isinstance(value, str) and "\x00" in value
+    )
+
+
 def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
     if not isinstance(movements, list) or not movements:
         raise MovementsRefused(
@@ -454,7 +462,7 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
             "batch. Nothing was written.",
             fields={"movements": [f"At most {MAX_BATCH:,} rows."]},
         )
-    rows_in = [row for row in movements if isinstance(row, Mapping)]
+    rows_in = [row for row in movements if isinstance(row, Mapping) and not _nul_fields(row)]
     sku_codes = {_text(row, "sku") for row in rows_in} - {""}
     site_codes = {_text(row, name) for row in rows_in for name in ("site", "counterpart_site")}
     skus = {sku.code: sku for sku in Sku.objects.filter(code__in=sku_codes)}
@@ -465,6 +473,10 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
     for number, raw in enumerate(movements, start=1):
         if not isinstance(raw, Mapping):
             problems.add(number, "", "Each movement is an object: " + ", ".join(REQUIRED_FIELDS))
+            continue
+        if nul := _nul_fields(raw):
+            for name in nul:
+                problems.add(number, name, "Text cannot contain the NUL character.")
             continue
         row = _parse_row(_RowReader(number, raw, skus, sites, today, problems))
         key = _text(raw, "idempotency_key")

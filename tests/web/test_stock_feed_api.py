@@ -124,6 +124,27 @@ def test_a_bad_row_answers_400_with_an_error_per_row_and_writes_nothing(token_cl
     assert written() == before
 
 
+def test_text_with_a_nul_character_is_refused_on_its_row_and_writes_nothing(
+    token_client, lot
+) -> None:  # type: ignore[no-untyped-def]
+    before = written()
+    batch = [
+        movement(),
+        movement(idempotency_key="k-2", site="HOSP\u00001", lot="L\u0000"),
+        movement(idempotency_key="k-3", purchase_order="PO\u0000", kind="receipt"),
+    ]
+
+    response = token_client(Role.WAREHOUSE).post(URL, {"movements": batch}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["movements"] == [
+        {"row": 2, "field": "lot", "message": "Text cannot contain the NUL character."},
+        {"row": 2, "field": "site", "message": "Text cannot contain the NUL character."},
+        {"row": 3, "field": "purchase_order", "message": "Text cannot contain the NUL character."},
+    ]
+    assert written() == before
+
+
 def test_malformed_rows_and_rows_the_stock_refuses_are_listed_together(token_client, lot) -> None:  # type: ignore[no-untyped-def]
     batch = [movement(quantity=101), movement(idempotency_key="k-2", quantity="four")]
 

@@ -5,6 +5,10 @@ row, which costs seconds of Python for a thousand rows of ten fields. `update_ro
 parameterised `UPDATE … WHERE pk = %s` per row through `executemany` instead: the database
 driver batches it (psycopg pipelines it; SQLite runs it in C), and the values are prepared by
 each field exactly as `save()` prepares them. Like `bulk_update`, it sends no signals.
+
+`insert_values` and `update_values` are the same writes for callers that already hold the
+rows as plain tuples of column values (a batch of thousands of ledger or trail rows): no
+model instance is built and, on PostgreSQL, no value goes through its field one by one.
 """
 
 from collections.abc import Sequence
@@ -38,11 +42,127 @@ def update_rows(model: type[Model], objects: Sequence[Any], fields: Sequence[str
         ]
         for obj in objects
     ]
+    return _update_params(model, connection, concrete, statement, params)
+
+
+def _update_params(
+    model: type[Model], connection: Any, concrete: list[Any], statement: str, params: list[Any]
+) -> int:
     if connection.vendor == "postgresql" and len(params) >= SET_BASED_FROM:
         return _update_from_copy(model, connection, concrete, params)
     with connection.cursor() as cursor:
         cursor.executemany(statement, params)
     return len(params)
+
+
+def update_values(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """`update_rows` for rows held as tuples: each row is (primary key, value of each of
+    `columns`), `columns` named by attname (`lot_id`, `quantity`). On PostgreSQL the values go
+    as they are (Python values psycopg adapts: int, str, Decimal, date, aware datetime, None);
+    elsewhere each is prepared by its field. Returns the rows sent."""
+    if not rows:
+        return 0
+    using = router.db_for_write(model)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = _fields_by_attname(model)
+    concrete = [fields[name] for name in columns]
+    pk = model._meta.pk
+    statement = (
+        f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608 - names quoted
+        + ", ".join(f"{quote(field.column)} = %s" for field in concrete)
+        + f" WHERE {quote(pk.column)} = %s"
+    )
+    if connection.vendor == "postgresql":
+        params = [[*row[1:], row[0]] for row in rows]
+    else:
+        params = [
+            [
+                *(
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(concrete, row[1:], strict=True)
+                ),
+                pk.get_db_prep_save(row[0], connection),
+            ]
+            for row in rows
+        ]
+    return _update_params(model, connection, concrete, statement, params)
+
+
+def _fields_by_attname(model: type[Model]) -> dict[str, Any]:
+    return {field.attname: field for field in model._meta.concrete_fields}
+
+
+def insert_values(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    with_ids: bool = False,
+) -> list[int]:
+    """Insert rows held as tuples of the values of `columns` (named by attname, without the
+    primary key) and return their new primary keys when `with_ids` (else []).
+
+    Nothing is defaulted: every column the table needs is named. On PostgreSQL the ids are
+    taken from the table's sequence in one query and the rows sent with one COPY, the values
+    as they are (Python values psycopg adapts) except JSON columns, which their field prepares;
+    elsewhere (SQLite) each value is prepared by its field and the rows inserted with one
+    statement each (the database gives each its id). Sends no signals."""
+    if not rows:
+        return []
+    using = router.db_for_write(model)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = _fields_by_attname(model)
+    concrete = [fields[name] for name in columns]
+    opts = model._meta
+    table = quote(opts.db_table)
+    names = ", ".join(quote(field.column) for field in concrete)
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            statement = (
+                f"INSERT INTO {table} ({names}) "  # noqa: S608 - names quoted
+                f"VALUES ({', '.join(['%s'] * len(concrete))})"
+            )
+            prepared = [
+                [
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(concrete, row, strict=True)
+                ]
+                for row in rows
+            ]
+            if not with_ids:
+                cursor.executemany(statement, prepared)
+                return []
+            ids = []
+            for values in prepared:
+                cursor.execute(statement, values)
+                ids.append(cursor.lastrowid)
+            return ids
+        ids = []
+        if with_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [opts.db_table, opts.pk.column, len(rows)],
+            )
+            ids = [new_id for (new_id,) in cursor.fetchall()]
+            names = f"{quote(opts.pk.column)}, {names}"
+        json_columns = [
+            (index, field)
+            for index, field in enumerate(concrete)
+            if field.get_internal_type() == "JSONField"
+        ]
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for number, row in enumerate(rows):
+                values = list(row) if json_columns else row
+                for index, field in json_columns:
+                    if values[index] is not None:
+                        values[index] = field.get_db_prep_save(values[index], connection)
+                copy.write_row((ids[number], *values) if with_ids else values)
+    return ids
 
 
 SET_BASED_FROM = 50  # rows: below this, executemany's round trips cost less than a temp table

@@ -55,10 +55,10 @@ from typing import Any, Protocol
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
-from accounts.models import User
+from accounts.audit import audit_context, audit_rows_write, audited_bulk_create, created_changes
+from accounts.models import AuditLogEntry, User
 from common.batches import RowProblems
-from common.bulk import insert_rows
+from common.bulk import insert_rows, insert_values, update_values
 from common.errors import Conflict, DomainError
 from inventory.models import (
     Lot,
@@ -573,13 +573,15 @@ class _Plan:
     and each row's movements as (lot, signed quantity), in order."""
 
     lots: dict[LotKey, Lot]
+    original: dict[LotKey, int] = field(default_factory=dict)  # quantities as locked
     new_keys: set[LotKey] = field(default_factory=set)
     changed_keys: set[LotKey] = field(default_factory=set)
     moves: dict[int, list[tuple[LotKey, int]]] = field(default_factory=dict)
     by_position: dict[tuple[int, int], list[LotKey]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for key in self.lots:
+        for key, lot in self.lots.items():
+            self.original[key] = lot.quantity
             self.by_position.setdefault(key[:2], []).append(key)
 
     def add_new(self, key: LotKey, lot: Lot) -> None:
@@ -816,45 +818,97 @@ def _check_orders(rows: Sequence[_Row], problems: RowProblems) -> None:
         problems.add(number, "purchase_order", message)
 
 
+MOVEMENT_COLUMNS = (
+    "kind",
+    "quantity",
+    "lot_id",
+    "sku_id",
+    "site_id",
+    "occurred_at",
+    "reference",
+    "reason",
+    "user_id",
+)
+KEY_COLUMNS = ("key", "row_hash", "movement_id", "created_by_id", "created_at")
+KIND_LABELS = {kind.value: str(kind.label) for kind in MovementKind}
+
+
+def _write_lots(plan: _Plan) -> None:
+    """The new lots (as instances: a few per batch) and the changed quantities (as values, with
+    their trail entries from the quantities locked and planned)."""
+    audited_bulk_create(Lot, [plan.lots[key] for key in sorted(plan.new_keys)], batch_size=1000)
+    changed = [(key, plan.lots[key]) for key in plan.changed_keys]
+    update_values(Lot, ("quantity",), [(lot.pk, lot.quantity) for _, lot in changed])
+    audit_rows_write(
+        Lot,
+        AuditLogEntry.Action.UPDATE,
+        [
+            (lot.pk, str(lot), {"quantity": [plan.original[key], lot.quantity]})
+            for key, lot in changed
+            if plan.original[key] != lot.quantity
+        ],
+    )
+
+
+def _write_movements(
+    rows: Sequence[_Row], plan: _Plan, user_id: int | None, today: date, now: datetime
+) -> dict[int, int]:
+    """The ledger rows of the batch and their trail entries, as plain values: the id of the
+    first movement of each row."""
+    values: list[tuple[Any, ...]] = []
+    texts: list[str] = []
+    first: dict[int, int] = {}
+    for row in rows:
+        kind = LEDGER_KIND[row.kind].value
+        label = KIND_LABELS[kind]
+        occurred_at = _occurred_at(row.occurred_on, today, now)
+        sku, site = row.sku, row.site
+        first[row.number] = len(values)
+        for key, delta in plan.moves[row.number]:
+            lot = plan.lots[key]
+            values.append(
+                (
+                    kind,
+                    delta,
+                    lot.pk,
+                    sku.pk,
+                    site.pk,
+                    occurred_at,
+                    row.reference,
+                    row.reason,
+                    user_id,
+                )
+            )
+            texts.append(f"{label} {delta:+d} {sku.code} lot {lot.lot_number} @ {site.code}")
+    ids = insert_values(StockMovement, MOVEMENT_COLUMNS, values, with_ids=True)
+    changes = created_changes(StockMovement, ("id", *MOVEMENT_COLUMNS))
+    audit_rows_write(
+        StockMovement,
+        AuditLogEntry.Action.CREATE,
+        [
+            (pk, text, changes((pk, *value)))
+            for pk, text, value in zip(ids, texts, values, strict=True)
+        ],
+    )
+    return {number: ids[index] for number, index in first.items()}
+
+
 def _write(
     actor: User | None, rows: Sequence[_Row], plan: _Plan, today: date, now: datetime
 ) -> dict[int, int]:
     """Write a checked batch (inside the caller's transaction); the movement id of each row."""
     if not rows:
         return {}
-    new_lots = [plan.lots[key] for key in sorted(plan.new_keys)]
-    audited_bulk_create(Lot, new_lots, batch_size=1000)
-    audited_bulk_update(Lot, [plan.lots[key] for key in plan.changed_keys], ["quantity"])
-    user = actor if getattr(actor, "pk", None) else None
-    movements: dict[int, list[StockMovement]] = {
-        row.number: [
-            StockMovement(
-                kind=LEDGER_KIND[row.kind],
-                quantity=delta,
-                lot=plan.lots[key],
-                sku_id=row.sku.pk,
-                site_id=row.site.pk,
-                occurred_at=_occurred_at(row.occurred_on, today, now),
-                reference=row.reference,
-                reason=row.reason,
-                user=user,
-            )
-            for key, delta in plan.moves[row.number]
-        ]
-        for row in rows
-    }
-    audited_bulk_create(
-        StockMovement, [movement for row in rows for movement in movements[row.number]]
-    )
-    keys = [
-        StockMovementKey(
-            key=row.key, row_hash=row.row_hash, movement=movements[row.number][0], created_by=user
-        )
-        for row in rows
-    ]
+    _write_lots(plan)
+    user_id = actor.pk if actor is not None and actor.pk else None
+    movement_ids = _write_movements(rows, plan, user_id, today, now)
     try:
         with transaction.atomic():
-            insert_rows(StockMovementKey, keys, with_ids=False)
+            insert_values(
+                StockMovementKey,
+                KEY_COLUMNS,
+                [(row.key, row.row_hash, movement_ids[row.number], user_id, now) for row in rows],
+            )
     except IntegrityError:
         # Another batch stored one of these keys for another SKU-site since we read them.
         raise IdempotencyKeyConflict(
@@ -870,4 +924,4 @@ def _write(
             today=today,
         )
     positions_recompute(keys={row.position_key for row in rows}, today=today)
-    return {row.number: movements[row.number][0].pk for row in rows}
+    return movement_ids

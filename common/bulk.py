@@ -11,7 +11,7 @@ rows as plain tuples of column values (a batch of thousands of ledger or trail r
 model instance is built and, on PostgreSQL, no value goes through its field one by one.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -196,6 +196,12 @@ def _update_from_copy(
         )
         cursor.execute(f"DROP TABLE {staging}")
     return len(params)
+
+
+def int_array(values: Iterable[int]) -> str:
+    """PostgreSQL's text form of an integer array (`%s::bigint[]`): one string parameter for
+    thousands of keys, where a list parameter is dumped element by element."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
 
 
 def insert_rows(

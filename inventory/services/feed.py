@@ -52,13 +52,13 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_context, audit_rows_write, audited_bulk_create, created_changes
 from accounts.models import AuditLogEntry, User
 from common.batches import RowProblems
-from common.bulk import insert_rows, insert_values, update_values
+from common.bulk import insert_rows, insert_values, int_array, update_values
 from common.errors import Conflict, DomainError
 from inventory.models import (
     Lot,
@@ -488,6 +488,9 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
 def _lock_positions(keys: set[tuple[int, int]]) -> None:
     """Create the missing position rows of the SKU-sites `keys` and lock exactly those rows,
     in (SKU id, site id) order."""
+    if connection.vendor == "postgresql":
+        _lock_positions_by_keys(sorted(keys))
+        return
 
     def existing() -> dict[tuple[int, int], int]:
         candidates = StockPosition.objects.filter(
@@ -510,6 +513,39 @@ def _lock_positions(keys: set[tuple[int, int]]) -> None:
         .order_by("sku_id", "site_id")
         .values_list("pk", flat=True)
     )
+
+
+def _lock_positions_by_keys(keys: Sequence[tuple[int, int]]) -> None:
+    """`_lock_positions` on PostgreSQL, in two statements whatever the number of keys: the
+    missing rows inserted with their fields' defaults (a row inserted meanwhile by another
+    transaction is left alone), then exactly the keys' rows locked in order."""
+    quote = connection.ops.quote_name
+    table = quote(StockPosition._meta.db_table)
+    defaulted = [
+        field
+        for field in StockPosition._meta.concrete_fields
+        if field.attname not in {"id", "sku_id", "site_id"}
+    ]
+    defaults = [field.get_db_prep_save(field.get_default(), connection) for field in defaulted]
+    columns = ", ".join(quote(field.column or field.attname) for field in defaulted)
+    arrays = [int_array(key[0] for key in keys), int_array(key[1] for key in keys)]
+    wanted = "unnest(%s::bigint[], %s::bigint[]) AS wanted (sku_id, site_id)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sku_id, site_id, {columns}) "  # noqa: S608 - names quoted
+            f"SELECT wanted.sku_id, wanted.site_id, {', '.join(['%s'] * len(defaults))} "
+            f"FROM {wanted} WHERE NOT EXISTS (SELECT 1 FROM {table} AS p "
+            "WHERE p.sku_id = wanted.sku_id AND p.site_id = wanted.site_id) "
+            "ON CONFLICT DO NOTHING",
+            [*defaults, *arrays],
+        )
+        cursor.execute(
+            f"SELECT p.id FROM {table} AS p JOIN {wanted} "  # noqa: S608 - names quoted
+            "ON p.sku_id = wanted.sku_id AND p.site_id = wanted.site_id "
+            "ORDER BY p.sku_id, p.site_id FOR UPDATE OF p",
+            arrays,
+        )
+        cursor.fetchall()
 
 
 def _lock_lots(rows: Sequence[_Row], today: date) -> dict[tuple[int, int, str], Lot]:

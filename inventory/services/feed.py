@@ -55,10 +55,10 @@ from typing import Any, Protocol
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.audit import audit_context, audit_rows_write, audited_bulk_create, created_changes
+from accounts.audit import audit_context, audit_rows_write, created_changes
 from accounts.models import AuditLogEntry, User
 from common.batches import RowProblems
-from common.bulk import insert_rows, insert_values, int_array, update_values
+from common.bulk import insert_rows, insert_values, int_array, keys_filter, update_values
 from common.errors import Conflict, DomainError
 from inventory.models import (
     Lot,
@@ -457,8 +457,17 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
     rows_in = [row for row in movements if isinstance(row, Mapping)]
     sku_codes = {_text(row, "sku") for row in rows_in} - {""}
     site_codes = {_text(row, name) for row in rows_in for name in ("site", "counterpart_site")}
-    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=sku_codes)}
-    sites = {site.code: site for site in Site.objects.filter(code__in=site_codes - {""})}
+    # Only what the checks, messages and trail read (a thousand rows a batch).
+    skus = {
+        sku.code: sku
+        for sku in Sku.objects.filter(code__in=sku_codes).only(
+            "pk", "code", "min_remaining_shelf_life_days"
+        )
+    }
+    sites = {
+        site.code: site
+        for site in Site.objects.filter(code__in=site_codes - {""}).only("pk", "code")
+    }
     problems = _problems()
     rows: list[_Row] = []
     first_row_of_key: dict[str, int] = {}
@@ -553,6 +562,8 @@ def _lock_lots(rows: Sequence[_Row], today: date) -> dict[tuple[int, int, str], 
     their SKU-sites (by id, in one query), and read them as they are now."""
     wanted = {row.lot_key for row in rows if not row.fefo}
     drawn = {row.position_key for row in rows if row.fefo}
+    if connection.vendor == "postgresql":
+        return _lock_lots_by_keys(sorted(wanted), sorted(drawn), today)
     ids: list[int] = []
     if wanted:
         candidates = Lot.objects.filter(
@@ -572,6 +583,22 @@ def _lock_lots(rows: Sequence[_Row], today: date) -> dict[tuple[int, int, str], 
         return {}
     lots = Lot.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
     return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in lots}
+
+
+def _lock_lots_by_keys(
+    wanted: Sequence[tuple[int, int, str]], drawn: Sequence[tuple[int, int]], today: date
+) -> dict[tuple[int, int, str], Lot]:
+    """`_lock_lots` on PostgreSQL: one locking read, by id, of the named lots and the usable
+    lots of the SKU-sites drawn on."""
+    lots = Lot.objects.none()
+    if wanted:
+        lots |= Lot.objects.filter(keys_filter(Lot, ("sku_id", "site_id", "lot_number"), wanted))
+    if drawn:
+        lots |= Lot.objects.usable(today).filter(keys_filter(Lot, ("sku_id", "site_id"), drawn))
+    if not wanted and not drawn:
+        return {}
+    locked = lots.select_for_update().order_by("pk")
+    return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in locked}
 
 
 def _missing_lot_message(row: _Row, elsewhere: Sequence[tuple[int, int, str, str, str]]) -> str:
@@ -869,10 +896,49 @@ KEY_COLUMNS = ("key", "row_hash", "movement_id", "created_by_id", "created_at")
 KIND_LABELS = {kind.value: str(kind.label) for kind in MovementKind}
 
 
-def _write_lots(plan: _Plan) -> None:
-    """The new lots (as instances: a few per batch) and the changed quantities (as values, with
-    their trail entries from the quantities locked and planned)."""
-    audited_bulk_create(Lot, [plan.lots[key] for key in sorted(plan.new_keys)], batch_size=1000)
+LOT_COLUMNS = (
+    "sku_id",
+    "site_id",
+    "lot_number",
+    "expiry_date",
+    "quantity",
+    "status",
+    "received_on",
+    "storage_unit_id",
+    "created_at",
+)
+
+
+def _write_lots(plan: _Plan, now: datetime) -> None:
+    """The new lots and the changed quantities, as values, with their trail entries (a new
+    lot's from its values, a change's from the quantity locked and the one planned)."""
+    new = [plan.lots[key] for key in sorted(plan.new_keys)]
+    values = [
+        (
+            lot.sku_id,
+            lot.site_id,
+            lot.lot_number,
+            lot.expiry_date,
+            lot.quantity,
+            LotStatus(lot.status).value,
+            lot.received_on,
+            lot.storage_unit_id,
+            now,
+        )
+        for lot in new
+    ]
+    for lot, pk in zip(new, insert_values(Lot, LOT_COLUMNS, values, with_ids=True), strict=True):
+        lot.pk, lot.created_at = pk, now
+        lot._state.adding, lot._state.db = False, Lot.objects.db
+    changes = created_changes(Lot, ("id", *LOT_COLUMNS))
+    audit_rows_write(
+        Lot,
+        AuditLogEntry.Action.CREATE,
+        [
+            (lot.pk, str(lot), changes((lot.pk, *value)))
+            for lot, value in zip(new, values, strict=True)
+        ],
+    )
     changed = [(key, plan.lots[key]) for key in plan.changed_keys]
     update_values(Lot, ("quantity",), [(lot.pk, lot.quantity) for _, lot in changed])
     audit_rows_write(
@@ -935,7 +1001,7 @@ def _write(
     """Write a checked batch (inside the caller's transaction); the movement id of each row."""
     if not rows:
         return {}
-    _write_lots(plan)
+    _write_lots(plan, now)
     user_id = actor.pk if actor is not None and actor.pk else None
     movement_ids = _write_movements(rows, plan, user_id, today, now)
     try:

@@ -16,14 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Q, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.models import User
-from common.bulk import int_array, update_values
+from common.bulk import keys_filter, update_values
 from common.errors import DomainError, ReasonRequired
 from common.runs import follow_up_after_commit
 from inventory import rules
@@ -414,22 +413,14 @@ class _Figures:
     lots: list[rules.LotOnHand]
 
 
-def _keys_scope(keys: Sequence[tuple[int, int]], *, table: str, site_column: str) -> Q:
+def _keys_scope(keys: Sequence[tuple[int, int]], *, model: Any, site_column: str) -> Q:
     """A filter for the rows of exactly the (sku_id, site_id) `keys` on PostgreSQL (one
-    semi-join with the keys as two arrays); elsewhere the rows of those SKUs at those sites, a
-    superset the callers narrow down by key."""
-    if connection.vendor != "postgresql":
-        return Q(sku_id__in={key[0] for key in keys}) & Q(
-            **{f"{site_column}__in": {key[1] for key in keys}}
-        )
-    quote = connection.ops.quote_name
-    columns = f"{quote(table)}.{quote('sku_id')}, {quote(table)}.{quote(site_column)}"
-    return Q(
-        RawSQL(  # noqa: S611 - names quoted, values as parameters
-            f"({columns}) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",  # noqa: S608
-            (int_array(key[0] for key in keys), int_array(key[1] for key in keys)),
-            output_field=BooleanField(),
-        )
+    semi-join); elsewhere the rows of those SKUs at those sites, a superset the callers narrow
+    down by key."""
+    if connection.vendor == "postgresql":
+        return keys_filter(model, ("sku_id", site_column), keys)
+    return Q(sku_id__in={key[0] for key in keys}) & Q(
+        **{f"{site_column}__in": {key[1] for key in keys}}
     )
 
 
@@ -595,7 +586,7 @@ def positions_recompute(*, keys: Iterable[tuple[int, int]], today: date | None =
     ordered = sorted(wanted)
 
     def scope(model: Any, site_column: str = "site_id") -> Q:
-        return _keys_scope(ordered, table=model._meta.db_table, site_column=site_column)
+        return _keys_scope(ordered, model=model, site_column=site_column)
 
     figures = _lot_figures(scope(Lot), today)
     demand = _demand_averages(scope(DailyDemand), today)

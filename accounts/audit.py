@@ -328,6 +328,16 @@ def created_changes(
         if isinstance(field, DateTimeField)
     ]
     naive_utc = settings.USE_TZ
+    texts: dict[datetime, str] = {}  # a batch's rows share a few moments
+
+    def moment_text(moment: datetime) -> str:
+        text = texts.get(moment)
+        if text is None:
+            naive = moment
+            if naive_utc and moment.tzinfo is not None:
+                naive = moment.astimezone(UTC).replace(tzinfo=None)
+            text = texts[moment] = str(naive)
+        return text
 
     def changes(row: Sequence[Any]) -> dict[str, Any]:
         diff: dict[str, Any] = {}
@@ -336,11 +346,8 @@ def created_changes(
             if value is not None:
                 diff[name] = [None, value if is_primitive(value) else str(value)]
         for index, name in moments:
-            moment: datetime | None = row[index]
-            if moment is not None:
-                if naive_utc and moment.tzinfo is not None:
-                    moment = moment.astimezone(UTC).replace(tzinfo=None)
-                diff[name] = [None, str(moment)]
+            if row[index] is not None:
+                diff[name] = [None, moment_text(row[index])]
         return diff
 
     return changes

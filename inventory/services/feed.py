@@ -53,6 +53,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import audit_context, audit_rows_write, created_changes
@@ -788,14 +789,15 @@ def _transfer_sources(
     }
     if not wanted:
         return {}
-    found = {
-        (lot.sku_id, lot.site_id, lot.lot_number): lot
-        for lot in Lot.objects.filter(
+    if connection.vendor == "postgresql":
+        scope = keys_filter(Lot, ("sku_id", "site_id", "lot_number"), sorted(set(wanted.values())))
+    else:
+        scope = Q(
             sku_id__in={key[0] for key in wanted.values()},
             site_id__in={key[1] for key in wanted.values()},
             lot_number__in={key[2] for key in wanted.values()},
         )
-    }
+    found = {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in Lot.objects.filter(scope)}
     return {number: found[key] for number, key in wanted.items() if key in found}
 
 
@@ -960,10 +962,13 @@ def _write_movements(
     values: list[tuple[Any, ...]] = []
     texts: list[str] = []
     first: dict[int, int] = {}
+    moments: dict[date, datetime] = {}
     for row in rows:
         kind = LEDGER_KIND[row.kind].value
         label = KIND_LABELS[kind]
-        occurred_at = _occurred_at(row.occurred_on, today, now)
+        occurred_at = moments.get(row.occurred_on)
+        if occurred_at is None:
+            occurred_at = moments[row.occurred_on] = _occurred_at(row.occurred_on, today, now)
         sku, site = row.sku, row.site
         first[row.number] = len(values)
         for key, delta in plan.moves[row.number]:

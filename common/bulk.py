@@ -75,6 +75,8 @@ def update_values(model: type[Model], columns: Sequence[str], rows: Sequence[Seq
         + f" WHERE {quote(pk.column)} = %s"
     )
     if connection.vendor == "postgresql":
+        if len(rows) >= SET_BASED_FROM:
+            return _update_from_arrays(model, connection, concrete, rows)
         params = [[*row[1:], row[0]] for row in rows]
     else:
         params = [
@@ -88,6 +90,49 @@ def update_values(model: type[Model], columns: Sequence[str], rows: Sequence[Seq
             for row in rows
         ]
     return _update_params(model, connection, concrete, statement, params)
+
+
+def _update_from_arrays(
+    model: type[Model], connection: Any, concrete: list[Any], rows: Sequence[Sequence[Any]]
+) -> int:
+    """PostgreSQL, many rows: one UPDATE … FROM unnest(…) with each column's values sent as one
+    array in its text form (no temporary table, no value dumped one by one)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = model._meta.pk
+    columns = [pk, *concrete]
+    names = [f"c{index}" for index in range(len(columns))]
+    arrays = [
+        "%s::" + column.db_type(connection).replace("serial", "int") + "[]"
+        for column in columns
+    ]
+    assignments = ", ".join(
+        f"{quote(field.column)} = staged.{name}"
+        for field, name in zip(concrete, names[1:], strict=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} "  # noqa: S608 - names quoted
+            f"FROM unnest({', '.join(arrays)}) AS staged ({', '.join(names)}) "
+            f"WHERE {table}.{quote(pk.column)} = staged.c0",
+            [_text_array(row[index] for row in rows) for index in range(len(columns))],
+        )
+    return len(rows)
+
+
+def _text_array(values: Iterable[Any]) -> str:
+    """The text form of a PostgreSQL array of `values` (each quoted, None as NULL), cast by
+    the statement to the column's type."""
+    return (
+        "{"
+        + ",".join(
+            "NULL"
+            if value is None
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
+        + "}"
+    )
 
 
 def _fields_by_attname(model: type[Model]) -> dict[str, Any]:

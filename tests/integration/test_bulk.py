@@ -101,3 +101,37 @@ def test_update_values_leaves_other_rows_alone(lot) -> None:  # type: ignore[no-
 
     assert Lot.objects.get(pk=lot.pk).quantity == 7
     assert Lot.objects.get(pk=other.pk).quantity == 100
+
+
+def test_update_values_keeps_text_nulls_and_times_as_given(lot) -> None:  # type: ignore[no-untyped-def]
+    columns = ("sku_id", "site_id", "lot_number", "expiry_date", "quantity", "status", "created_at")
+    moment = datetime(2026, 1, 9, 7, 30, 15, 123456, tzinfo=UTC)
+    ids = insert_values(
+        Lot,
+        columns,
+        [
+            (lot.sku_id, lot.site_id, f"B-{n}", date(2027, 1, 1), n, "released", moment)
+            for n in range(60)
+        ],
+        with_ids=True,
+    )
+    names = ['quote " here', "back\\slash", "NULL", "{braces,comma}", "plain"]
+
+    update_values(
+        Lot,
+        ("lot_number", "received_on", "created_at"),
+        [
+            (pk, f"{names[n % 5]} {n}", None if n % 2 else date(2026, 1, 2), moment)
+            for n, pk in enumerate(ids)
+        ],
+    )
+
+    stored = {
+        pk: (number, received, created)
+        for pk, number, received, created in Lot.objects.filter(pk__in=ids).values_list(
+            "pk", "lot_number", "received_on", "created_at"
+        )
+    }
+    assert [stored[pk] for pk in ids] == [
+        (f"{names[n % 5]} {n}", None if n % 2 else date(2026, 1, 2), moment) for n in range(60)
+    ]

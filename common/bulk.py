@@ -103,8 +103,7 @@ def _update_from_arrays(
     columns = [pk, *concrete]
     names = [f"c{index}" for index in range(len(columns))]
     arrays = [
-        "%s::" + column.db_type(connection).replace("serial", "int") + "[]"
-        for column in columns
+        "%s::" + column.db_type(connection).replace("serial", "int") + "[]" for column in columns
     ]
     assignments = ", ".join(
         f"{quote(field.column)} = staged.{name}"

@@ -371,6 +371,7 @@ def audit_rows_write(
     rows = list(rows)
     if not rows:
         return 0
+    action = int(action)
     if auditlog.get_serialize_options(model)["serialize_data"]:
         raise ValueError(f"{model.__name__}: serialized data needs the instances.")
     content_type = ContentType.objects.get_for_model(model)
@@ -403,14 +404,16 @@ def audit_rows_write(
     for pk, text, changes in rows:
         if pk is None:
             raise ValueError("A bulk-written row needs its primary key for the audit trail.")
-        content = dict(shared)
-        content["object_pk"] = str(pk)
-        content["object_id"] = pk if isinstance(pk, int) else None
-        content["object_repr"] = text
-        content["changes"] = changes
-        contents.append(content)
+        contents.append(
+            {
+                "object_pk": str(pk),
+                "object_id": pk if isinstance(pk, int) else None,
+                "object_repr": text,
+                "changes": changes,
+            }
+        )
     with transaction.atomic():
-        links = link_contents(contents)
+        links = link_contents(shared, contents)
         insert_values(
             AuditLogEntry,
             ENTRY_COLUMNS,

@@ -115,22 +115,41 @@ def _chain_end() -> tuple[int, str]:
     return last if last else (0, GENESIS_HASH)
 
 
-def link_contents(contents: Sequence[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    """`link_entries` for entries held as their canonical content (every key of
+def link_contents(
+    shared: dict[str, Any], contents: Sequence[dict[str, Any]]
+) -> list[tuple[int, str, str]]:
+    """`link_entries` for entries held as their canonical content (the keys of
     `canonical_content` but sequence and previous_hash, each value as the database gives it
-    back): (sequence, previous_hash, entry_hash) of each, in order. Fills in the two keys.
+    back): `shared` holds the values every entry has, `contents` each entry's own. Returns the
+    (sequence, previous_hash, entry_hash) of each entry, in order.
 
+    The canonical JSON is assembled from the shared values encoded once and each entry's own
+    values, in the sorted key order `canonical_json` uses, so the text is the same.
     Must run inside the transaction that inserts them (the lock is held until it ends)."""
     if not contents:
         return []
+    encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+    keys = sorted({*shared, *contents[0], "sequence", "previous_hash"})
+    pieces = [
+        (f"{encode(key)}:{encode(shared[key])}", None)
+        if key in shared
+        else (f"{encode(key)}:", key)
+        for key in keys
+    ]
     sequence, previous_hash = _chain_end()
     links = []
     sha256 = hashlib.sha256
     for content in contents:
         sequence += 1
-        content["sequence"] = sequence
-        content["previous_hash"] = previous_hash
-        entry_hash = sha256(canonical_json(content).encode()).hexdigest()
+        values = {**content, "sequence": sequence, "previous_hash": previous_hash}
+        text = (
+            "{"
+            + ",".join(
+                prefix if key is None else prefix + encode(values[key]) for prefix, key in pieces
+            )
+            + "}"
+        )
+        entry_hash = sha256(text.encode()).hexdigest()
         links.append((sequence, previous_hash, entry_hash))
         previous_hash = entry_hash
     return links

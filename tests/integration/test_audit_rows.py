@@ -167,6 +167,21 @@ def test_entries_of_values_are_chained_and_verified(lot) -> None:  # type: ignor
     assert verify_chain().ok
 
 
+def test_any_text_in_an_entry_is_hashed_as_the_verification_reads_it(lot, admin_user) -> None:  # type: ignore[no-untyped-def]
+    texts = ['Lot "É-1" \\ ß', "tab\tnew\nline", "{braces: [1, 2]}", "日本語"]
+    with audit_context(actor=admin_user, reason="Réception « froide »"):
+        audit_rows_write(
+            Lot,
+            AuditLogEntry.Action.UPDATE,
+            [(lot.pk, text, {"lot_number": ["L-1", text], "quantity": [1, 2.5]}) for text in texts],
+        )
+
+    entries = latest_entries(Lot, len(texts))
+    assert [entry.object_repr for entry in entries] == texts
+    assert entries[0].reason == "Réception « froide »"
+    assert verify_chain().ok
+
+
 def test_a_row_written_as_values_needs_its_primary_key(lot) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="primary key"):
         audit_rows_write(Lot, AuditLogEntry.Action.UPDATE, [(None, str(lot), {})])

@@ -19,16 +19,17 @@ Contexts nest: an inner one keeps the outer values it does not override.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from common.bulk import insert_rows, update_rows
+from common.bulk import insert_rows, insert_values, update_rows
 
 ActorSource = Any  # a user, None, or a callable returning either
 
@@ -256,3 +257,188 @@ def _write_entries(entries: list[Any]) -> None:
 
     link_entries(entries)
     insert_rows(AuditLogEntry, entries, with_ids=False)
+
+
+# Rows written as tuples ---------------------------------------------------------------------
+# A caller that writes thousands of rows as plain tuples (common.bulk.insert_values /
+# update_values: the daily stock feed) builds their trail entries from the same values, with
+# no model instance: `created_changes` gives a CREATE entry's changes as auditlog would
+# compute them from the saved instance, and `audit_rows_write` writes the entries, stamped
+# from the audit context and chained, with the same fields and content as `_new_entry`.
+
+ENTRY_COLUMNS = (
+    "content_type_id",
+    "object_pk",
+    "object_id",
+    "object_repr",
+    "serialized_data",
+    "action",
+    "changes_text",
+    "changes",
+    "actor_id",
+    "cid",
+    "remote_addr",
+    "remote_port",
+    "timestamp",
+    "additional_data",
+    "actor_email",
+    "reason",
+    "source",
+    "sequence",
+    "previous_hash",
+    "entry_hash",
+)
+
+
+def created_changes(
+    model: type[Model], columns: Sequence[str]
+) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """For rows of `model` held as tuples of the values of `columns` (attnames, the primary
+    key included): the function giving a row's CREATE changes, {field: [None, value]} for each
+    logged field with a value, as `model_instance_diff(None, obj)` gives them for the saved
+    row (foreign keys as their id, date-times as naive UTC text, other non-JSON values as
+    text). Every logged field must be among `columns`."""
+    from auditlog.diff import is_primitive, track_field
+    from auditlog.registry import auditlog
+    from django.conf import settings
+    from django.db.models import DateTimeField
+
+    options = auditlog.get_model_fields(model)
+    if options["mask_fields"] or settings.AUDITLOG_USE_FK_STRING_REPRESENTATION:
+        raise ValueError(f"{model.__name__}: masked or string foreign keys need the instances.")
+    include, exclude = options["include_fields"], options["exclude_fields"]
+    logged = [
+        field
+        for field in model._meta.concrete_fields
+        if track_field(field)
+        and (not include or field.name in include)
+        and field.name not in exclude
+    ]
+    position = {name: index for index, name in enumerate(columns)}
+    if missing := [field.attname for field in logged if field.attname not in position]:
+        raise ValueError(f"{model.__name__}: the changes need {', '.join(missing)}.")
+    plain = [
+        (position[field.attname], field.name)
+        for field in logged
+        if not isinstance(field, DateTimeField)
+    ]
+    moments = [
+        (position[field.attname], field.name)
+        for field in logged
+        if isinstance(field, DateTimeField)
+    ]
+    naive_utc = settings.USE_TZ
+    texts: dict[datetime, str] = {}  # a batch's rows share a few moments
+
+    def moment_text(moment: datetime) -> str:
+        text = texts.get(moment)
+        if text is None:
+            naive = moment
+            if naive_utc and moment.tzinfo is not None:
+                naive = moment.astimezone(UTC).replace(tzinfo=None)
+            text = texts[moment] = str(naive)
+        return text
+
+    def changes(row: Sequence[Any]) -> dict[str, Any]:
+        diff: dict[str, Any] = {}
+        for index, name in plain:
+            value = row[index]
+            if value is not None:
+                diff[name] = [None, value if is_primitive(value) else str(value)]
+        for index, name in moments:
+            if row[index] is not None:
+                diff[name] = [None, moment_text(row[index])]
+        return diff
+
+    return changes
+
+
+def audit_rows_write(
+    model: type[Model], action: int, rows: Iterable[tuple[Any, str, dict[str, Any]]]
+) -> int:
+    """One trail entry per (primary key, repr, changes) of rows of `model` the caller has
+    written in bulk, inside the caller's transaction: the entries `_new_entry` would build for
+    the instances (context, correlation id, one time for all), hashed onto the chain in order
+    and sent in one COPY on PostgreSQL. Returns the number of entries."""
+    from auditlog.cid import get_cid
+    from auditlog.registry import auditlog
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from accounts.audit_chain import link_contents, utc_iso
+    from accounts.models import AuditLogEntry
+
+    rows = list(rows)
+    if not rows:
+        return 0
+    action = int(action)
+    if auditlog.get_serialize_options(model)["serialize_data"]:
+        raise ValueError(f"{model.__name__}: serialized data needs the instances.")
+    content_type = ContentType.objects.get_for_model(model)
+    context = current_audit_context()
+    actor = context.resolve_actor()
+    actor_id = actor.pk if actor is not None else None
+    actor_email = (getattr(actor, "email", None) or None) if actor is not None else None
+    remote_addr = AuditLogEntry._meta.get_field("remote_addr").to_python(
+        context.remote_addr or None
+    )
+    cid = get_cid()
+    source = context.source or "shell"
+    timestamp = timezone.now()
+    shared = {
+        "content_type": f"{content_type.app_label}.{content_type.model}",
+        "serialized_data": None,
+        "action": action,
+        "changes_text": "",
+        "actor_id": actor_id,
+        "actor_email": actor_email,
+        "cid": cid,
+        "remote_addr": remote_addr,
+        "remote_port": None,
+        "timestamp": utc_iso(timestamp),
+        "additional_data": None,
+        "reason": context.reason,
+        "source": source,
+    }
+    contents = []
+    for pk, text, changes in rows:
+        if pk is None:
+            raise ValueError("A bulk-written row needs its primary key for the audit trail.")
+        contents.append(
+            {
+                "object_pk": str(pk),
+                "object_id": pk if isinstance(pk, int) else None,
+                "object_repr": text,
+                "changes": changes,
+            }
+        )
+    with transaction.atomic():
+        links = link_contents(shared, contents)
+        insert_values(
+            AuditLogEntry,
+            ENTRY_COLUMNS,
+            [
+                (
+                    content_type.pk,
+                    content["object_pk"],
+                    content["object_id"],
+                    content["object_repr"],
+                    None,
+                    action,
+                    "",
+                    content["changes"],
+                    actor_id,
+                    cid,
+                    remote_addr,
+                    None,
+                    timestamp,
+                    None,
+                    actor_email,
+                    context.reason,
+                    source,
+                    *link,
+                )
+                for content, link in zip(contents, links, strict=True)
+            ],
+        )
+    return len(rows)

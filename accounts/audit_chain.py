@@ -66,9 +66,13 @@ def canonical_content(entry: Any, content_type_key: str) -> str:
         if name in JSON_FIELDS:
             content[name] = json.loads(json.dumps(value)) if value is not None else None
         elif name == "timestamp":
-            content[name] = _utc_iso(value)
+            content[name] = utc_iso(value)
         else:
             content[name] = fields[name].to_python(value) if value is not None else None
+    return canonical_json(content)
+
+
+def canonical_json(content: dict[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
@@ -76,7 +80,7 @@ def compute_hash(entry: Any, content_type_key: str) -> str:
     return hashlib.sha256(canonical_content(entry, content_type_key).encode()).hexdigest()
 
 
-def _utc_iso(value: datetime) -> str:
+def utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -93,17 +97,62 @@ def link_entries(entries: Sequence[Any]) -> None:
     Must run inside the transaction that inserts them (the lock is held until it ends)."""
     if not entries:
         return
-    from accounts.models import AuditLogEntry
-
-    advisory_xact_lock(CHAIN_LOCK)
-    last = AuditLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
-    sequence, previous_hash = last if last else (0, GENESIS_HASH)
+    sequence, previous_hash = _chain_end()
     for entry in entries:
         sequence += 1
         entry.sequence = sequence
         entry.previous_hash = previous_hash
         entry.entry_hash = compute_hash(entry, content_type_key_of(entry))
         previous_hash = entry.entry_hash
+
+
+def _chain_end() -> tuple[int, str]:
+    """Take the chain's lock and read its last sequence number and hash."""
+    from accounts.models import AuditLogEntry
+
+    advisory_xact_lock(CHAIN_LOCK)
+    last = AuditLogEntry.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
+    return last if last else (0, GENESIS_HASH)
+
+
+def link_contents(
+    shared: dict[str, Any], contents: Sequence[dict[str, Any]]
+) -> list[tuple[int, str, str]]:
+    """`link_entries` for entries held as their canonical content (the keys of
+    `canonical_content` but sequence and previous_hash, each value as the database gives it
+    back): `shared` holds the values every entry has, `contents` each entry's own. Returns the
+    (sequence, previous_hash, entry_hash) of each entry, in order.
+
+    The canonical JSON is assembled from the shared values encoded once and each entry's own
+    values, in the sorted key order `canonical_json` uses, so the text is the same.
+    Must run inside the transaction that inserts them (the lock is held until it ends)."""
+    if not contents:
+        return []
+    encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+    keys = sorted({*shared, *contents[0], "sequence", "previous_hash"})
+    pieces = [
+        (f"{encode(key)}:{encode(shared[key])}", None)
+        if key in shared
+        else (f"{encode(key)}:", key)
+        for key in keys
+    ]
+    sequence, previous_hash = _chain_end()
+    links = []
+    sha256 = hashlib.sha256
+    for content in contents:
+        sequence += 1
+        values = {**content, "sequence": sequence, "previous_hash": previous_hash}
+        text = (
+            "{"
+            + ",".join(
+                prefix if key is None else prefix + encode(values[key]) for prefix, key in pieces
+            )
+            + "}"
+        )
+        entry_hash = sha256(text.encode()).hexdigest()
+        links.append((sequence, previous_hash, entry_hash))
+        previous_hash = entry_hash
+    return links
 
 
 def link_log_entry(sender: type, instance: Any, **kwargs: Any) -> None:

@@ -52,13 +52,14 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.audit import audit_context, audited_bulk_create, audited_bulk_update
-from accounts.models import User
+from accounts.audit import audit_context, audit_rows_write, created_changes
+from accounts.models import AuditLogEntry, User
 from common.batches import RowProblems
-from common.bulk import insert_rows
+from common.bulk import insert_rows, insert_values, int_array, keys_filter, update_values
 from common.errors import Conflict, DomainError
 from inventory.models import (
     Lot,
@@ -465,8 +466,17 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
     rows_in = [row for row in movements if isinstance(row, Mapping) and not _nul_fields(row)]
     sku_codes = {_text(row, "sku") for row in rows_in} - {""}
     site_codes = {_text(row, name) for row in rows_in for name in ("site", "counterpart_site")}
-    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=sku_codes)}
-    sites = {site.code: site for site in Site.objects.filter(code__in=site_codes - {""})}
+    # Only what the checks, messages and trail read (a thousand rows a batch).
+    skus = {
+        sku.code: sku
+        for sku in Sku.objects.filter(code__in=sku_codes).only(
+            "pk", "code", "min_remaining_shelf_life_days"
+        )
+    }
+    sites = {
+        site.code: site
+        for site in Site.objects.filter(code__in=site_codes - {""}).only("pk", "code")
+    }
     problems = _problems()
     rows: list[_Row] = []
     first_row_of_key: dict[str, int] = {}
@@ -500,6 +510,9 @@ def _parse_batch(movements: Any, today: date) -> tuple[list[_Row], RowProblems]:
 def _lock_positions(keys: set[tuple[int, int]]) -> None:
     """Create the missing position rows of the SKU-sites `keys` and lock exactly those rows,
     in (SKU id, site id) order."""
+    if connection.vendor == "postgresql":
+        _lock_positions_by_keys(sorted(keys))
+        return
 
     def existing() -> dict[tuple[int, int], int]:
         candidates = StockPosition.objects.filter(
@@ -524,11 +537,46 @@ def _lock_positions(keys: set[tuple[int, int]]) -> None:
     )
 
 
+def _lock_positions_by_keys(keys: Sequence[tuple[int, int]]) -> None:
+    """`_lock_positions` on PostgreSQL, in two statements whatever the number of keys: the
+    missing rows inserted with their fields' defaults (a row inserted meanwhile by another
+    transaction is left alone), then exactly the keys' rows locked in order."""
+    quote = connection.ops.quote_name
+    table = quote(StockPosition._meta.db_table)
+    defaulted = [
+        field
+        for field in StockPosition._meta.concrete_fields
+        if field.attname not in {"id", "sku_id", "site_id"}
+    ]
+    defaults = [field.get_db_prep_save(field.get_default(), connection) for field in defaulted]
+    columns = ", ".join(quote(field.column or field.attname) for field in defaulted)
+    arrays = [int_array(key[0] for key in keys), int_array(key[1] for key in keys)]
+    wanted = "unnest(%s::bigint[], %s::bigint[]) AS wanted (sku_id, site_id)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sku_id, site_id, {columns}) "  # noqa: S608 - names quoted
+            f"SELECT wanted.sku_id, wanted.site_id, {', '.join(['%s'] * len(defaults))} "
+            f"FROM {wanted} WHERE NOT EXISTS (SELECT 1 FROM {table} AS p "
+            "WHERE p.sku_id = wanted.sku_id AND p.site_id = wanted.site_id) "
+            "ON CONFLICT DO NOTHING",
+            [*defaults, *arrays],
+        )
+        cursor.execute(
+            f"SELECT p.id FROM {table} AS p JOIN {wanted} "  # noqa: S608 - names quoted
+            "ON p.sku_id = wanted.sku_id AND p.site_id = wanted.site_id "
+            "ORDER BY p.sku_id, p.site_id FOR UPDATE OF p",
+            arrays,
+        )
+        cursor.fetchall()
+
+
 def _lock_lots(rows: Sequence[_Row], today: date) -> dict[tuple[int, int, str], Lot]:
     """Lock exactly the lots the rows name and, for rows that name none, the usable lots of
     their SKU-sites (by id, in one query), and read them as they are now."""
     wanted = {row.lot_key for row in rows if not row.fefo}
     drawn = {row.position_key for row in rows if row.fefo}
+    if connection.vendor == "postgresql":
+        return _lock_lots_by_keys(sorted(wanted), sorted(drawn), today)
     ids: list[int] = []
     if wanted:
         candidates = Lot.objects.filter(
@@ -548,6 +596,22 @@ def _lock_lots(rows: Sequence[_Row], today: date) -> dict[tuple[int, int, str], 
         return {}
     lots = Lot.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
     return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in lots}
+
+
+def _lock_lots_by_keys(
+    wanted: Sequence[tuple[int, int, str]], drawn: Sequence[tuple[int, int]], today: date
+) -> dict[tuple[int, int, str], Lot]:
+    """`_lock_lots` on PostgreSQL: one locking read, by id, of the named lots and the usable
+    lots of the SKU-sites drawn on."""
+    lots = Lot.objects.none()
+    if wanted:
+        lots |= Lot.objects.filter(keys_filter(Lot, ("sku_id", "site_id", "lot_number"), wanted))
+    if drawn:
+        lots |= Lot.objects.usable(today).filter(keys_filter(Lot, ("sku_id", "site_id"), drawn))
+    if not wanted and not drawn:
+        return {}
+    locked = lots.select_for_update().order_by("pk")
+    return {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in locked}
 
 
 def _missing_lot_message(row: _Row, elsewhere: Sequence[tuple[int, int, str, str, str]]) -> str:
@@ -585,13 +649,15 @@ class _Plan:
     and each row's movements as (lot, signed quantity), in order."""
 
     lots: dict[LotKey, Lot]
+    original: dict[LotKey, int] = field(default_factory=dict)  # quantities as locked
     new_keys: set[LotKey] = field(default_factory=set)
     changed_keys: set[LotKey] = field(default_factory=set)
     moves: dict[int, list[tuple[LotKey, int]]] = field(default_factory=dict)
     by_position: dict[tuple[int, int], list[LotKey]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for key in self.lots:
+        for key, lot in self.lots.items():
+            self.original[key] = lot.quantity
             self.by_position.setdefault(key[:2], []).append(key)
 
     def add_new(self, key: LotKey, lot: Lot) -> None:
@@ -735,14 +801,15 @@ def _transfer_sources(
     }
     if not wanted:
         return {}
-    found = {
-        (lot.sku_id, lot.site_id, lot.lot_number): lot
-        for lot in Lot.objects.filter(
+    if connection.vendor == "postgresql":
+        scope = keys_filter(Lot, ("sku_id", "site_id", "lot_number"), sorted(set(wanted.values())))
+    else:
+        scope = Q(
             sku_id__in={key[0] for key in wanted.values()},
             site_id__in={key[1] for key in wanted.values()},
             lot_number__in={key[2] for key in wanted.values()},
         )
-    }
+    found = {(lot.sku_id, lot.site_id, lot.lot_number): lot for lot in Lot.objects.filter(scope)}
     return {number: found[key] for number, key in wanted.items() if key in found}
 
 
@@ -828,45 +895,139 @@ def _check_orders(rows: Sequence[_Row], problems: RowProblems) -> None:
         problems.add(number, "purchase_order", message)
 
 
+MOVEMENT_COLUMNS = (
+    "kind",
+    "quantity",
+    "lot_id",
+    "sku_id",
+    "site_id",
+    "occurred_at",
+    "reference",
+    "reason",
+    "user_id",
+)
+KEY_COLUMNS = ("key", "row_hash", "movement_id", "created_by_id", "created_at")
+KIND_LABELS = {kind.value: str(kind.label) for kind in MovementKind}
+
+
+LOT_COLUMNS = (
+    "sku_id",
+    "site_id",
+    "lot_number",
+    "expiry_date",
+    "quantity",
+    "status",
+    "received_on",
+    "storage_unit_id",
+    "created_at",
+)
+
+
+def _write_lots(plan: _Plan, now: datetime) -> None:
+    """The new lots and the changed quantities, as values, with their trail entries (a new
+    lot's from its values, a change's from the quantity locked and the one planned)."""
+    new = [plan.lots[key] for key in sorted(plan.new_keys)]
+    values = [
+        (
+            lot.sku_id,
+            lot.site_id,
+            lot.lot_number,
+            lot.expiry_date,
+            lot.quantity,
+            LotStatus(lot.status).value,
+            lot.received_on,
+            lot.storage_unit_id,
+            now,
+        )
+        for lot in new
+    ]
+    for lot, pk in zip(new, insert_values(Lot, LOT_COLUMNS, values, with_ids=True), strict=True):
+        lot.pk, lot.created_at = pk, now
+        lot._state.adding, lot._state.db = False, Lot.objects.db
+    changes = created_changes(Lot, ("id", *LOT_COLUMNS))
+    audit_rows_write(
+        Lot,
+        AuditLogEntry.Action.CREATE,
+        [
+            (lot.pk, str(lot), changes((lot.pk, *value)))
+            for lot, value in zip(new, values, strict=True)
+        ],
+    )
+    changed = [(key, plan.lots[key]) for key in plan.changed_keys]
+    update_values(Lot, ("quantity",), [(lot.pk, lot.quantity) for _, lot in changed])
+    audit_rows_write(
+        Lot,
+        AuditLogEntry.Action.UPDATE,
+        [
+            (lot.pk, str(lot), {"quantity": [plan.original[key], lot.quantity]})
+            for key, lot in changed
+            if plan.original[key] != lot.quantity
+        ],
+    )
+
+
+def _write_movements(
+    rows: Sequence[_Row], plan: _Plan, user_id: int | None, today: date, now: datetime
+) -> dict[int, int]:
+    """The ledger rows of the batch and their trail entries, as plain values: the id of the
+    first movement of each row."""
+    values: list[tuple[Any, ...]] = []
+    texts: list[str] = []
+    first: dict[int, int] = {}
+    moments: dict[date, datetime] = {}
+    for row in rows:
+        kind = LEDGER_KIND[row.kind].value
+        label = KIND_LABELS[kind]
+        occurred_at = moments.get(row.occurred_on)
+        if occurred_at is None:
+            occurred_at = moments[row.occurred_on] = _occurred_at(row.occurred_on, today, now)
+        sku, site = row.sku, row.site
+        first[row.number] = len(values)
+        for key, delta in plan.moves[row.number]:
+            lot = plan.lots[key]
+            values.append(
+                (
+                    kind,
+                    delta,
+                    lot.pk,
+                    sku.pk,
+                    site.pk,
+                    occurred_at,
+                    row.reference,
+                    row.reason,
+                    user_id,
+                )
+            )
+            texts.append(f"{label} {delta:+d} {sku.code} lot {lot.lot_number} @ {site.code}")
+    ids = insert_values(StockMovement, MOVEMENT_COLUMNS, values, with_ids=True)
+    changes = created_changes(StockMovement, ("id", *MOVEMENT_COLUMNS))
+    audit_rows_write(
+        StockMovement,
+        AuditLogEntry.Action.CREATE,
+        [
+            (pk, text, changes((pk, *value)))
+            for pk, text, value in zip(ids, texts, values, strict=True)
+        ],
+    )
+    return {number: ids[index] for number, index in first.items()}
+
+
 def _write(
     actor: User | None, rows: Sequence[_Row], plan: _Plan, today: date, now: datetime
 ) -> dict[int, int]:
     """Write a checked batch (inside the caller's transaction); the movement id of each row."""
     if not rows:
         return {}
-    new_lots = [plan.lots[key] for key in sorted(plan.new_keys)]
-    audited_bulk_create(Lot, new_lots, batch_size=1000)
-    audited_bulk_update(Lot, [plan.lots[key] for key in plan.changed_keys], ["quantity"])
-    user = actor if getattr(actor, "pk", None) else None
-    movements: dict[int, list[StockMovement]] = {
-        row.number: [
-            StockMovement(
-                kind=LEDGER_KIND[row.kind],
-                quantity=delta,
-                lot=plan.lots[key],
-                sku_id=row.sku.pk,
-                site_id=row.site.pk,
-                occurred_at=_occurred_at(row.occurred_on, today, now),
-                reference=row.reference,
-                reason=row.reason,
-                user=user,
-            )
-            for key, delta in plan.moves[row.number]
-        ]
-        for row in rows
-    }
-    audited_bulk_create(
-        StockMovement, [movement for row in rows for movement in movements[row.number]]
-    )
-    keys = [
-        StockMovementKey(
-            key=row.key, row_hash=row.row_hash, movement=movements[row.number][0], created_by=user
-        )
-        for row in rows
-    ]
+    _write_lots(plan, now)
+    user_id = actor.pk if actor is not None and actor.pk else None
+    movement_ids = _write_movements(rows, plan, user_id, today, now)
     try:
         with transaction.atomic():
-            insert_rows(StockMovementKey, keys, with_ids=False)
+            insert_values(
+                StockMovementKey,
+                KEY_COLUMNS,
+                [(row.key, row.row_hash, movement_ids[row.number], user_id, now) for row in rows],
+            )
     except IntegrityError:
         # Another batch stored one of these keys for another SKU-site since we read them.
         raise IdempotencyKeyConflict(
@@ -882,4 +1043,4 @@ def _write(
             today=today,
         )
     positions_recompute(keys={row.position_key for row in rows}, today=today)
-    return {row.number: movements[row.number][0].pk for row in rows}
+    return movement_ids

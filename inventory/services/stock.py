@@ -8,7 +8,7 @@ even a bug here could not make on-hand negative.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_context
 from accounts.models import User
-from common.bulk import update_rows
+from common.bulk import keys_filter, update_values
 from common.errors import DomainError, ReasonRequired
 from common.runs import follow_up_after_commit
 from inventory import rules
@@ -413,6 +413,17 @@ class _Figures:
     lots: list[rules.LotOnHand]
 
 
+def _keys_scope(keys: Sequence[tuple[int, int]], *, model: Any, site_column: str) -> Q:
+    """A filter for the rows of exactly the (sku_id, site_id) `keys` on PostgreSQL (one
+    semi-join); elsewhere the rows of those SKUs at those sites, a superset the callers narrow
+    down by key."""
+    if connection.vendor == "postgresql":
+        return keys_filter(model, ("sku_id", site_column), keys)
+    return Q(sku_id__in={key[0] for key in keys}) & Q(
+        **{f"{site_column}__in": {key[1] for key in keys}}
+    )
+
+
 def _lot_figures(lot_filter: Q, today: date) -> dict[tuple[int, int], _Figures]:
     rows = (
         Lot.objects.in_stock()
@@ -439,7 +450,10 @@ def _lot_figures(lot_filter: Q, today: date) -> dict[tuple[int, int], _Figures]:
 
 
 def _in_transit(
-    *, sku_ids: Iterable[int] | None = None, site_ids: Iterable[int] | None = None
+    *,
+    sku_ids: Iterable[int] | None = None,
+    site_ids: Iterable[int] | None = None,
+    scope: Q | None = None,
 ) -> dict[tuple[int, int], int]:
     """Units of shipped, not yet received transfer orders by (sku_id, destination site_id):
     stock on its way to a site, which counts in that site's inventory position."""
@@ -448,6 +462,8 @@ def _in_transit(
         orders = orders.filter(sku_id__in=list(sku_ids))
     if site_ids is not None:
         orders = orders.filter(destination_id__in=list(site_ids))
+    if scope is not None:
+        orders = orders.filter(scope)
     rows = (
         orders.values("sku_id", "destination_id")
         .annotate(units=Sum("quantity"))
@@ -467,6 +483,46 @@ def _demand_averages(demand_filter: Q, today: date) -> dict[tuple[int, int], flo
     return {(sku_id, site_id): total / DEMAND_AVERAGE_DAYS for sku_id, site_id, total in rows}
 
 
+def _figure_values(
+    *,
+    on_order: int,
+    in_transit: int,
+    backorders: int,
+    allocated: int,
+    safety_stock: int | None,
+    figures: _Figures | None,
+    demand: float,
+    unit_cost: Decimal,
+    today: date,
+) -> tuple[Any, ...]:
+    """A position's POSITION_FIGURE_FIELDS, in that order, from its lots, demand and orders."""
+    figures = figures or _Figures(0, 0, None, [])
+    on_hand = figures.on_hand
+    inventory_position = on_hand + on_order + in_transit - backorders - allocated
+    cover = rules.days_of_cover(on_hand, demand)
+    expiring = rules.projected_expiring_units(figures.lots, daily_demand=demand, today=today)
+    return (
+        on_hand,
+        figures.quarantine,
+        in_transit,
+        figures.next_expiry,
+        inventory_position,
+        Decimal(str(round(demand, 3))),
+        None if cover is None else Decimal(str(round(min(cover, 99999999), 1))),
+        expiring,
+        unit_cost * on_hand,
+        rules.stock_status(
+            on_hand=on_hand,
+            inventory_position=inventory_position,
+            daily_demand=demand,
+            safety_stock=safety_stock,
+            expiring_units=expiring,
+            cover_days=cover,
+        ),
+        timezone.now(),
+    )
+
+
 def _apply_figures(
     position: StockPosition,
     figures: _Figures | None,
@@ -474,33 +530,19 @@ def _apply_figures(
     unit_cost: Decimal,
     today: date,
 ) -> None:
-    figures = figures or _Figures(0, 0, None, [])
-    position.on_hand = figures.on_hand
-    position.quarantine = figures.quarantine
-    position.next_expiry = figures.next_expiry
-    position.inventory_position = (
-        position.on_hand
-        + position.on_order
-        + position.in_transit
-        - position.backorders
-        - position.allocated
-    )
-    position.avg_daily_demand = Decimal(str(round(demand, 3)))
-    cover = rules.days_of_cover(position.on_hand, demand)
-    position.days_of_cover = None if cover is None else Decimal(str(round(min(cover, 99999999), 1)))
-    position.expiring_quantity = rules.projected_expiring_units(
-        figures.lots, daily_demand=demand, today=today
-    )
-    position.stock_value = unit_cost * position.on_hand
-    position.status = rules.stock_status(
-        on_hand=position.on_hand,
-        inventory_position=position.inventory_position,
-        daily_demand=demand,
+    values = _figure_values(
+        on_order=position.on_order,
+        in_transit=position.in_transit,
+        backorders=position.backorders,
+        allocated=position.allocated,
         safety_stock=position.safety_stock,
-        expiring_units=position.expiring_quantity,
-        cover_days=cover,
+        figures=figures,
+        demand=demand,
+        unit_cost=unit_cost,
+        today=today,
     )
-    position.refreshed_at = timezone.now()
+    for name, value in zip(POSITION_FIGURE_FIELDS, values, strict=True):
+        setattr(position, name, value)
 
 
 POSITION_FIGURE_FIELDS = [
@@ -532,32 +574,55 @@ def position_recompute(*, sku_id: int, site_id: int, today: date | None = None) 
     return position
 
 
-def positions_recompute(
-    *, keys: Iterable[tuple[int, int]], today: date | None = None
-) -> list[StockPosition]:
+def positions_recompute(*, keys: Iterable[tuple[int, int]], today: date | None = None) -> int:
     """`position_recompute` for many SKU-sites at once (a batch of movements): the same
-    figures in a fixed number of queries. The caller holds the positions' row locks."""
+    figures in a fixed number of queries, read for exactly those SKU-sites (on PostgreSQL) and
+    written as values, with no model instance. The caller holds the positions' row locks.
+    Returns the number of positions written."""
     today = _today(today)
-    keys = set(keys)
-    if not keys:
-        return []
-    sku_ids, site_ids = {key[0] for key in keys}, {key[1] for key in keys}
-    scope = Q(sku_id__in=sku_ids, site_id__in=site_ids)
-    figures = _lot_figures(scope, today)
-    demand = _demand_averages(scope, today)
-    in_transit = _in_transit(sku_ids=sku_ids, site_ids=site_ids)
-    costs = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "unit_cost"))
-    positions = [
-        position
-        for position in StockPosition.objects.filter(scope).order_by("sku_id", "site_id")
-        if (position.sku_id, position.site_id) in keys
-    ]
-    for position in positions:
-        key = (position.sku_id, position.site_id)
-        position.in_transit = in_transit.get(key, 0)
-        _apply_figures(position, figures.get(key), demand.get(key, 0.0), costs[key[0]], today)
-    update_rows(StockPosition, positions, POSITION_FIGURE_FIELDS)
-    return positions
+    wanted = set(keys)
+    if not wanted:
+        return 0
+    ordered = sorted(wanted)
+
+    def scope(model: Any, site_column: str = "site_id") -> Q:
+        return _keys_scope(ordered, model=model, site_column=site_column)
+
+    figures = _lot_figures(scope(Lot), today)
+    demand = _demand_averages(scope(DailyDemand), today)
+    in_transit = _in_transit(scope=scope(TransferOrder, "destination_id"))
+    positions = (
+        StockPosition.objects.filter(scope(StockPosition))
+        .order_by("sku_id", "site_id")
+        .values_list(
+            "pk",
+            "sku_id",
+            "site_id",
+            "on_order",
+            "backorders",
+            "allocated",
+            "safety_stock",
+            "sku__unit_cost",
+        )
+    )
+    rows = []
+    for pk, sku_id, site_id, on_order, backorders, allocated, safety_stock, cost in positions:
+        key = (sku_id, site_id)
+        if key not in wanted:
+            continue
+        values = _figure_values(
+            on_order=on_order,
+            in_transit=in_transit.get(key, 0),
+            backorders=backorders,
+            allocated=allocated,
+            safety_stock=safety_stock,
+            figures=figures.get(key),
+            demand=demand.get(key, 0.0),
+            unit_cost=cost,
+            today=today,
+        )
+        rows.append((pk, *values))
+    return update_values(StockPosition, POSITION_FIGURE_FIELDS, rows)
 
 
 def stock_positions_refresh(

@@ -3,6 +3,7 @@ input refused whole with nothing half-written, replays and key conflicts, demand
 positions, the ledger and the audit trail, and (on PostgreSQL) a dispense racing a transfer
 of the same lot."""
 
+import json
 import threading
 import time
 from datetime import date, timedelta
@@ -13,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Sum
 
+from accounts.audit import _created_changes_of, audit_context
+from accounts.audit_chain import verify_chain
 from accounts.models import AuditLogEntry
 from inventory.models import (
     DailyDemand,
@@ -229,6 +232,53 @@ def test_every_movement_and_lot_change_is_on_the_audit_trail(lot, admin_user) ->
         content_type=ContentType.objects.get_for_model(Lot), object_pk=str(lot.pk)
     ).latest("pk")
     assert lot_entry.changes["quantity"] == [100, 90]
+
+
+def test_trail_entries_hold_what_the_instance_path_records(lot, admin_user) -> None:  # type: ignore[no-untyped-def]
+    with audit_context(reason="nightly upload", remote_addr="10.1.2.3"):
+        result = post(
+            admin_user,
+            row(quantity=10, reference="DISP-9"),
+            row(
+                idempotency_key="k-2",
+                kind="receipt",
+                lot="N-1",
+                quantity=30,
+                expiry_date="2027-12-31",
+                occurred_on=TODAY.isoformat(),
+            ),
+            row(idempotency_key="k-3", kind="dispense", lot=None, quantity=5),
+        )
+
+    new_lot = Lot.objects.get(lot_number="N-1")
+    recorded = [*StockMovement.objects.filter(pk__in=result_ids(result)), new_lot]
+    for obj in recorded:
+        [entry] = AuditLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_pk=str(obj.pk),
+            action=AuditLogEntry.Action.CREATE,
+        )
+        assert entry.changes == json_round_trip(_created_changes_of(type(obj))(obj))
+        assert entry.object_repr == str(obj)
+        assert (entry.actor, entry.actor_email) == (admin_user, admin_user.email or None)
+        assert (entry.reason, entry.remote_addr, entry.object_id) == (
+            "nightly upload",
+            "10.1.2.3",
+            obj.pk,
+        )
+    lot_entry = AuditLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Lot), object_pk=str(lot.pk)
+    ).latest("sequence")
+    assert lot_entry.changes == {"quantity": [100, 85]}
+    assert verify_chain().ok
+
+
+def result_ids(result: feed.FeedResult) -> list[int]:
+    return [movement["movement"] for movement in result.movements]
+
+
+def json_round_trip(value: Any) -> Any:
+    return json.loads(json.dumps(value))
 
 
 # ---- idempotency -----------------------------------------------------------------------------

@@ -279,6 +279,20 @@ def shoot_portal(s: "Shooter") -> None:
     page.context.close()
 
 
+def shoot_warehouse(s: "Shooter") -> None:
+    """The warehouse's day and the receipt form of the first order waiting for goods, as the
+    demo warehouse user."""
+    page = s.new_page("warehouse", demo_password("warehouse"))
+    page.goto("/warehouse/")
+    expect_visible(page.get_by_test_id("warehouse-receive"))
+    s.shot(page, "warehouse.png")
+    page.goto("/suppliers/receiving/")
+    page.get_by_test_id("receiving-order").first.get_by_role("link", name="Receive").click()
+    expect_visible(page.get_by_test_id("receipt-form"))
+    s.shot(page, "goods-receipt.png", full_page=True)
+    page.context.close()
+
+
 def shoot_watch(s: "Shooter", page: Any) -> None:
     """The overview, the alert inbox with one alert opened, and supplier performance."""
     page.goto("/alerts/dashboard/")
@@ -469,6 +483,7 @@ def take_screenshots(base_url: str, out_dir: Path, sku_code: str = "") -> list[P
         page.context.close()
 
         shoot_portal(s)
+        shoot_warehouse(s)
 
         # 6. What a signed-in user without a role sees.
         page = s.new_page(NO_ROLE_USERNAME, NO_ROLE_PASSWORD)

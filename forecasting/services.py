@@ -7,6 +7,7 @@ failed run leaves the previous one current. A chunk computed twice (a retry) rep
 rows, so a run never holds duplicates.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ import numpy as np
 from celery import Signature, chain
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from accounts.audit import audit_context
@@ -190,13 +191,21 @@ def forecast_chunk_compute(*, run_id: int, index: int) -> int:
         for row, key in enumerate(keys)
     ]
     with transaction.atomic():
-        SeriesForecast.objects.filter(
-            run=forecast_run,
-            sku_id__in={sku for sku, _ in keys},
-            site_id__in={site for _, site in keys},
-        ).delete()
+        SeriesForecast.objects.filter(_exactly(keys), run=forecast_run).delete()
         SeriesForecast.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _exactly(keys: list[tuple[int, int]]) -> Q:
+    """The rows of exactly these (sku, site) keys. A chunk may end inside one SKU's sites and
+    the next begin there, so its SKUs crossed with its sites would reach a neighbour's rows."""
+    sites_of: dict[int, list[int]] = defaultdict(list)
+    for sku_id, site_id in keys:
+        sites_of[sku_id].append(site_id)
+    condition = Q()
+    for sku_id, site_ids in sites_of.items():
+        condition |= Q(sku_id=sku_id, site_id__in=site_ids)
+    return condition
 
 
 def _rich_rows(keys: list[tuple[int, int]], classes: Sequence[str]) -> np.ndarray:

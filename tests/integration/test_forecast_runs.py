@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -6,6 +6,8 @@ from demo import generator as demo_data
 from forecasting import services
 from forecasting.models import ForecastPublication, ForecastRun, RunStatus, SeriesForecast
 from forecasting.services import ForecastRunRefused, current_run, forecast_run_start
+from inventory.models import DailyDemand
+from tests.factories import SiteFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 3, 1)
@@ -192,3 +194,46 @@ def test_an_unknown_rich_model_is_refused_naming_the_field(demand) -> None:  # t
 
     assert "rich_methods" in refused.value.fields
     assert not ForecastRun.objects.exists()
+
+
+@pytest.fixture
+def multi_site_demand() -> int:
+    """6 SKUs each demanded at the same 5 sites: 30 series, whose chunks of 7 cut SKUs apart."""
+    skus = [SkuFactory() for _ in range(6)]
+    sites = [SiteFactory() for _ in range(5)]
+    days = [AS_OF - timedelta(days=back) for back in range(1, 121)]
+    DailyDemand.objects.bulk_create(
+        DailyDemand(sku=sku, site=site, date=day, quantity=(sku.pk + site.pk + day.day) % 7)
+        for sku in skus
+        for site in sites
+        for day in days
+    )
+    return len(skus) * len(sites)
+
+
+def test_chunks_that_cut_a_skus_sites_apart_publish_every_series_in_any_order(
+    multi_site_demand,
+) -> None:  # type: ignore[no-untyped-def]
+    run = services.forecast_run_create(
+        actor=None, as_of=AS_OF, history_days=120, horizon=30, chunk_size=7
+    )
+    assert run.series_total == multi_site_demand == 30
+
+    for index in reversed(range(run.chunks_total)):
+        services.forecast_chunk_compute(run_id=run.pk, index=index)
+    published = services.forecast_run_publish(run_id=run.pk)
+
+    assert published.status == RunStatus.SUCCEEDED, published.error
+    assert SeriesForecast.objects.filter(run=run).count() == 30
+
+
+def test_a_chunk_computed_again_replaces_only_its_own_series(multi_site_demand) -> None:  # type: ignore[no-untyped-def]
+    run = services.forecast_run_create(
+        actor=None, as_of=AS_OF, history_days=120, horizon=30, chunk_size=7
+    )
+    for index in range(run.chunks_total):
+        services.forecast_chunk_compute(run_id=run.pk, index=index)
+
+    services.forecast_chunk_compute(run_id=run.pk, index=1)
+
+    assert SeriesForecast.objects.filter(run=run).count() == 30

@@ -7,6 +7,7 @@ Refusals come back on the form that was posted: for htmx the form's part of the 
 htmx the page again with status 400. Success redirects (htmx: a client redirect) to where
 the count goes next."""
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -256,15 +257,16 @@ class CycleCountReviewView(CapabilityRequiredMixin, View):
         return render(request, REVIEW_TEMPLATE, _review_context(request, count))
 
 
-class _CountDecisionView(CapabilityRequiredMixin, View):
+class _CountDecisionView(CapabilityRequiredMixin, View, ABC):
     """POST: approve or cancel a count with a reason."""
 
     required_capability = Capability.MOVE_STOCK
     http_method_names = ["post"]
     form_key = ""
 
+    @abstractmethod
     def decide(self, request: Any, count: CycleCount, reason: str) -> str:
-        raise NotImplementedError
+        """Take the decision and say what was done."""
 
     def post(self, request: Any, pk: int) -> HttpResponse:
         count = _count_or_404(pk)

@@ -5,6 +5,7 @@ The receipt form posts every row at once to suppliers.services.receiving.goods_r
 all rows are received or none, and a refusal comes back onto the rows it names.
 """
 
+from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,12 +92,13 @@ class ReceivingView(CapabilityRequiredMixin, HtmxPartialMixin, TemplateView):
 RECEIPT_TEMPLATE = "suppliers/receipt_form.html"
 
 
-class _ReceiptFormView(NotFoundMixin, CapabilityRequiredMixin, TemplateView):
+class _ReceiptFormView(NotFoundMixin, CapabilityRequiredMixin, TemplateView, ABC):
     required_capability = Capability.MOVE_STOCK
     template_name = RECEIPT_TEMPLATE
 
+    @abstractmethod
     def receipt_context(self, pk: int, data: Any = None) -> dict[str, Any]:
-        raise NotImplementedError
+        """The form's context for the order or notice `pk`, bound to `data` when posted."""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -26,6 +26,7 @@ class SkuAdmin(ImportLinkMixin, AuditedModelAdmin):
         "criticality",
         "controlled_substance",
         "receipt_inspection",
+        "direct_delivery",
         "active",
     ]
     list_filter = [
@@ -34,6 +35,7 @@ class SkuAdmin(ImportLinkMixin, AuditedModelAdmin):
         "criticality",
         "controlled_substance",
         "receipt_inspection",
+        "direct_delivery",
         "active",
     ]
     search_fields = ["code", "name"]
@@ -50,9 +52,10 @@ class SiteAdmin(ImportLinkMixin, AuditedModelAdmin):
         "region",
         "replenished_from",
         "transit_days",
+        "replenishment",
         "active",
     ]
-    list_filter = ["echelon", "region", "active"]
+    list_filter = ["echelon", "replenishment", "region", "active"]
     search_fields = ["code", "name", "region"]
     autocomplete_fields = ["replenished_from"]
 

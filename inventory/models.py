@@ -61,6 +61,7 @@ class Sku(models.Model):
         "criticality",
         "controlled_substance",
         "receipt_inspection",
+        "direct_delivery",
         "active",
     )
 
@@ -83,6 +84,12 @@ class Sku(models.Model):
         default=True,
         db_default=True,  # bulk loaders insert rows without it
         help_text="Received stock waits in quarantine for quality release.",
+    )
+    direct_delivery = models.BooleanField(
+        default=False,
+        db_default=False,  # bulk loaders insert rows without it
+        help_text="Suppliers deliver it straight to every site that stocks it (ultra-cold, "
+        "specialty), even where a site is otherwise replenished from its parent.",
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -144,8 +151,15 @@ class Echelon(models.TextChoices):
     HOSPITAL = "hospital", "Hospital / pharmacy"
 
 
+class ReplenishmentSource(models.TextChoices):
+    SUPPLIER = "supplier", "Buys from suppliers"
+    PARENT = "parent", "Replenished from its parent site"
+
+
 class Site(models.Model):
-    """A node of the network, replenished from another site (a tree or a DAG)."""
+    """A node of the network, replenished from another site (a tree or a DAG). A site whose
+    `replenishment` is PARENT gets its SKUs by transfer from `replenished_from` (except the SKUs
+    delivered direct, `Sku.direct_delivery`); otherwise it buys them from suppliers."""
 
     MASTER_FIELDS = (
         "code",
@@ -156,6 +170,7 @@ class Site(models.Model):
         "longitude",
         "replenished_from",
         "transit_days",
+        "replenishment",
         "active",
     )
 
@@ -183,6 +198,14 @@ class Site(models.Model):
     transit_days = models.PositiveSmallIntegerField(
         default=0, help_text="Days from the replenishing site to this one."
     )
+    replenishment = models.CharField(
+        max_length=10,
+        choices=ReplenishmentSource.choices,
+        default=ReplenishmentSource.SUPPLIER,
+        db_default=ReplenishmentSource.SUPPLIER,  # bulk loaders insert rows without it
+        help_text="Where this site's stock comes from: purchase orders to suppliers, or "
+        "transfers from the site that replenishes it.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -190,6 +213,11 @@ class Site(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=_in_choices("echelon", Echelon), name="site_echelon_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(replenishment=ReplenishmentSource.SUPPLIER)
+                | Q(replenishment=ReplenishmentSource.PARENT, replenished_from__isnull=False),
+                name="site_parent_replenishment_has_parent",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -208,7 +236,12 @@ class Site(models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
-        """The network has no loops: following replenished_from never comes back here."""
+        """The network has no loops: following replenished_from never comes back here; a site
+        replenished from its parent has one."""
+        if self.replenishment == ReplenishmentSource.PARENT and self.replenished_from_id is None:
+            raise ValidationError(
+                {"replenishment": ["Choose the site it is replenished from first."]}
+            )
         seen, upstream = {self.pk}, self.replenished_from
         while upstream is not None:
             if upstream.pk in seen:

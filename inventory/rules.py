@@ -9,6 +9,15 @@ EXPIRY_WINDOW_DAYS = 90  # lots expiring within this many days are checked for w
 EXCESS_COVER_DAYS = 180  # more days of cover than this is excess stock
 
 
+def replenished_by_transfer(
+    *, site_replenishment: str, has_parent: bool, direct_delivery: bool
+) -> bool:
+    """Whether a SKU-site gets its stock by transfer from the site's parent (True) or by
+    purchase orders to suppliers (False): the site says it is replenished from its parent, it
+    has one, and the SKU is not one that suppliers deliver direct."""
+    return site_replenishment == "parent" and has_parent and not direct_delivery
+
+
 @dataclass(frozen=True)
 class LotOnHand:
     quantity: int

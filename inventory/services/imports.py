@@ -371,7 +371,13 @@ class SiteResource(CleanedModelResource):
         fields = Site.MASTER_FIELDS
 
 
-SKU_OPTIONAL_COLUMNS = ("criticality", "controlled_substance", "receipt_inspection", "active")
+SKU_OPTIONAL_COLUMNS = (
+    "criticality",
+    "controlled_substance",
+    "receipt_inspection",
+    "direct_delivery",
+    "active",
+)
 SKU_REQUIRED_COLUMNS = tuple(
     field for field in Sku.MASTER_FIELDS if field not in SKU_OPTIONAL_COLUMNS
 )
@@ -384,7 +390,15 @@ register_import_kind(
         "Sites",
         SiteResource,
         ("code", "name", "echelon"),
-        ("region", "latitude", "longitude", "replenished_from", "transit_days", "active"),
+        (
+            "region",
+            "latitude",
+            "longitude",
+            "replenished_from",
+            "transit_days",
+            "replenishment",
+            "active",
+        ),
     )
 )
 

@@ -571,6 +571,7 @@ class DailyDemand(models.Model):
 class StockStatus(models.TextChoices):
     STOCKOUT = "stockout", "Stock-out"
     BELOW_SAFETY = "below_safety", "Below safety stock"
+    STOCKOUT_RISK = "stockout_risk", "Stock-out risk"
     EXPIRING = "expiring", "Expiring"
     EXCESS = "excess", "Excess"
     OK = "ok", "OK"
@@ -601,7 +602,20 @@ class StockPosition(models.Model):
     avg_daily_demand = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     days_of_cover = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
     safety_stock = models.IntegerField(
-        null=True, blank=True, help_text="From the replenishment policy, when one exists."
+        null=True,
+        blank=True,
+        help_text="The current policy's safety stock rounded up, when a policy exists.",
+    )
+    reorder_point = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text="The current policy's reorder point rounded up, when a policy exists.",
+    )
+    stockout_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the stock runs out within the lead time, as the stock-out rule last "
+        "projected it (empty when it does not).",
     )
     stock_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     status = models.CharField(max_length=20, choices=StockStatus.choices, default=StockStatus.OK)

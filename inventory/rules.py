@@ -62,20 +62,24 @@ def stock_status(
     safety_stock: int | None,
     expiring_units: int,
     cover_days: float | None,
+    stockout_projected: bool = False,
 ) -> str:
-    """One status per SKU-site, most urgent first: stock-out, below safety stock, expiring,
-    excess, ok. Values are inventory.models.StockStatus values."""
-    if on_hand <= 0 and daily_demand > 0:
-        return "stockout"
-    if safety_stock is not None and inventory_position < safety_stock:
-        return "below_safety"
-    if expiring_units > 0:
-        return "expiring"
-    if cover_days is not None and cover_days > EXCESS_COVER_DAYS:
-        return "excess"
-    if on_hand > 0 and daily_demand <= 0:
-        return "excess"
-    return "ok"
+    """One status per SKU-site, most urgent first: stock-out, below safety stock, stock-out
+    risk, expiring, excess, ok. Values are inventory.models.StockStatus values.
+
+    `safety_stock` is the policy's rounded up, so that for whole-unit positions "below it" means
+    the same as the below-safety-stock alert's comparison with the unrounded figure;
+    `stockout_projected` is the stock-out alert's verdict (stock runs out within the lead
+    time), so the status never says OK where that alert stands."""
+    most_urgent_first = (
+        (on_hand <= 0 and daily_demand > 0, "stockout"),
+        (safety_stock is not None and inventory_position < safety_stock, "below_safety"),
+        (stockout_projected, "stockout_risk"),
+        (expiring_units > 0, "expiring"),
+        (cover_days is not None and cover_days > EXCESS_COVER_DAYS, "excess"),
+        (on_hand > 0 and daily_demand <= 0, "excess"),
+    )
+    return next((status for holds, status in most_urgent_first if holds), "ok")
 
 
 def abc_classes(

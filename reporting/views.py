@@ -24,6 +24,7 @@ REFRESH_CAPABILITIES = (Capability.PLAN, Capability.MANAGE_MASTER_DATA)
 STATUS_COLOURS = {
     StockStatus.STOCKOUT: "#c92a2a",
     StockStatus.BELOW_SAFETY: "#d9480f",
+    StockStatus.STOCKOUT_RISK: "#a84300",
     StockStatus.EXPIRING: "#e8a10c",
     StockStatus.EXCESS: "#5c7cfa",
     StockStatus.OK: "#0b6e69",

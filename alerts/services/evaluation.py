@@ -14,6 +14,7 @@ from alerts.models import AlertKind, AlertSettings
 from alerts.selectors import rules as selectors
 from alerts.services.alerts import SyncResult, alerts_sync
 from common.locks import advisory_xact_lock
+from inventory.services.position_levels import positions_set_stockout_dates
 
 
 class UnknownRule(ValueError):
@@ -111,6 +112,16 @@ RULES: dict[str, Callable[[selectors.RuleInputs, AlertSettings], list[rules.Cond
 }
 
 
+def _stockout_dates(conditions: list[rules.Condition]) -> dict[tuple[int, int], date]:
+    """The stock-out rule's verdicts, for the positions' status (inventory.services.
+    position_levels)."""
+    return {
+        (condition.sku_id, condition.site_id): date.fromisoformat(condition.detail["stockout_date"])
+        for condition in conditions
+        if condition.sku_id is not None and condition.site_id is not None
+    }
+
+
 def alerts_evaluate(
     kinds: Iterable[str] | None = None,
     *,
@@ -132,4 +143,6 @@ def alerts_evaluate(
         with transaction.atomic():
             advisory_xact_lock(f"alerts.sync.{kind}")
             results[kind] = alerts_sync(kind, conditions, now=now)
+            if kind == AlertKind.STOCKOUT_RISK:
+                positions_set_stockout_dates(dates=_stockout_dates(conditions))
     return results

@@ -490,6 +490,7 @@ def _figure_values(
     backorders: int,
     allocated: int,
     safety_stock: int | None,
+    stockout_date: date | None,
     figures: _Figures | None,
     demand: float,
     unit_cost: Decimal,
@@ -518,6 +519,7 @@ def _figure_values(
             safety_stock=safety_stock,
             expiring_units=expiring,
             cover_days=cover,
+            stockout_projected=stockout_date is not None,
         ),
         timezone.now(),
     )
@@ -536,6 +538,7 @@ def _apply_figures(
         backorders=position.backorders,
         allocated=position.allocated,
         safety_stock=position.safety_stock,
+        stockout_date=position.stockout_date,
         figures=figures,
         demand=demand,
         unit_cost=unit_cost,
@@ -602,11 +605,13 @@ def positions_recompute(*, keys: Iterable[tuple[int, int]], today: date | None =
             "backorders",
             "allocated",
             "safety_stock",
+            "stockout_date",
             "sku__unit_cost",
         )
     )
     rows = []
-    for pk, sku_id, site_id, on_order, backorders, allocated, safety_stock, cost in positions:
+    for row in positions:
+        pk, sku_id, site_id, on_order, backorders, allocated, safety_stock, stockout, cost = row
         key = (sku_id, site_id)
         if key not in wanted:
             continue
@@ -616,6 +621,7 @@ def positions_recompute(*, keys: Iterable[tuple[int, int]], today: date | None =
             backorders=backorders,
             allocated=allocated,
             safety_stock=safety_stock,
+            stockout_date=stockout,
             figures=figures.get(key),
             demand=demand.get(key, 0.0),
             unit_cost=cost,

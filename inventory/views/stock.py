@@ -19,6 +19,7 @@ PAGE_SIZE = 50
 STATUS_STYLES = {
     StockStatus.STOCKOUT: "danger",
     StockStatus.BELOW_SAFETY: "warning",
+    StockStatus.STOCKOUT_RISK: "risk",
     StockStatus.EXPIRING: "orange",
     StockStatus.EXCESS: "info",
     StockStatus.OK: "success",

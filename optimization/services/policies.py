@@ -31,6 +31,7 @@ from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun, LeadTimeEstimate, SeriesForecast
 from forecasting.services import current_run
 from inventory.models import Sku, StockPosition
+from inventory.services.position_levels import positions_set_policy_levels
 from optimization.engine.policy import PolicyConfig, PolicyInputs, compute_policies
 from optimization.models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
 from suppliers.models import SupplierItem
@@ -213,6 +214,11 @@ def policies_refresh(*, actor: User | None = None, today: date | None = None) ->
             advisory_xact_lock(REFRESH_LOCK)
             InventoryPolicy.objects.all().delete()
             InventoryPolicy.objects.bulk_create(rows, batch_size=2000)
+            positions_set_policy_levels(
+                levels={
+                    (row.sku_id, row.site_id): (row.safety_stock, row.reorder_point) for row in rows
+                }
+            )
             run.status = PolicyRunStatus.SUCCEEDED
             run.policies_total = len(rows)
             run.finished_at = timezone.now()

@@ -93,6 +93,16 @@ def test_status_below_safety_uses_the_inventory_position() -> None:
     assert stock_status(**figures(inventory_position=49)) == "below_safety"
 
 
+def test_status_stockout_risk_when_the_stockout_rule_projects_one() -> None:
+    assert stock_status(**figures(stockout_projected=True, expiring_units=3)) == "stockout_risk"
+
+
+def test_status_below_safety_outranks_a_projected_stockout() -> None:
+    assert stock_status(**figures(inventory_position=49, stockout_projected=True)) == (
+        "below_safety"
+    )
+
+
 def test_status_expiring_when_units_will_expire_unused() -> None:
     assert stock_status(**figures(expiring_units=3)) == "expiring"
 

@@ -81,6 +81,7 @@ def test_the_page_shows_the_latest_snapshot(client, make_user, stock: dict) -> N
     assert {s["key"] for s in data["statuses"]} == {
         "stockout",
         "below_safety",
+        "stockout_risk",
         "expiring",
         "excess",
         "ok",

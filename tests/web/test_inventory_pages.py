@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from inventory.models import DailyDemand
+from inventory.services.position_levels import positions_set_policy_levels
 from inventory.services.stock import stock_positions_refresh
 from tests.factories import LotFactory, SiteFactory, SkuFactory
 
@@ -111,6 +112,20 @@ def test_sku_detail_shows_sites_lots_and_charts(viewer_client, stock) -> None:  
     assert "Flu vaccine" in page
     assert "V1" in page
     assert 'id="demand-chart"' in page and 'id="expiry-chart"' in page
+
+
+def test_sku_detail_shows_policy_levels_and_why_a_position_is_below_safety_stock(
+    viewer_client, stock
+) -> None:  # type: ignore[no-untyped-def]
+    positions_set_policy_levels(
+        levels={(stock["vaccine"].pk, stock["hospital"].pk): (600.2, 899.5)}
+    )
+
+    page = viewer_client.get(f"/inventory/sku/{stock['vaccine'].pk}/").content.decode()
+
+    assert "601 · 900" in page
+    assert "Position 500 is below the safety stock of 601" in page
+    assert "Below safety stock" in page
 
 
 def test_sku_detail_of_unknown_sku_is_404(viewer_client, stock) -> None:  # type: ignore[no-untyped-def]

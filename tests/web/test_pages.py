@@ -231,6 +231,7 @@ class TestDemoUsers:
 
         for role in Role:
             assert client.login(username=role.value, password=f"pharma-demo-{role.value}")
+        assert client.login(username="planner2", password="pharma-demo-planner2")
 
 
 def test_htmx_request_without_a_session_redirects_the_whole_page_to_login(client) -> None:  # type: ignore[no-untyped-def]

@@ -11,10 +11,6 @@ from accounts.services import user_create
 DEMO_PASSWORD_PREFIX = "pharma-demo-"  # noqa: S105 - documented demo logins, DEBUG only
 
 
-def demo_password(role: Role) -> str:
-    return f"{DEMO_PASSWORD_PREFIX}{role.value}"
-
-
 DEMO_NAMES = {
     Role.ADMIN: "Alex Admin",
     Role.PLANNER: "Paula Planner",
@@ -23,6 +19,24 @@ DEMO_NAMES = {
     Role.VIEWER: "Vera Viewer",
     Role.WAREHOUSE: "Walter Warehouse",
 }
+
+
+# A second planner, so that an approval above the first planner's limit can be completed by
+# someone else (four eyes), as it must be.
+SECOND_PLANNER = "planner2"
+SECOND_PLANNER_NAME = "Piet Planner"
+
+
+def demo_logins() -> list[tuple[str, str, str, Role]]:
+    """(label, username, full name, role) of every demo login, in the order they are listed."""
+    logins = [(role.label, role.value, DEMO_NAMES[role], role) for role in Role]
+    index = next(i for i, login in enumerate(logins) if login[3] == Role.PLANNER)
+    logins.insert(index + 1, ("Second planner", SECOND_PLANNER, SECOND_PLANNER_NAME, Role.PLANNER))
+    return logins
+
+
+def demo_password_of(username: str) -> str:
+    return f"{DEMO_PASSWORD_PREFIX}{username}"
 
 
 class Command(AuditedCommand):
@@ -35,18 +49,16 @@ class Command(AuditedCommand):
         if not settings.DEBUG:
             raise CommandError("Demo users are only created for the demo (DEBUG=1).")
         self.stdout.write("Demo logins:")
-        for role in Role:
-            username = role.value
+        for label, username, full_name, role in demo_logins():
+            password = demo_password_of(username)
             if not User.objects.filter(username=username).exists():
                 user_create(
                     actor=None,
                     username=username,
-                    full_name=DEMO_NAMES[role],
+                    full_name=full_name,
                     email=f"{username}@demo.invalid",
-                    password=demo_password(role),
+                    password=password,
                     roles={role},
                     reason="demo set-up",
                 )
-            self.stdout.write(
-                f"  {role.label:<14} user: {username:<9} password: {demo_password(role)}"
-            )
+            self.stdout.write(f"  {label:<14} user: {username:<9} password: {password}")

@@ -31,9 +31,13 @@ counted: a line from a normal suggestion on 03-10, a critical one ordered 02-20 
 entered by hand on 03-11.
 """
 
+import json
 from datetime import date, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from inventory.models import DailyDemand, Lot, StockMovement, StockPosition
@@ -254,3 +258,32 @@ def test_a_range_that_ends_before_it_starts_is_refused(db) -> None:  # type: ign
 def test_four_queries_whatever_the_size(ledger, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     with django_assert_num_queries(4):
         business_measures(start=START, end=END)
+
+
+def test_the_command_prints_the_table(ledger) -> None:  # type: ignore[no-untyped-def]
+    out = StringIO()
+
+    call_command("business_measures", "--start", "2026-03-02", "--end", "2026-03-15", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Business measures 2026-03-02 to 2026-03-15 (14 days")
+    assert lines[1].split()[:3] == ["class", "fill", "rate"]
+    assert [line.split()[0] for line in lines[2:]] == ["A", "C", "total"]
+    assert lines[-1].split()[1:4] == ["60.00%", "56.25%", "17.86%"]
+
+
+def test_the_command_prints_json_with_the_weeks(ledger) -> None:  # type: ignore[no-untyped-def]
+    out = StringIO()
+
+    call_command(
+        "business_measures", "--start", "2026-03-02", "--end", "2026-03-15", "--json", stdout=out
+    )
+
+    data = json.loads(out.getvalue())
+    assert data["total"]["units_served"] == 24
+    assert [week["units_asked"] for week in data["weekly"]] == [25, 15]
+
+
+def test_the_command_refuses_a_backward_range(db) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CommandError, match="ends"):
+        call_command("business_measures", "--start", "2026-03-15", "--end", "2026-03-02")

@@ -1,35 +1,17 @@
 """The overview dashboard's figures, computed from plain rows and arrays: no Django and no
-database here, so every figure can be checked on made-up rows. `reporting.selectors` reads the
-inputs (a handful of aggregate queries and two row loads: demand and issues of the longest
-window); `reporting.services.dashboard_snapshot_refresh` stores the figures into the snapshot
-tables (alerts.models.DashboardSnapshot and KpiSnapshot), nightly and on demand, so the page
-reads one row and never scans the ledger.
+database here, so every figure can be checked on made-up rows. `reporting.selectors.overview`
+reads the inputs; `reporting.services.dashboard_snapshot_refresh` stores the figures into the
+snapshot tables (alerts.models.DashboardSnapshot and KpiSnapshot), nightly and on demand, so
+the page reads one row and never scans the ledger.
 
-What each figure is made of (words: ../shared/DOMAIN.md, "Business measures"):
+The KPI windows' business measures (fill rate, stock-out rate, inventory value, turnover,
+carrying cost, expired value) are read by reporting.selectors.business, the one definition
+of each (its module docstring); `MeasureTotals` here turns its sums into the ratios.
 
-- Units *asked* are DailyDemand rows: units asked for per SKU, site and day (stock-outs do not
-  change them). Units *served* are issue movements (StockMovement kind "issue"). The ledger may
-  record issues per day, or per week as the demo data does (each week's demand is issued on
-  the week's last day), so a day's demand is served by the first issue of its SKU-site on the
-  same day or within the next SERVICE_SPAN_DAYS days. The units of that issue serve the days
-  that map to it in date order, each day at most what it asked; a day with demand and no issue
-  within the span was not served at all.
-- Fill rate = units served / units asked, over the window's days.
-- Stock-out rate = SKU-site-days with unmet demand / SKU-site-days with a demand record (days
-  asking for zero units included: the demand history keeps one row per SKU-site-day).
-- Inventory value = units held in lots (every lot with a positive quantity: released, in
-  quarantine, or expired and not yet written off) at the SKU's unit cost. The value at the end
-  of an earlier day is today's value less the value of every movement after that day; a
-  window's average inventory value is the mean of its days' end values.
-- Cost of goods issued = issued units at unit cost in the window. Inventory turnover = that,
-  annualised (x 365 / window days), / average inventory value.
-- Carrying cost = average inventory value x settings.OPTIMIZATION_HOLDING_RATE: per year.
-- Expired value = write-off movements made at expiry (reference "expiry", as the write-off job
-  and the demo data record them) in the window, at unit cost.
+- Inventory value now = units held in lots (every lot with a positive quantity: released, in
+  quarantine, or expired and not yet written off) at the SKU's unit cost.
+- The consumption trend: units and value issued and units asked per 7-day bucket.
 - Movements are valued at the SKU's unit cost now: the ledger keeps no historical cost.
-
-A window of N days is the N days before `as_of` (as_of itself is not included): the nightly
-job runs early in the morning, when yesterday's demand and issues are in.
 """
 
 from __future__ import annotations
@@ -41,108 +23,105 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 WINDOWS = (30, 90)
-SERVICE_SPAN_DAYS = 6  # a day's demand is served by an issue on that day or up to 6 days later
 TREND_WEEKS = 52
 EXPIRY_MONTHS = 12
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
 
 
-def serve_demand(
-    demand: pd.DataFrame, issues: pd.DataFrame, *, span_days: int = SERVICE_SPAN_DAYS
-) -> pd.DataFrame:
-    """Units served per demand day.
-
-    demand: columns sku_id, site_id, day (int, days from any origin), asked (units > 0), one
-    row per SKU-site-day. issues: sku_id, site_id, day (same origin), issued (units > 0), one
-    row per SKU-site-day. Returns `demand` (sorted by sku_id, site_id, day) with `served`
-    (0..asked): each day goes to the first issue of its SKU-site on that day or within
-    `span_days` days after; an issue's units serve its days in date order."""
-    columns = ["sku_id", "site_id", "day", "asked"]
-    if demand.empty:
-        return pd.DataFrame({**{c: [] for c in columns}, "served": []}).astype("int64")
-    left = demand[columns].astype("int64").sort_values("day", kind="stable")
-    right = (
-        issues[["sku_id", "site_id", "day", "issued"]]
-        .astype("int64")
-        .rename(columns={"day": "issue_day"})
-        .sort_values("issue_day", kind="stable")
-    )
-    merged = pd.merge_asof(
-        left,
-        right,
-        left_on="day",
-        right_on="issue_day",
-        by=["sku_id", "site_id"],
-        direction="forward",
-        tolerance=span_days,
-    )
-    merged = merged.sort_values(["sku_id", "site_id", "day"], kind="stable").reset_index(drop=True)
-    mapped = merged["issue_day"].notna()
-    # Days no issue serves form a group of their own per SKU-site (served nothing anyway).
-    bucket = merged["issue_day"].fillna(0).astype("int64")
-    asked = merged["asked"].to_numpy()
-    keys = [merged["sku_id"], merged["site_id"], mapped, bucket]
-    before = merged.groupby(keys)["asked"].cumsum()
-    before = before.to_numpy() - asked
-    issued = merged["issued"].fillna(0).to_numpy()
-    served = np.where(mapped.to_numpy(), np.clip(issued - before, 0, asked), 0).astype("int64")
-    return merged[columns].assign(served=served)
-
-
 @dataclass(frozen=True)
-class WindowFigures:
-    window_days: int
-    start_date: date
-    end_date: date
-    units_asked: int
-    units_served: int
-    sku_site_days: int
-    stockout_days: int
-    average_inventory_value: float
-    cogs_issued: float
-    expired_value: float
-    expired_units: int
+class MeasureTotals:
+    """The sums the business measures are ratios of, over `days` days of one group of SKU-sites
+    (reporting.selectors.business reads them from the ledger and the demand; its docstring
+    defines each). The totals of two groups over the same days add up with `+`.
+
+    Units and money (the SKUs' unit cost) are totals over the days; `inventory_value_days` is
+    the sum over the days of the end-of-day inventory value; `holding_rate` is per year."""
+
+    days: int
     holding_rate: float
+    units_asked: int = 0
+    units_served: int = 0
+    value_asked: float = 0.0
+    value_served: float = 0.0
+    sku_site_days: int = 0
+    stockout_days: int = 0
+    inventory_value_days: float = 0.0
+    cogs_issued: float = 0.0
+    expired_units: int = 0
+    expired_value: float = 0.0
+    emergency_orders: int = 0
+    emergency_units: int = 0
+
+    def __add__(self, other: MeasureTotals) -> MeasureTotals:
+        """Two groups of SKU-sites over the same days: every sum adds, the days stay."""
+        sums = {
+            name: getattr(self, name) + getattr(other, name)
+            for name in self.__dataclass_fields__
+            if name not in ("days", "holding_rate")
+        }
+        return MeasureTotals(days=self.days, holding_rate=self.holding_rate, **sums)
 
     @property
     def fill_rate(self) -> float | None:
+        """Units served / units asked, pooled; None without demand."""
         return self.units_served / self.units_asked if self.units_asked else None
+
+    @property
+    def value_fill_rate(self) -> float | None:
+        """Value served / value asked at unit cost; None without demand of any value."""
+        return self.value_served / self.value_asked if self.value_asked else None
 
     @property
     def stockout_rate(self) -> float | None:
         return self.stockout_days / self.sku_site_days if self.sku_site_days else None
 
     @property
+    def average_inventory_value(self) -> float:
+        return self.inventory_value_days / self.days if self.days else 0.0
+
+    @property
     def turnover(self) -> float | None:
-        if self.average_inventory_value <= 0:
+        """Cost of goods issued, annualised (x 365 / days), / average inventory value; None
+        without inventory."""
+        average = self.average_inventory_value
+        if average <= 0:
             return None
-        return self.cogs_issued * 365 / self.window_days / self.average_inventory_value
+        return self.cogs_issued * 365 / self.days / average
+
+    @property
+    def carrying_cost_per_year(self) -> float:
+        return self.average_inventory_value * self.holding_rate
 
     @property
     def carrying_cost(self) -> float:
-        return self.average_inventory_value * self.holding_rate
+        """What holding the average inventory cost over these days: per year x days / 365."""
+        return self.carrying_cost_per_year * self.days / 365
 
-
-def average_inventory_value(
-    value_now: float, net_value_by_day: Mapping[date, float], start: date, end: date
-) -> float:
-    """Mean of the end-of-day inventory values of start..end (included): the value now less
-    the net value of the movements dated after each day."""
-    days = (end - start).days + 1
-    if days <= 0:
-        return 0.0
-    after = sum(value for day, value in net_value_by_day.items() if day > end)
-    total = 0.0
-    for offset in range(days):
-        day = end - timedelta(days=offset)
-        total += value_now - after
-        after += net_value_by_day.get(day, 0.0)
-    return total / days
+    def as_dict(self) -> dict[str, Any]:
+        """The sums and the measures, for JSON (rates None where undefined)."""
+        return {
+            "days": self.days,
+            "units_asked": self.units_asked,
+            "units_served": self.units_served,
+            "fill_rate": self.fill_rate,
+            "value_asked": round(self.value_asked, 2),
+            "value_served": round(self.value_served, 2),
+            "value_fill_rate": self.value_fill_rate,
+            "sku_site_days": self.sku_site_days,
+            "stockout_days": self.stockout_days,
+            "stockout_rate": self.stockout_rate,
+            "average_inventory_value": round(self.average_inventory_value, 2),
+            "cogs_issued": round(self.cogs_issued, 2),
+            "turnover": self.turnover,
+            "carrying_cost": round(self.carrying_cost, 2),
+            "carrying_cost_per_year": round(self.carrying_cost_per_year, 2),
+            "expired_units": self.expired_units,
+            "expired_value": round(self.expired_value, 2),
+            "emergency_orders": self.emergency_orders,
+            "emergency_units": self.emergency_units,
+        }
 
 
 def weekly_trend(
@@ -333,25 +312,19 @@ class HeldLot:
 
 @dataclass(frozen=True)
 class DashboardInputs:
-    """What the figures as of `as_of` are computed from (reporting.selectors reads it).
+    """What the figures as of `as_of` are computed from (reporting.selectors.overview reads
+    it); the KPI windows' business measures come from reporting.selectors.business instead.
 
-    Units and values per day are positive: `issued_by_day` and `expired_by_day` are (units,
-    value) issued and written off at expiry; `net_value_by_day` is the value every movement
-    added (negative: took away) per day since the longest window's first day;
-    `demand_by_day` is (units asked, SKU-site-day rows) per day. `demand` and `issues` are the
-    frames `serve_demand` takes, days counted from as_of. `categories` and `zones` are the
-    (value, label) groups of the status breakdowns, `statuses` the stock statuses."""
+    Units and values per day are positive: `issued_by_day` is (units, value) issued per day
+    and `asked_by_day` the units asked per day, for the consumption trend. `categories` and
+    `zones` are the (value, label) groups of the status breakdowns, `statuses` the stock
+    statuses."""
 
     as_of: date
-    windows: Sequence[int]  # ascending
     lots: Sequence[HeldLot]
     positions: Sequence[PositionRow]
-    net_value_by_day: Mapping[date, float]
     issued_by_day: Mapping[date, tuple[int, float]]
-    expired_by_day: Mapping[date, tuple[int, float]]
-    demand_by_day: Mapping[date, tuple[int, int]]
-    demand: pd.DataFrame
-    issues: pd.DataFrame
+    asked_by_day: Mapping[date, int]
     sites: Sequence[Mapping[str, Any]]
     categories: Sequence[tuple[str, str]]
     zones: Sequence[tuple[str, str]]
@@ -365,7 +338,6 @@ class DashboardFigures:
     inventory_units: int
     positions: int
     projected_waste_value: float
-    windows: list[WindowFigures] = field(default_factory=list)
     abc_xyz: list[dict[str, Any]] = field(default_factory=list)
     status_by_category: list[dict[str, Any]] = field(default_factory=list)
     status_by_zone: list[dict[str, Any]] = field(default_factory=list)
@@ -374,9 +346,8 @@ class DashboardFigures:
     consumption_trend: list[dict[str, Any]] = field(default_factory=list)
 
 
-def dashboard_figures(inputs: DashboardInputs, *, holding_rate: float) -> DashboardFigures:
-    """Every figure of the overview as of `inputs.as_of`; `holding_rate` is the yearly carrying
-    cost per unit of inventory value."""
+def dashboard_figures(inputs: DashboardInputs) -> DashboardFigures:
+    """Every figure of the overview as of `inputs.as_of` but the KPI windows."""
     as_of = inputs.as_of
     held: dict[tuple[int, int], tuple[int, float]] = {}
     for lot in inputs.lots:
@@ -386,47 +357,14 @@ def dashboard_figures(inputs: DashboardInputs, *, holding_rate: float) -> Dashbo
             value + lot.quantity * lot.unit_cost,
         )
     held_value = {key: value for key, (_, value) in held.items()}
-    value_now = sum(held_value.values())
     positions = inputs.positions
-    issued, expired, demand_by_day = (
-        inputs.issued_by_day,
-        inputs.expired_by_day,
-        inputs.demand_by_day,
-    )
-
-    served = serve_demand(inputs.demand, inputs.issues)
-    window_figures = []
-    for n in inputs.windows:
-        start, end = as_of - timedelta(days=n), as_of - timedelta(days=1)
-        in_window = served[served["day"] >= -n]
-        days = [start + timedelta(days=i) for i in range(n)]
-        window_figures.append(
-            WindowFigures(
-                window_days=n,
-                start_date=start,
-                end_date=end,
-                units_asked=int(in_window["asked"].sum()),
-                units_served=int(in_window["served"].sum()),
-                sku_site_days=sum(demand_by_day.get(d, (0, 0))[1] for d in days),
-                stockout_days=int((in_window["served"] < in_window["asked"]).sum()),
-                average_inventory_value=average_inventory_value(
-                    value_now, inputs.net_value_by_day, start, end
-                ),
-                cogs_issued=sum(issued.get(d, (0, 0.0))[1] for d in days),
-                expired_value=sum(expired.get(d, (0, 0.0))[1] for d in days),
-                expired_units=sum(expired.get(d, (0, 0.0))[0] for d in days),
-                holding_rate=holding_rate,
-            )
-        )
-
     statuses = inputs.statuses
     return DashboardFigures(
         as_of=as_of,
-        inventory_value=value_now,
+        inventory_value=sum(held_value.values()),
         inventory_units=sum(units for units, _ in held.values()),
         positions=len(positions),
         projected_waste_value=sum(row.expiring_quantity * row.unit_cost for row in positions),
-        windows=window_figures,
         abc_xyz=abc_xyz_breakdown(positions, held_value),
         status_by_category=status_breakdown(
             positions, held_value, by="category", groups=inputs.categories, statuses=statuses
@@ -439,7 +377,5 @@ def dashboard_figures(inputs: DashboardInputs, *, holding_rate: float) -> Dashbo
             as_of,
         ),
         by_site=site_breakdown(inputs.sites, positions, held, statuses=statuses),
-        consumption_trend=weekly_trend(
-            as_of, issued, {day: asked for day, (asked, _) in demand_by_day.items()}
-        ),
+        consumption_trend=weekly_trend(as_of, inputs.issued_by_day, inputs.asked_by_day),
     )

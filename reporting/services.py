@@ -1,19 +1,20 @@
 """The overview's one write: refreshing the day's snapshot (alerts.models.DashboardSnapshot and
 its KpiSnapshot windows) from the figures (reporting.figures) of the current data
-(reporting.selectors), nightly and on demand, so the page reads one row and never scans the
-ledger."""
+(reporting.selectors.overview) and the business measures of each window
+(reporting.selectors.business), nightly and on demand, so the page reads one row and never
+scans the ledger."""
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import DashboardSnapshot, KpiSnapshot
-from reporting.figures import dashboard_figures
-from reporting.selectors import dashboard_inputs
+from reporting.figures import WINDOWS, dashboard_figures
+from reporting.selectors.business import business_measures
+from reporting.selectors.overview import dashboard_inputs
 
 MONEY = Decimal("0.01")
 SHARE = Decimal("0.000001")
@@ -32,9 +33,11 @@ def dashboard_snapshot_refresh(*, as_of: date | None = None) -> DashboardSnapsho
     day is replaced, never duplicated, with its KPI windows, in one transaction."""
     as_of = as_of or timezone.localdate()
     started = time.monotonic()
-    figures = dashboard_figures(
-        dashboard_inputs(as_of=as_of), holding_rate=float(settings.OPTIMIZATION_HOLDING_RATE)
-    )
+    figures = dashboard_figures(dashboard_inputs(as_of=as_of))
+    windows = {
+        n: business_measures(start=as_of - timedelta(days=n), end=as_of - timedelta(days=1))
+        for n in WINDOWS
+    }
     fields = {
         "computed_at": timezone.now(),
         "duration_ms": round((time.monotonic() - started) * 1000),
@@ -58,9 +61,9 @@ def dashboard_snapshot_refresh(*, as_of: date | None = None) -> DashboardSnapsho
             [
                 KpiSnapshot(
                     snapshot=snapshot,
-                    window_days=w.window_days,
-                    start_date=w.start_date,
-                    end_date=w.end_date,
+                    window_days=n,
+                    start_date=measures.start,
+                    end_date=measures.end,
                     units_asked=w.units_asked,
                     units_served=w.units_served,
                     fill_rate=_share(w.fill_rate),
@@ -72,11 +75,12 @@ def dashboard_snapshot_refresh(*, as_of: date | None = None) -> DashboardSnapsho
                     turnover=None
                     if w.turnover is None
                     else Decimal(repr(w.turnover)).quantize(Decimal("0.001")),
-                    carrying_cost=_money(w.carrying_cost),
+                    carrying_cost=_money(w.carrying_cost_per_year),
                     expired_value=_money(w.expired_value),
                     expired_units=w.expired_units,
                 )
-                for w in figures.windows
+                for n, measures in windows.items()
+                for w in (measures.total,)
             ]
         )
     return snapshot

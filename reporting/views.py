@@ -16,7 +16,7 @@ from accounts.roles import Capability, user_can
 from alerts.models import DashboardSnapshot
 from inventory.models import StockStatus
 from reporting.forms import WarehouseSiteForm
-from reporting.selectors import latest_snapshot, open_alert_count, warehouse_work
+from reporting.selectors.overview import latest_snapshot, open_alert_count, warehouse_work
 from reporting.tasks import refresh_dashboard
 
 # Who may recompute the snapshot on demand: planners, and admins (who keep the schedules).

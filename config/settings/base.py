@@ -242,6 +242,9 @@ OPTIMIZATION_HOLDING_RATE = env.float("OPTIMIZATION_HOLDING_RATE", default=0.25)
 OPTIMIZATION_REVIEW_PERIOD_DAYS = env.float("OPTIMIZATION_REVIEW_PERIOD_DAYS", default=7)
 OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS = env.float("OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS", default=14)
 OPTIMIZATION_ORDER_COST = env.float("OPTIMIZATION_ORDER_COST", default=50)
+# How the policy refresh sizes policies when not told: "optimized" (ours) or "textbook" (the
+# seed's rule, the baseline of the business case).
+OPTIMIZATION_POLICY_METHOD = env.str("OPTIMIZATION_POLICY_METHOD", default="optimized")
 
 # Replenishment plans: days projected, SKUs per chunk of a plan run, the approval limit of a
 # planner who has none of their own, and what a transfer between sites costs (a share of the

@@ -7,9 +7,10 @@ demand known up to that day:
 - ours: the forecasting engine forecasts from that history (champion per series, daily error
   deviation), and optimization.engine.policy sizes (s, Q) from that forecast with today's
   supplier terms, lead times and service targets;
-- textbook (the seed's rule): SS = z sqrt(L) sigma, with sigma the standard deviation of the
-  trailing year's raw daily demand and z for the same service level, s = d L + SS with d that
-  year's mean, and the plain EOQ sqrt(2 D S / (i p)); it must obey the same MOQ and multiple.
+- textbook (the seed's rule, optimization.engine.textbook): SS = z sqrt(L) sigma, with sigma
+  the standard deviation of the trailing year's raw daily demand and z for the same service
+  level, s = d L + SS with d that year's mean, and the plain EOQ sqrt(2 D S / (i p)); the
+  simulator makes each order obey the same MOQ and multiple.
 Both are simulated day by day over the held-out actual demand (optimization.engine.simulate,
 with the parameters in force on each day) with the same lead-time draws (gamma, the policy's
 mean and deviation; one seed): lots expire after the usable shelf life and are consumed FEFO;
@@ -29,7 +30,6 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
-from scipy.stats import norm
 
 from accounts.models import User
 from common.errors import DomainError
@@ -38,12 +38,12 @@ from forecasting.engine.pipeline import EngineConfig, run
 from forecasting.selectors import demand_matrix
 from optimization.engine.policy import PolicyConfig, PolicyInputs, compute_policies
 from optimization.engine.simulate import EmergencyRule, LeadTime, Policy, SimulationResult, simulate
+from optimization.engine.textbook import textbook_policies
 from optimization.models import InventoryPolicy, PolicyRunStatus, PolicySimulation
 from optimization.selectors.policies import current_policy_run
 from optimization.services.policies import policy_data_from
 
 PLAN_HORIZON = 90
-TEXTBOOK_HISTORY_DAYS = 365
 
 # What a simulation reports (the keys of measured()'s "overall"); scenarios compare the same
 # measures between their baseline and their changed policies.
@@ -283,23 +283,19 @@ def _plan(known: np.ndarray, keys: list[tuple[int, int]]) -> dict[str, Any]:
         PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
     )
     inputs = ours.inputs
-    lead = ours.lead_time_mean
-    trailing = known[rows, -TEXTBOOK_HISTORY_DAYS:]
-    raw_mean, raw_std = trailing.mean(axis=1), trailing.std(axis=1)
-    safety = norm.ppf(ours.service_level) * np.sqrt(lead) * raw_std
-    quantity = np.maximum(
-        np.sqrt(
-            2
-            * raw_mean
-            * 365
-            * np.asarray(inputs.order_cost)
-            / (np.asarray(inputs.holding_rate) * np.asarray(inputs.unit_price))
-        ),
-        1.0,
+    textbook = textbook_policies(
+        known[rows],
+        service_level=ours.service_level,
+        lead_time=ours.lead_time_mean,
+        order_cost=inputs.order_cost,
+        unit_price=inputs.unit_price,
+        holding_rate=inputs.holding_rate,
     )
     return {
         "rows": rows,
         "optimized_policies": ours,
         "optimized": np.stack([ours.reorder_point, ours.order_quantity, ours.safety_stock]),
-        "textbook": np.stack([raw_mean * lead + safety, quantity, safety]),
+        "textbook": np.stack(
+            [textbook.reorder_point, textbook.order_quantity, textbook.safety_stock]
+        ),
     }

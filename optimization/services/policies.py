@@ -15,7 +15,7 @@ Inputs per SKU-site (forecast SKU-sites only: a policy needs a demand forecast):
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,13 +32,22 @@ from forecasting.models import ForecastRun, LeadTimeEstimate, SeriesForecast
 from forecasting.services import current_run
 from inventory.models import Sku, StockPosition
 from inventory.services.position_levels import positions_set_policy_levels
-from optimization.engine.policy import PolicyConfig, PolicyInputs, compute_policies
+from optimization.engine.policy import Policies, PolicyConfig, PolicyInputs, compute_policies
+from optimization.engine.safety_stock import periodic_review_fill_rate
+from optimization.engine.textbook import (
+    TEXTBOOK_HISTORY_DAYS,
+    placeable_quantity,
+    textbook_policies,
+)
+from optimization.engine.types import DAYS_PER_YEAR
 from optimization.models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
 from suppliers.models import SupplierItem
 from suppliers.price_breaks import PriceBreaks, engine_arrays
 
 REFRESH_LOCK = "optimization.policies_refresh"
 MIN_PROTECTION_DAYS = 7
+OPTIMIZED, TEXTBOOK = "optimized", "textbook"
+POLICY_METHODS = (OPTIMIZED, TEXTBOOK)
 
 
 class PolicyRefreshRefused(DomainError):
@@ -178,37 +187,130 @@ def policy_data_from(
     )
 
 
+def textbook_policy_data(*, today: date) -> tuple[PolicyData, Policies]:
+    """The seed's textbook policy (optimization.engine.textbook) of every SKU-site with demand
+    in the TEXTBOOK_HISTORY_DAYS days before `today`, shaped as the stored policies are, so the
+    plan uses them unchanged.
+
+    Read in one query (forecasting.selectors.demand_matrix). Supplier, terms, lead time and
+    classes come from `policy_data_from` as for our policies, with the trailing mean as the
+    flat forecast and the raw daily deviation as its error; the service target and the lead
+    time actually used (a missing one takes the default) are those `compute_policies` gives
+    ours. Then: SS = z sqrt(L) sigma and ROP = d L + SS (`safety_stock`, `reorder_point`);
+    `eoq` the plain EOQ and `order_quantity` that lifted once to what the supplier accepts
+    (MOQ, multiple: the plan treats Q as a ready lot); no shelf-life cap; price breaks ignored
+    (the base price is paid); under periodic review, L + R in place of L (`order_up_to` =
+    d (L + R) + z sqrt(L + R) sigma). `expected_fill_rate` is what these parameters deliver
+    by our exact daily-review formula with the raw deviation, for comparison."""
+    keys = forecast_selectors.series_keys(as_of=today, history_days=TEXTBOOK_HISTORY_DAYS)
+    history = forecast_selectors.demand_matrix(
+        keys, as_of=today, history_days=TEXTBOOK_HISTORY_DAYS
+    )
+    mean, std = history.mean(axis=1), history.std(axis=1)
+    data = policy_data_from(
+        {key: [float(mean[row])] for row, key in enumerate(keys)},
+        {key: float(std[row]) for row, key in enumerate(keys)},
+    )
+    position = {key: row for row, key in enumerate(keys)}
+    rows = np.array([position[key] for key in data.keys], dtype=int)
+    ours = compute_policies(
+        data.inputs,
+        PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
+    )
+    inputs = ours.inputs
+    lead, review = ours.lead_time_mean, np.asarray(inputs.review_period)
+    textbook, periodic = (
+        textbook_policies(
+            history[rows],
+            service_level=ours.service_level,
+            lead_time=protection,
+            order_cost=inputs.order_cost,
+            unit_price=inputs.unit_price,
+            holding_rate=inputs.holding_rate,
+        )
+        for protection in (lead, lead + review)
+    )
+    quantity = placeable_quantity(textbook.order_quantity, inputs.moq, inputs.order_multiple)
+    price = np.asarray(inputs.unit_price)
+    annual = textbook.demand_mean * DAYS_PER_YEAR
+    holding = np.asarray(inputs.holding_rate) * price
+    policies = replace(
+        ours,
+        order_quantity=quantity,
+        eoq=textbook.order_quantity,
+        unit_price_paid=price,
+        annual_cost=annual * price
+        + annual * np.asarray(inputs.order_cost) / quantity
+        + holding * quantity / 2,
+        shelf_life_cap=np.full(len(rows), np.inf),
+        lot_reason=np.where(np.asarray(inputs.moq) > textbook.order_quantity, "moq", "eoq"),
+        safety_stock=textbook.safety_stock,
+        reorder_point=textbook.reorder_point,
+        safety_stock_periodic=periodic.safety_stock,
+        order_up_to=periodic.reorder_point,
+        expected_fill_rate=periodic_review_fill_rate(
+            textbook.reorder_point,
+            quantity,
+            demand_mean=textbook.demand_mean,
+            demand_error_std=textbook.demand_std,
+            lead_time_mean=lead,
+            lead_time_std=ours.lead_time_std,
+        ),
+    )
+    return data, policies
+
+
 def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def policies_refresh(*, actor: User | None = None, today: date | None = None) -> PolicyRun:
-    """Recompute every SKU-site's policy from the current forecast and replace the stored
-    policies in one transaction. One refresh at a time (advisory lock); refused, with nothing
-    written, when no forecast is published."""
+def policies_refresh(
+    *, actor: User | None = None, today: date | None = None, method: str | None = None
+) -> PolicyRun:
+    """Recompute every SKU-site's policy and replace the stored policies in one transaction.
+    One refresh at a time (advisory lock).
+
+    `method` (default settings.OPTIMIZATION_POLICY_METHOD): "optimized", our policies from the
+    current forecast, refused with nothing written when no forecast is published; or
+    "textbook", the seed's rule from the trailing year of demand before `today`
+    (`textbook_policy_data`), for comparing the two on the same world. The method is kept in
+    the run's parameters."""
+    method = method or settings.OPTIMIZATION_POLICY_METHOD
+    if method not in POLICY_METHODS:
+        raise PolicyRefreshRefused(
+            f"Unknown policy method {method!r}: use one of {', '.join(POLICY_METHODS)}.",
+            fields={"method": [f"One of {', '.join(POLICY_METHODS)}."]},
+        )
     forecast = current_run()
-    if forecast is None:
+    if forecast is None and method == OPTIMIZED:
         raise PolicyRefreshRefused("No forecast is published yet: policies need one.")
     started = time.perf_counter()
     parameters = {
+        "method": method,
         "holding_rate": settings.OPTIMIZATION_HOLDING_RATE,
         "review_period_days": settings.OPTIMIZATION_REVIEW_PERIOD_DAYS,
         "default_lead_time_days": settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS,
         "order_cost": settings.OPTIMIZATION_ORDER_COST,
     }
+    if method == TEXTBOOK:
+        parameters["history_days"] = TEXTBOOK_HISTORY_DAYS
     run = PolicyRun.objects.create(
-        forecast_run=forecast,
+        forecast_run=forecast if method == OPTIMIZED else None,
         parameters=parameters,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     try:
-        data = policy_data(forecast)
-        read = time.perf_counter()
-        policies = compute_policies(
-            data.inputs,
-            PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
-        )
-        computed = time.perf_counter()
+        if method == OPTIMIZED and forecast is not None:  # refused above without one
+            data = policy_data(forecast)
+            read = time.perf_counter()
+            policies = compute_policies(
+                data.inputs,
+                PolicyConfig(default_lead_time_days=settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS),
+            )
+            computed = time.perf_counter()
+        else:
+            data, policies = textbook_policy_data(today=today or timezone.localdate())
+            read = computed = time.perf_counter()
         rows = _policy_rows(run, data, policies)
         with transaction.atomic():
             advisory_xact_lock(REFRESH_LOCK)

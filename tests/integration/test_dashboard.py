@@ -26,11 +26,11 @@ SKU-site within 6 days; an issue serves its days in date order):
            02-27: 0, 02-28: 0
     S2@H1: 01-29: 30, 01-30: 20 (issue 01-31 of 35: 30 to 01-29, 5 to 01-30 -> short),
            02-23: 10, 02-24: 20, 02-25: 10 (issue 02-25 of 40: all), 02-28: 0
-30 days: rows 8 (S1) + 5 (S2) = 13 SKU-site-days; asked 62 + 60 = 122; served
-    (10+15+5+12+8+0) + (5+10+20+10) = 50 + 45 = 95 -> fill rate 95/122 = 0.778689;
-    short days 02-10, 02-26, 01-30 = 3 -> stock-out rate 3/13 = 0.230769.
-90 days: rows 10 + 6 = 16; asked 72 + 90 = 162; served 56 + 75 = 131 -> 131/162 = 0.808642;
-    short days 12-05, 02-10, 02-26, 01-30 = 4 -> 4/16 = 0.25.
+30 days: 2 SKU-sites with a demand series x 30 days = 60 SKU-site-days; asked 62 + 60 = 122;
+    served (10+15+5+12+8+0) + (5+10+20+10) = 50 + 45 = 95 -> fill rate 95/122 = 0.778689;
+    short days 02-10, 02-26, 01-30 = 3 -> stock-out rate 3/60 = 0.05.
+90 days: 2 x 90 = 180 SKU-site-days; asked 72 + 90 = 162; served 56 + 75 = 131 -> 131/162 =
+    0.808642; short days 12-05, 02-10, 02-26, 01-30 = 4 -> 4/180 = 0.022222.
 
 Inventory value at the end of each day (value now less the movements after that day):
     02-25..02-28: 1,460 (4 days); 02-20..02-24: 1,620 (5); 02-10..02-19: 1,820 (10);
@@ -66,7 +66,6 @@ from django.utils import timezone
 
 from alerts.models import DashboardSnapshot, KpiSnapshot
 from inventory.models import DailyDemand, Lot, StockMovement, StockPosition
-from reporting.figures import serve_demand
 from reporting.services import dashboard_snapshot_refresh
 from tests.factories import SiteFactory, SkuFactory
 
@@ -233,8 +232,8 @@ def test_service_and_cost_over_30_days(snapshot: DashboardSnapshot) -> None:
     assert (k.start_date, k.end_date) == (date(2026, 1, 30), date(2026, 2, 28))
     assert (k.units_asked, k.units_served) == (122, 95)
     assert k.fill_rate == Decimal("0.778689")
-    assert (k.stockout_days, k.sku_site_days) == (3, 13)
-    assert k.stockout_rate == Decimal("0.230769")
+    assert (k.stockout_days, k.sku_site_days) == (3, 60)
+    assert k.stockout_rate == Decimal("0.050000")
     assert k.average_inventory_value == Decimal("1846.67")
     assert k.cogs_issued == Decimal("800.00")
     assert k.turnover == Decimal("5.271")
@@ -248,8 +247,8 @@ def test_service_and_cost_over_90_days(snapshot: DashboardSnapshot) -> None:
     assert (k.start_date, k.end_date) == (date(2025, 12, 1), date(2026, 2, 28))
     assert (k.units_asked, k.units_served) == (162, 131)
     assert k.fill_rate == Decimal("0.808642")
-    assert (k.stockout_days, k.sku_site_days) == (4, 16)
-    assert k.stockout_rate == Decimal("0.250000")
+    assert (k.stockout_days, k.sku_site_days) == (4, 180)
+    assert k.stockout_rate == Decimal("0.022222")
     assert k.average_inventory_value == Decimal("1742.00")
     assert k.cogs_issued == Decimal("860.00")
     assert k.turnover == Decimal("2.002")
@@ -364,27 +363,6 @@ def test_an_empty_database_gives_empty_figures(db: None) -> None:
     k = snapshot.kpis.get(window_days=30)
     assert (k.fill_rate, k.stockout_rate, k.turnover) == (None, None, None)
     assert len(snapshot.consumption_trend) == 52
-
-
-def test_issues_serve_their_days_in_date_order() -> None:
-    import pandas as pd
-
-    # Day -9 has no issue within 6 days; -3..-1 go to the issue of day -1 (12 units, in date
-    # order); day 5 has none either. Unserved days must not take units from the others.
-    demand_days = pd.DataFrame(
-        {
-            "sku_id": [1, 1, 1, 1, 1],
-            "site_id": [1, 1, 1, 1, 1],
-            "day": [-9, -3, -2, -1, 5],
-            "asked": [4, 5, 5, 5, 3],
-        }
-    )
-    issues = pd.DataFrame({"sku_id": [1, 2], "site_id": [1, 1], "day": [-1, 5], "issued": [12, 9]})
-
-    served = serve_demand(demand_days, issues)
-
-    assert served["day"].tolist() == [-9, -3, -2, -1, 5]
-    assert served["served"].tolist() == [0, 5, 5, 2, 0]
 
 
 def test_the_demo_command_computes_a_snapshot(network: dict) -> None:

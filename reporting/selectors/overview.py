@@ -1,16 +1,13 @@
 """The overview's reads: the inputs of its figures (reporting.figures) in a handful of aggregate
-queries and two row loads (demand and issues of the longest window), the latest snapshot, and
-the live count of open alerts for the viewer; and what waits for the warehouse today."""
+queries (its KPI windows are reporting.selectors.business), the latest snapshot, and the live
+count of open alerts for the viewer; and what waits for the warehouse today."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -33,9 +30,7 @@ from inventory.models import (
 from inventory.selectors.counts import cycle_counts
 from inventory.selectors.transfers import TransferOrderFilters, transfer_orders
 from reporting.figures import (
-    SERVICE_SPAN_DAYS,
     TREND_WEEKS,
-    WINDOWS,
     DashboardInputs,
     HeldLot,
     PositionRow,
@@ -46,7 +41,6 @@ from suppliers.selectors.receiving import (
     receivable_orders,
 )
 
-EXPIRY_REFERENCE = "expiry"  # the reference of write-offs made at expiry
 USABLE_STATUSES = (LotStatus.RELEASED, LotStatus.QUARANTINE)
 
 
@@ -70,56 +64,10 @@ def _by_day(queryset: Any) -> dict[date, tuple[int, float]]:
     return {day: (int(units), float(value)) for day, units, value in rows}
 
 
-def _days(values: Iterable[date], origin: date) -> np.ndarray:
-    array = np.array(list(values), dtype="datetime64[D]")
-    return (array - np.datetime64(origin, "D")).astype("int64")
-
-
-def _service_frames(start: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Demand days asking for units since `start` - SERVICE_SPAN_DAYS (earlier days of an
-    issue's span come first in its order) and issues per SKU-site-day up to as_of + span."""
-    since = start - timedelta(days=SERVICE_SPAN_DAYS)
-    demand = list(
-        DailyDemand.objects.filter(date__gte=since, date__lt=as_of, quantity__gt=0)
-        .order_by()
-        .values_list("sku_id", "site_id", "date", "quantity")
-    )
-    issues = list(
-        StockMovement.objects.filter(
-            kind=MovementKind.ISSUE,
-            occurred_at__gte=_start_of(since),
-            occurred_at__lt=_start_of(as_of + timedelta(days=SERVICE_SPAN_DAYS)),
-        )
-        .annotate(day=TruncDate("occurred_at"))
-        .order_by()
-        .values("sku_id", "site_id", "day")
-        .annotate(units=Sum("quantity"))
-        .values_list("sku_id", "site_id", "day", "units")
-    )
-
-    def frame(rows: list[tuple], value: str, sign: int) -> pd.DataFrame:
-        if not rows:
-            return pd.DataFrame({c: [] for c in ("sku_id", "site_id", "day", value)}, dtype="int64")
-        skus, sites, days, units = zip(*rows, strict=True)
-        return pd.DataFrame(
-            {
-                "sku_id": np.array(skus, dtype="int64"),
-                "site_id": np.array(sites, dtype="int64"),
-                "day": _days(days, as_of),
-                value: sign * np.array(units, dtype="int64"),
-            }
-        )
-
-    return frame(demand, "asked", 1), frame(issues, "issued", -1)
-
-
-def dashboard_inputs(*, as_of: date, windows: Iterable[int] = WINDOWS) -> DashboardInputs:
+def dashboard_inputs(*, as_of: date) -> DashboardInputs:
     """What the overview's figures as of `as_of` are computed from, read from the current data:
-    stock held now (lots and positions), the ledger by day (net value of every kind for the
-    inventory history, issues for the cost of goods and the trend, expiry write-offs), demand
-    by day, and the sites."""
-    windows = sorted(set(windows))
-    first_day = as_of - timedelta(days=max(windows))
+    stock held now (lots and positions), issues and demand by day for the consumption trend,
+    and the sites. The KPI windows are read by reporting.selectors.business."""
     trend_start = as_of - timedelta(days=7 * TREND_WEEKS)
     lots = [
         HeldLot(sku_id, site_id, quantity, float(cost), expiry, status in USABLE_STATUSES)
@@ -142,43 +90,24 @@ def dashboard_inputs(*, as_of: date, windows: Iterable[int] = WINDOWS) -> Dashbo
             "annual_consumption_value",
         )
     ]
-    moves = StockMovement.objects.all()
-    net = {
-        day: value
-        for day, (_, value) in _by_day(moves.filter(occurred_at__gte=_start_of(first_day))).items()
-    }
     issued = {
         day: (-units, -value)
         for day, (units, value) in _by_day(
-            moves.filter(
+            StockMovement.objects.filter(
                 kind=MovementKind.ISSUE,
-                occurred_at__gte=_start_of(min(trend_start, first_day)),
+                occurred_at__gte=_start_of(trend_start),
                 occurred_at__lt=_start_of(as_of),
             )
         ).items()
     }
-    expired = {
-        day: (-units, -value)
-        for day, (units, value) in _by_day(
-            moves.filter(
-                kind=MovementKind.WRITE_OFF,
-                reference__iexact=EXPIRY_REFERENCE,
-                occurred_at__gte=_start_of(first_day),
-                occurred_at__lt=_start_of(as_of),
-            )
-        ).items()
-    }
-    demand_by_day = {
-        day: (int(asked), n)
-        for day, asked, n in DailyDemand.objects.filter(
-            date__gte=min(trend_start, first_day), date__lt=as_of
-        )
+    asked_by_day = {
+        day: int(asked)
+        for day, asked in DailyDemand.objects.filter(date__gte=trend_start, date__lt=as_of)
         .order_by()
         .values("date")
-        .annotate(asked=Sum("quantity"), n=Count("pk"))
-        .values_list("date", "asked", "n")
+        .annotate(asked=Sum("quantity"))
+        .values_list("date", "asked")
     }
-    demand, issues = _service_frames(first_day, as_of)
     sites = list(
         Site.objects.order_by("code").values(
             "id", "code", "name", "echelon", "region", "latitude", "longitude"
@@ -186,15 +115,10 @@ def dashboard_inputs(*, as_of: date, windows: Iterable[int] = WINDOWS) -> Dashbo
     )
     return DashboardInputs(
         as_of=as_of,
-        windows=windows,
         lots=lots,
         positions=positions,
-        net_value_by_day=net,
         issued_by_day=issued,
-        expired_by_day=expired,
-        demand_by_day=demand_by_day,
-        demand=demand,
-        issues=issues,
+        asked_by_day=asked_by_day,
         sites=sites,
         categories=Category.choices,
         zones=TemperatureZone.choices,

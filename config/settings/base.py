@@ -242,6 +242,11 @@ OPTIMIZATION_HOLDING_RATE = env.float("OPTIMIZATION_HOLDING_RATE", default=0.25)
 OPTIMIZATION_REVIEW_PERIOD_DAYS = env.float("OPTIMIZATION_REVIEW_PERIOD_DAYS", default=7)
 OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS = env.float("OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS", default=14)
 OPTIMIZATION_ORDER_COST = env.float("OPTIMIZATION_ORDER_COST", default=50)
+# SKU-sites replenished by transfer from their parent site: the days of handling added to the
+# transit (picking and dispatch at the parent) and the cost of one transfer (a pick and a
+# delivery on the network's own run: cheaper than a purchase order).
+OPTIMIZATION_TRANSFER_HANDLING_DAYS = env.float("OPTIMIZATION_TRANSFER_HANDLING_DAYS", default=1)
+OPTIMIZATION_TRANSFER_ORDER_COST = env.float("OPTIMIZATION_TRANSFER_ORDER_COST", default=15)
 
 # Replenishment plans: days projected, SKUs per chunk of a plan run, the approval limit of a
 # planner who has none of their own, and what a transfer between sites costs (a share of the

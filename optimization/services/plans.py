@@ -539,7 +539,9 @@ def _transfers(
         surplus = math.floor(position.on_hand - own_need)
         if surplus <= 0:
             continue
-        life = (position.next_expiry - run.as_of).days if position.next_expiry else math.inf
+        # A position refreshed before the plan's day may name a lot that has expired since:
+        # such stock has no life left to move (the engine refuses a negative life).
+        life = max((position.next_expiry - run.as_of).days, 0) if position.next_expiry else math.inf
         offer_rows.append((sku_id, site_index[site_id], surplus, life))
     if not offer_rows:
         return {}, []

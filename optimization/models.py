@@ -50,6 +50,7 @@ class LeadTimeBasis(models.TextChoices):
     HISTORY = "history", "Receipt history"
     TERMS = "terms", "Supplier terms"
     DEFAULT = "default", "Default (no supplier terms)"
+    TRANSIT = "transit", "Transit from the parent site"
 
 
 class InventoryPolicy(models.Model):
@@ -61,8 +62,19 @@ class InventoryPolicy(models.Model):
     supplier = models.ForeignKey(
         "suppliers.Supplier", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    source_site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The site it is replenished from by transfer; empty: bought from a supplier.",
+    )
     # inputs
-    demand_mean = models.FloatField(help_text="Forecast units per day over lead time + review.")
+    demand_mean = models.FloatField(
+        help_text="Forecast units per day over lead time + review; at a site that replenishes "
+        "others, its echelon demand (its own and theirs)."
+    )
     demand_error_std = models.FloatField(help_text="Daily forecast-error standard deviation.")
     lead_time_mean = models.FloatField(help_text="Days.")
     lead_time_std = models.FloatField(help_text="Days.")
@@ -103,6 +115,10 @@ class InventoryPolicy(models.Model):
         return (
             f"{self.sku_id}@{self.site_id}: s={self.reorder_point:.0f} Q={self.order_quantity:.0f}"
         )
+
+    @property
+    def replenished_by_transfer(self) -> bool:
+        return self.source_site_id is not None
 
     @property
     def safety_stock_value(self) -> float:
@@ -336,18 +352,43 @@ class SuggestedOrder(models.Model):
         return self.status in OPEN_SUGGESTION_STATUSES
 
 
+class TransferKind(models.TextChoices):
+    SURPLUS = "surplus", "Surplus moved before buying"
+    REPLENISHMENT = "replenishment", "Replenishment from the parent site"
+
+
 class SuggestedTransfer(models.Model):
-    """The plan's suggestion to move surplus or soon-expiring stock to a site that needs it,
-    before buying new (optimization.engine.deployment)."""
+    """The plan's suggestion to move stock between sites: surplus or soon-expiring stock to a
+    site about to buy (optimization.engine.deployment), or the regular replenishment of a
+    SKU-site from the site it is replenished from (`kind` replenishment, with the day it ships
+    and arrives)."""
 
     plan = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="transfers")
+    kind = models.CharField(
+        max_length=20,
+        choices=TransferKind.choices,
+        default=TransferKind.SURPLUS,
+        db_default=TransferKind.SURPLUS,
+    )
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+", db_index=False)
     source = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     destination = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    requested_quantity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Replenishment: what the destination's policy asks for; more than `quantity` "
+        "when the source has too little released stock.",
+    )
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Cost of moving one unit."
+    )
     saving = models.DecimalField(max_digits=16, decimal_places=2)
     expiring = models.BooleanField(default=False)
+    ship_date = models.DateField(null=True, blank=True, help_text="Replenishment: day it ships.")
+    arrival_date = models.DateField(
+        null=True, blank=True, help_text="Replenishment: day it arrives (ship date + lead time)."
+    )
     reason = models.TextField()
 
     class Meta:
@@ -356,6 +397,9 @@ class SuggestedTransfer(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_positive"),
             models.CheckConstraint(
                 condition=~Q(source=F("destination")), name="transfer_between_two_sites"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=TransferKind.values), name="transfer_kind_valid"
             ),
         ]
         indexes = [models.Index(fields=["plan", "sku"], name="transfer_plan_sku_idx")]

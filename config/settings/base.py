@@ -245,6 +245,11 @@ OPTIMIZATION_ORDER_COST = env.float("OPTIMIZATION_ORDER_COST", default=50)
 # How the policy refresh sizes policies when not told: "optimized" (ours) or "textbook" (the
 # seed's rule, the baseline of the business case).
 OPTIMIZATION_POLICY_METHOD = env.str("OPTIMIZATION_POLICY_METHOD", default="optimized")
+# SKU-sites replenished by transfer from their parent site: the days of handling added to the
+# transit (picking and dispatch at the parent) and the cost of one transfer (a pick and a
+# delivery on the network's own run: cheaper than a purchase order).
+OPTIMIZATION_TRANSFER_HANDLING_DAYS = env.float("OPTIMIZATION_TRANSFER_HANDLING_DAYS", default=1)
+OPTIMIZATION_TRANSFER_ORDER_COST = env.float("OPTIMIZATION_TRANSFER_ORDER_COST", default=15)
 
 # Replenishment plans: days projected, SKUs per chunk of a plan run, the approval limit of a
 # planner who has none of their own, and what a transfer between sites costs (a share of the

@@ -182,7 +182,9 @@ def network() -> list[NetworkNode]:
             position=Sum("inventory_position"),
         )
     }
-    sites = list(Site.objects.filter(active=True).order_by("code"))
+    sites = list(
+        Site.objects.filter(active=True).select_related("replenished_from").order_by("code")
+    )
     children: dict[int | None, list[Site]] = {}
     for site in sites:
         children.setdefault(site.replenished_from_id, []).append(site)

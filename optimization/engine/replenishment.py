@@ -10,18 +10,21 @@ Per SKU-site i and plan day t = 0..H-1 (day 0 = the plan's first day):
     OH_i        on hand (released, unexpired) at the start of day 0, less backorders;
     s_i, Q_i    reorder point and order quantity of the policy (Q already lot-sized: MOQ,
                 multiple, price breaks, shelf-life cap), safety stock SS_i;
-    L_i         lead time, whole days (the mean, rounded).
+    L_i         lead time, whole days (the mean, rounded);
+    S_it        shipments on day t: units the site sends by transfer to the sites it
+                replenishes (zero unless given), units.
 
-Inventory position before day t's demand: IP_it = IP_i - sum_{u<t} D_iu. The SKU-site orders
-on the first day t < `window` (the review period: the next plan reviews the days after) with
-IP_it <= s_i and positive demand; it orders n lots, the fewest that lift the position back
-above the reorder point: n = max(1, ceil((s_i - IP_it) / Q_i) + [IP_it - s_i is a whole
-multiple of Q]), capped where a shelf-life cap applies (never more than the cap, in whole
-multiples, and never less than one lot).
+Inventory position before day t's demand: IP_it = IP_i - sum_{u<t} D_iu - sum_{u<=t} S_iu (a
+shipment lowers the position on its own day: the site reviews after committing it). The
+SKU-site orders on the first day t < `window` (the review period: the next plan reviews the
+days after) with IP_it <= s_i and positive demand or shipments; it orders n lots, the fewest
+that lift the position back above the reorder point: n = max(1, ceil((s_i - IP_it) / Q_i) +
+[IP_it - s_i is a whole multiple of Q]), capped where a shelf-life cap applies (never more
+than the cap, in whole multiples, and never less than one lot).
 
 Projected on hand at the end of day t without the order: OH_it = OH_i + sum_{u<=t} (R_iu -
-D_iu); the stock-out day is the first day it is below zero. With the order, Q units arrive on
-day order_day + L_i.
+D_iu - S_iu); the stock-out day is the first day it is below zero. With the order, Q units
+arrive on day order_day + L_i.
 
 Urgency: "critical" when the stock-out comes before the order can arrive (expedite, or find
 stock elsewhere), "high" when the order is due on day 0, "normal" otherwise.
@@ -54,7 +57,8 @@ QUANTITY_WORDS = {
 
 @dataclass(frozen=True)
 class ProjectionInputs:
-    """Arrays of shape (n,) unless noted; `demand` and `receipts` are (n, H)."""
+    """Arrays of shape (n,) unless noted; `demand`, `receipts` and `shipments` are (n, H)
+    (`shipments` None: none)."""
 
     demand: np.ndarray
     receipts: np.ndarray
@@ -67,6 +71,7 @@ class ProjectionInputs:
     shelf_life_cap: np.ndarray  # inf: none
     lead_time_days: np.ndarray  # whole days
     window: int
+    shipments: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,30 @@ class Suggestions:
     on_hand_with: np.ndarray
 
 
+def _check_tables(inputs: ProjectionInputs, demand: np.ndarray) -> None:
+    """The day tables: receipts and shipments shaped like demand, all finite and >= 0."""
+    tables = [("demand", demand)]
+    for name in ("receipts", "shipments"):
+        table = getattr(inputs, name)
+        if table is None:
+            continue
+        if np.shape(table) != demand.shape:
+            raise EngineInputError(
+                f"{name} must have the shape of demand ({demand.shape[0]} x {demand.shape[1]})."
+            )
+        tables.append((name, np.asarray(table, dtype=float)))
+    for name, table in tables:
+        bad = ~((table >= 0) & np.isfinite(table))
+        if bad.any():
+            raise EngineInputError(f"{name} must be finite and >= 0 {where(bad.any(axis=1))}.")
+
+
 def _check(inputs: ProjectionInputs) -> tuple[int, int]:
     demand = np.asarray(inputs.demand, dtype=float)
     if demand.ndim != 2:
         raise EngineInputError("demand must be a table of SKU-sites x days.")
     n, horizon = demand.shape
-    if np.shape(inputs.receipts) != (n, horizon):
-        raise EngineInputError(f"receipts must have the shape of demand ({n} x {horizon}).")
+    _check_tables(inputs, demand)
     if not 1 <= inputs.window <= max(horizon, 1):
         raise EngineInputError(f"window must be between 1 and the horizon ({horizon} days).")
     for name in (
@@ -115,10 +137,6 @@ def _check(inputs: ProjectionInputs) -> tuple[int, int]:
             raise EngineInputError(f"{name} is missing {where(np.isnan(value))}.")
         if name != "shelf_life_cap" and np.isinf(value).any():  # only the cap may be "none"
             raise EngineInputError(f"{name} must be finite {where(np.isinf(value), value)}.")
-    for name, table in (("demand", demand), ("receipts", np.asarray(inputs.receipts, float))):
-        bad = ~((table >= 0) & np.isfinite(table))
-        if bad.any():
-            raise EngineInputError(f"{name} must be finite and >= 0 {where(bad.any(axis=1))}.")
     quantity = np.asarray(inputs.order_quantity, dtype=float)
     if (quantity <= 0).any():
         raise EngineInputError(f"order_quantity must be > 0 {where(quantity <= 0, quantity)}.")
@@ -142,10 +160,16 @@ def suggest_orders(inputs: ProjectionInputs) -> Suggestions:
     cap = np.asarray(inputs.shelf_life_cap, dtype=float)
     lead = np.rint(np.asarray(inputs.lead_time_days, dtype=float)).astype(int)
 
+    shipments = (
+        np.zeros_like(demand)
+        if inputs.shipments is None
+        else np.asarray(inputs.shipments, dtype=float)
+    )
     demand_before = np.cumsum(demand, axis=1) - demand  # demand of the days before t
-    position = np.asarray(inputs.inventory_position, dtype=float)[:, None] - demand_before
+    shipped = np.cumsum(shipments, axis=1)  # shipments up to and including day t
+    position = np.asarray(inputs.inventory_position, dtype=float)[:, None] - demand_before - shipped
     window = inputs.window
-    has_demand = demand.sum(axis=1) > 0
+    has_demand = (demand.sum(axis=1) + shipments.sum(axis=1)) > 0
     trigger = (position[:, :window] <= reorder_point[:, None]) & has_demand[:, None]
     orders = trigger.any(axis=1)
     order_day = np.where(orders, np.argmax(trigger, axis=1), -1)
@@ -163,7 +187,7 @@ def suggest_orders(inputs: ProjectionInputs) -> Suggestions:
     on_hand_start = np.asarray(inputs.on_hand, dtype=float) - np.asarray(
         inputs.backorders, dtype=float
     )
-    on_hand_without = on_hand_start[:, None] + np.cumsum(receipts - demand, axis=1)
+    on_hand_without = on_hand_start[:, None] + np.cumsum(receipts - demand - shipments, axis=1)
     short = on_hand_without < 0
     stockout_day = np.where(short.any(axis=1), np.argmax(short, axis=1), -1)
     days = np.arange(horizon)
@@ -302,3 +326,54 @@ def unit_price_at(quantity: float, base_price: float, breaks: list[tuple[float, 
     if reached:
         price = min(price, max(reached)[1])
     return price
+
+
+@dataclass(frozen=True)
+class ReplenishmentFacts:
+    """What a planner reads about one replenishment transfer from a SKU-site's source site:
+    site codes, plan-day offsets, units (`available`: what the source can send)."""
+
+    start: date
+    source: str
+    destination: str
+    ship_day: int
+    arrival_day: int
+    position: float
+    reorder_point: float
+    stockout_day: int  # -1: none within the horizon
+    requested: float
+    quantity: float
+    available: float
+
+
+def replenishment_reason(facts: ReplenishmentFacts) -> str:
+    """A replenishment transfer's reason in a planner's words, e.g. "HSP-003 is replenished
+    from WH-01: its position 40 is at or below its reorder point 55 today; transfer 120 units
+    (its order quantity), arriving 3 Dec." When the source cannot send it all, the sentence
+    says what was cut."""
+    start = facts.start
+    if facts.ship_day == 0:
+        when = (
+            f"its position {_units(facts.position)} is at or below its reorder point "
+            f"{_units(facts.reorder_point)} today"
+        )
+    else:
+        when = (
+            f"its position falls to {_units(facts.position)}, at or below its reorder point "
+            f"{_units(facts.reorder_point)}, on {_day(start, facts.ship_day)}"
+        )
+    parts = [f"{facts.destination} is replenished from {facts.source}: {when}"]
+    if facts.stockout_day >= 0:
+        parts.append(f"stock-out projected {_day(start, facts.stockout_day)} without it")
+    if facts.quantity < facts.requested:
+        parts.append(
+            f"{facts.source} has only {_units(facts.available)} released units to send: "
+            f"transfer cut to {_units(facts.quantity)} of the {_units(facts.requested)} its "
+            f"policy asks for, arriving {_day(start, facts.arrival_day)}"
+        )
+    else:
+        parts.append(
+            f"transfer {_units(facts.quantity)} units (its order quantity), arriving "
+            f"{_day(start, facts.arrival_day)}"
+        )
+    return "; ".join(parts) + "."

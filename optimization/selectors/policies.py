@@ -47,9 +47,9 @@ class PolicyFilters:
 
 
 def policies(filters: PolicyFilters) -> QuerySet[InventoryPolicy]:
-    rows = InventoryPolicy.objects.select_related("sku", "site", "supplier").annotate(
-        ss_value=F("safety_stock") * F("unit_price")
-    )
+    rows = InventoryPolicy.objects.select_related(
+        "sku", "site", "supplier", "source_site"
+    ).annotate(ss_value=F("safety_stock") * F("unit_price"))
     if filters.q:
         rows = rows.filter(Q(sku__code__icontains=filters.q) | Q(sku__name__icontains=filters.q))
     if filters.site is not None:
@@ -69,8 +69,17 @@ def policies(filters: PolicyFilters) -> QuerySet[InventoryPolicy]:
 
 
 def policies_in_full() -> QuerySet[InventoryPolicy]:
-    """Policies with their SKU, site, supplier and run, for a policy's own page."""
-    return InventoryPolicy.objects.select_related("sku", "site", "supplier", "run")
+    """Policies with their SKU, site, supplier, source site and run, for a policy's own page."""
+    return InventoryPolicy.objects.select_related("sku", "site", "supplier", "source_site", "run")
+
+
+def fed_site_codes(policy: InventoryPolicy) -> list[str]:
+    """The sites this SKU-site replenishes by transfer (their policies name it as source)."""
+    return list(
+        InventoryPolicy.objects.filter(sku_id=policy.sku_id, source_site_id=policy.site_id)
+        .order_by("site__code")
+        .values_list("site__code", flat=True)
+    )
 
 
 def policy_totals(rows: QuerySet[InventoryPolicy]) -> dict[str, Any]:
@@ -235,16 +244,18 @@ def echelon_plan(sku: Any, *, service_level: float) -> dict[str, Any] | None:
         return None
     index: dict[int | None, int] = {site.pk: i for i, site in enumerate(sites)}
     policies_by_site = {
-        policy.site_id: policy for policy in InventoryPolicy.objects.filter(sku=sku)
+        policy.site_id: policy
+        for policy in InventoryPolicy.objects.filter(sku=sku).select_related("run")
     }
     if not policies_by_site:
         return None
     parent = [index.get(site.replenished_from_id, -1) for site in sites]
-    demand_std = [
-        policies_by_site[site.pk].demand_error_std if site.pk in policies_by_site else 0.0
-        for site in sites
-    ]
-    lead_time = round(np.mean([p.lead_time_mean for p in policies_by_site.values()]))
+    # End-customer demand only: a site that replenishes others has their demand in its policy
+    # (echelon demand), which the model adds up itself along the tree.
+    own_std = _own_error_std(sku, policies_by_site.values())
+    demand_std = [own_std.get(site.pk, 0.0) for site in sites]
+    bought = [p.lead_time_mean for p in policies_by_site.values() if p.source_site_id is None]
+    lead_time = round(np.mean(bought or [p.lead_time_mean for p in policies_by_site.values()]))
     holding = float(sku.unit_cost) * float(next(iter(policies_by_site.values())).holding_rate)
     net = network(
         parent,
@@ -291,6 +302,29 @@ def echelon_plan(sku: Any, *, service_level: float) -> dict[str, Any] | None:
         "saving": float(result.saving[0]),
         "saving_share": float(result.saving_share[0]),
     }
+
+
+def _own_error_std(sku: Any, policies: Any) -> dict[int, float]:
+    """Per site, the error deviation of the SKU's own forecast there: the policy's where the
+    policy is sized on the site's own demand, else the forecast series the policies read."""
+    feeding = set(
+        InventoryPolicy.objects.filter(sku=sku, source_site__isnull=False).values_list(
+            "source_site_id", flat=True
+        )
+    )
+    own = {p.site_id: p.demand_error_std for p in policies if p.site_id not in feeding}
+    if feeding:
+        from forecasting.models import SeriesForecast
+
+        run_ids = {p.run.forecast_run_id for p in policies if p.site_id in feeding}
+        own.update(
+            SeriesForecast.objects.filter(
+                run_id__in=run_ids, sku=sku, site_id__in=feeding
+            ).values_list("site_id", "error_std")
+        )
+        for site_id in feeding - set(own):
+            own[site_id] = 0.0
+    return own
 
 
 def _tree_order(stages: list[EchelonStage], parent: list[int], sites: list[Site]) -> list:

@@ -14,6 +14,7 @@ now, which the run could not see.
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 from celery import Signature
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_context, audited_bulk_create, audited_update
@@ -39,8 +40,11 @@ from optimization.engine.replenishment import (
     URGENCIES,
     ProjectionInputs,
     ReasonFacts,
+    ReplenishmentFacts,
+    Suggestions,
     reason_codes,
     reason_text,
+    replenishment_reason,
     suggest_orders,
 )
 from optimization.models import (
@@ -56,6 +60,7 @@ from optimization.models import (
     SuggestedOrder,
     SuggestedTransfer,
     SuggestionStatus,
+    TransferKind,
 )
 from suppliers.models import PurchaseOrderLine, SupplierItem
 
@@ -164,22 +169,25 @@ def plan_run_mark_running(*, run_id: int) -> PlanRun:
 
 def _forecast_matrix(
     run: PlanRun, keys: list[tuple[int, int]], demand_mean: np.ndarray, horizon: int
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Daily forecast from the plan's first day, (n, horizon): the published forecast with the
-    planners' overrides; days past its end take the policy's mean demand."""
+    planners' overrides; days past its end take the policy's mean demand. Also, per row,
+    whether the SKU-site has a forecast of its own."""
     forecast_run = run.forecast_run
     if forecast_run is None:  # a run is created with its forecast; kept only for the record
         raise PlanRunRefused(f"Plan run {run.pk} has no forecast run.")
     forecasts = forecast_selectors.effective_forecasts(forecast_run, keys)
     offset = (run.as_of - forecast_run.as_of).days
     matrix = np.repeat(demand_mean[:, None], horizon, axis=1)
+    own = np.zeros(len(keys), dtype=bool)
     for row, key in enumerate(keys):
         values = forecasts.get(key)
         if values is None:
             continue
+        own[row] = True
         window = np.asarray(values[max(offset, 0) : max(offset, 0) + horizon], dtype=float)
         matrix[row, : window.size] = window
-    return np.maximum(matrix, 0.0)
+    return np.maximum(matrix, 0.0), own
 
 
 def _receipts_matrix(
@@ -223,7 +231,7 @@ def plan_chunk_compute(*, run_id: int, index: int) -> int:
     sku_lo, sku_hi = params["chunk_bounds"][index]
     policies = list(
         InventoryPolicy.objects.filter(sku_id__gte=sku_lo, sku_id__lte=sku_hi)
-        .exclude(supplier__isnull=True)
+        .filter(Q(supplier__isnull=False) | Q(source_site__isnull=False))
         .order_by("sku_id", "site_id")
     )
     keys = [(policy.sku_id, policy.site_id) for policy in policies]
@@ -235,36 +243,46 @@ def plan_chunk_compute(*, run_id: int, index: int) -> int:
     transfers: list[SuggestedTransfer] = []
     if keys:
         demand_mean = np.array([p.demand_mean for p in policies])
-        demand = _forecast_matrix(run, keys, demand_mean, horizon)
+        forecast, own_forecast = _forecast_matrix(run, keys, demand_mean, horizon)
         receipts = _receipts_matrix(run, keys, (sku_lo, sku_hi), horizon)
+        paths = _Paths.of(policies)
+        demand = _own_demand(paths, forecast, own_forecast, window)
         empty = StockPosition()
 
         def column(name: str) -> np.ndarray:
             return np.array([float(getattr(positions.get(key, empty), name)) for key in keys])
 
-        suggestions = suggest_orders(
-            ProjectionInputs(
-                demand=demand,
-                receipts=receipts,
-                inventory_position=column("inventory_position"),
-                on_hand=column("on_hand"),
-                backorders=column("backorders"),
-                reorder_point=np.array([p.reorder_point for p in policies]),
-                order_quantity=np.array([max(p.order_quantity, 1.0) for p in policies]),
-                order_multiple=np.array([p.order_multiple for p in policies]),
-                shelf_life_cap=np.array(
-                    [
-                        p.shelf_life_cap if p.shelf_life_cap is not None else math.inf
-                        for p in policies
-                    ]
-                ),
-                lead_time_days=np.array([p.lead_time_mean for p in policies]),
-                window=window,
-            )
+        projection = ProjectionInputs(
+            demand=demand,
+            receipts=receipts,
+            inventory_position=column("inventory_position"),
+            on_hand=column("on_hand"),
+            backorders=column("backorders"),
+            reorder_point=np.array([p.reorder_point for p in policies]),
+            order_quantity=np.array([max(p.order_quantity, 1.0) for p in policies]),
+            order_multiple=np.array([p.order_multiple for p in policies]),
+            shelf_life_cap=np.array(
+                [p.shelf_life_cap if p.shelf_life_cap is not None else math.inf for p in policies]
+            ),
+            lead_time_days=np.array([p.lead_time_mean for p in policies]),
+            window=window,
         )
-        incoming, transfers = _transfers(
-            run, policies=policies, positions=positions, demand=demand, suggestions=suggestions
+        suggestions, shipments = _suggest_along_paths(projection, paths)
+        replenishments = _replenishment_transfers(
+            run,
+            policies=policies,
+            positions=positions,
+            receipts=receipts,
+            suggestions=suggestions,
         )
+        incoming, surplus = _transfers(
+            run,
+            policies=policies,
+            positions=positions,
+            demand=demand + shipments,
+            suggestions=suggestions,
+        )
+        transfers = replenishments + surplus
         orders = _order_rows(run, policies, suggestions, incoming)
     with transaction.atomic():
         SuggestedOrder.objects.filter(plan=run, sku_id__gte=sku_lo, sku_id__lte=sku_hi).delete()
@@ -283,6 +301,200 @@ def plan_chunk_compute(*, run_id: int, index: int) -> int:
     return len(orders)
 
 
+# ---- along the network's paths ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """The chunk's rows as a forest: `parent[row]` the row of the SKU-site it is replenished
+    from by transfer (-1: none, or its source has no policy in the plan); `height[row]` 0 for a
+    row no other row is replenished from, else one more than the highest row it feeds."""
+
+    parent: np.ndarray
+    height: np.ndarray
+
+    @classmethod
+    def of(cls, policies: list[InventoryPolicy]) -> "_Paths":
+        row_of = {(p.sku_id, p.site_id): row for row, p in enumerate(policies)}
+        parent = np.array(
+            [
+                row_of.get((p.sku_id, p.source_site_id), -1) if p.source_site_id else -1
+                for p in policies
+            ],
+            dtype=int,
+        )
+        height = np.zeros(len(policies), dtype=int)
+        for row in range(len(policies)):  # policies form trees (sites cannot loop)
+            level, up = 0, parent[row]
+            while up >= 0:
+                level += 1
+                height[up] = max(height[up], level)
+                up = parent[up]
+        return cls(parent=parent, height=height)
+
+
+def _own_demand(
+    paths: _Paths, forecast: np.ndarray, own_forecast: np.ndarray, window: int
+) -> np.ndarray:
+    """The demand each row's projection draws down. A row that replenishes others draws its own
+    forecast (none without one: its policy's mean is the echelon demand) plus, past the window,
+    the demand of the rows it feeds; within the window what it sends them are the suggested
+    transfers (`_suggest_along_paths`), so it is not counted twice."""
+    demand = forecast.copy()
+    feeding = paths.height > 0
+    demand[feeding & ~own_forecast] = 0.0
+    fed = np.flatnonzero(paths.parent >= 0)
+    for level in range(1, int(paths.height.max(initial=0)) + 1):  # children complete first
+        children = fed[paths.height[paths.parent[fed]] == level]
+        np.add.at(demand[:, window:], paths.parent[children], demand[children, window:])
+    return demand
+
+
+def _suggest_along_paths(
+    projection: ProjectionInputs, paths: _Paths
+) -> tuple[Suggestions, np.ndarray]:
+    """Suggestions level by level, from the sites replenished by transfer up to the sites
+    that replenish them: what a site is about to ask of its source (the whole quantity, even
+    where the source cannot send it all: it still owes it) becomes the source's shipment on
+    the day asked, so the source's position falls by it and the source orders in time. Returns
+    the suggestions of every row and the shipments (n, H)."""
+    n, horizon = projection.demand.shape
+    shipments = np.zeros((n, horizon))
+    parts: list[tuple[np.ndarray, Suggestions]] = []
+    for level in range(int(paths.height.max(initial=0)) + 1):
+        rows = np.flatnonzero(paths.height == level)
+        if rows.size == 0:
+            continue
+        part = suggest_orders(_rows_of(projection, rows, shipments[rows]))
+        parts.append((rows, part))
+        for at in np.flatnonzero(part.orders):
+            source = paths.parent[rows[at]]
+            if source >= 0:
+                shipments[source, int(part.order_day[at])] += float(part.quantity[at])
+    return _merged(parts, n, horizon), shipments
+
+
+def _rows_of(inputs: ProjectionInputs, rows: np.ndarray, shipments: np.ndarray) -> ProjectionInputs:
+    return ProjectionInputs(
+        demand=inputs.demand[rows],
+        receipts=inputs.receipts[rows],
+        inventory_position=inputs.inventory_position[rows],
+        on_hand=inputs.on_hand[rows],
+        backorders=inputs.backorders[rows],
+        reorder_point=inputs.reorder_point[rows],
+        order_quantity=inputs.order_quantity[rows],
+        order_multiple=inputs.order_multiple[rows],
+        shelf_life_cap=inputs.shelf_life_cap[rows],
+        lead_time_days=inputs.lead_time_days[rows],
+        window=inputs.window,
+        shipments=shipments,
+    )
+
+
+def _merged(parts: list[tuple[np.ndarray, Suggestions]], n: int, horizon: int) -> Suggestions:
+    """One Suggestions over all n rows from the parts computed for subsets of them."""
+    if len(parts) == 1 and parts[0][0].size == n:
+        return parts[0][1]
+    merged: dict[str, np.ndarray] = {}
+    for name in Suggestions.__dataclass_fields__:
+        sample = getattr(parts[0][1], name)
+        shape = (n, horizon) if sample.ndim == 2 else (n,)
+        merged[name] = np.zeros(shape, dtype=sample.dtype)
+        for rows, part in parts:
+            merged[name][rows] = getattr(part, name)
+    return Suggestions(**merged)
+
+
+def _replenishment_transfers(
+    run: PlanRun,
+    *,
+    policies: list[InventoryPolicy],
+    positions: dict[tuple[int, int], StockPosition],
+    receipts: np.ndarray,
+    suggestions: Suggestions,
+) -> list[SuggestedTransfer]:
+    """A transfer from the source site for every SKU-site replenished by transfer that reaches
+    its reorder point in the window, for its policy's quantity. What a source can send is its
+    released stock today plus the receipts due there by the ship day; SKU-sites asking of the
+    same source are served in the order they ask (earliest day, most urgent first), and a
+    transfer the source cannot fill is cut to what is left (none when nothing is)."""
+    source_of = {
+        row: source_site
+        for row in np.flatnonzero(suggestions.orders)
+        if (source_site := policies[row].source_site_id) is not None
+    }
+    if not source_of:
+        return []
+    asking = list(source_of)
+    start = run.as_of
+    row_of = {(p.sku_id, p.site_id): row for row, p in enumerate(policies)}
+    site_ids = {policies[row].site_id for row in asking} | set(source_of.values())
+    codes = dict(Site.objects.filter(pk__in=site_ids).values_list("pk", "code"))
+    unit_cost = dict(
+        Sku.objects.filter(pk__in={policies[row].sku_id for row in asking}).values_list(
+            "pk", "unit_cost"
+        )
+    )
+    rate = run.parameters["transfer_cost_rate"]
+    sent: dict[tuple[int, int], float] = defaultdict(float)
+    asking.sort(
+        key=lambda row: (
+            int(suggestions.order_day[row]),
+            URGENCY_RANK[str(suggestions.urgency[row])],
+            codes.get(policies[row].site_id, ""),
+        )
+    )
+    rows = []
+    for row in asking:
+        policy, source_id = policies[row], source_of[row]
+        source_key = (policy.sku_id, source_id)
+        ship_day = int(suggestions.order_day[row])
+        position = positions.get(source_key)
+        arriving = (
+            float(receipts[row_of[source_key], : ship_day + 1].sum())
+            if source_key in row_of
+            else 0.0
+        )
+        available = max((position.on_hand if position else 0) + arriving - sent[source_key], 0.0)
+        requested = int(suggestions.quantity[row])
+        quantity = min(requested, math.floor(available))
+        sent[source_key] += quantity
+        if quantity <= 0:
+            continue
+        source, destination = codes.get(source_id, ""), codes.get(policy.site_id, "")
+        rows.append(
+            SuggestedTransfer(
+                plan=run,
+                kind=TransferKind.REPLENISHMENT,
+                sku_id=policy.sku_id,
+                source_id=source_id,
+                destination_id=policy.site_id,
+                quantity=quantity,
+                requested_quantity=requested,
+                unit_cost=money(max(float(unit_cost.get(policy.sku_id, 0)) * rate, 0.01)),
+                saving=money(0),
+                ship_date=start + timedelta(days=ship_day),
+                arrival_date=start + timedelta(days=int(suggestions.arrival_day[row])),
+                reason=replenishment_reason(
+                    ReplenishmentFacts(
+                        start=start,
+                        source=source,
+                        destination=destination,
+                        ship_day=ship_day,
+                        arrival_day=int(suggestions.arrival_day[row]),
+                        position=float(suggestions.position_at_order[row]),
+                        reorder_point=policy.reorder_point,
+                        stockout_day=int(suggestions.stockout_day[row]),
+                        requested=requested,
+                        quantity=quantity,
+                        available=math.floor(available),
+                    )
+                ),
+            )
+        )
+    return rows
+
+
 def _transfers(
     run: PlanRun,
     *,
@@ -291,11 +503,15 @@ def _transfers(
     demand: np.ndarray,
     suggestions: Any,
 ) -> tuple[dict[tuple[int, int], tuple[float, str]], list[SuggestedTransfer]]:
-    """Surplus stock moved to the SKU-sites about to order (optimization.engine.deployment).
-    A site's surplus is its released stock beyond its own demand over the horizon and its
-    safety stock; a site with no forecast demand offers all of it. Returns, per ordering
+    """Surplus stock moved to the SKU-sites about to order from a supplier
+    (optimization.engine.deployment). A site's surplus is its released stock beyond what it
+    needs over the horizon (`demand`: its own demand and what it ships to the sites it
+    replenishes) and its safety stock; a site with no policy offers all of it. Returns, per ordering
     SKU-site, the units coming in and from where, and the transfer rows."""
-    ordering = np.flatnonzero(suggestions.orders)
+    ordering = np.array(
+        [row for row in np.flatnonzero(suggestions.orders) if policies[row].source_site_id is None],
+        dtype=int,
+    )
     if ordering.size == 0:
         return {}, []
     by_key = {(p.sku_id, p.site_id): row for row, p in enumerate(policies)}
@@ -323,7 +539,9 @@ def _transfers(
         surplus = math.floor(position.on_hand - own_need)
         if surplus <= 0:
             continue
-        life = (position.next_expiry - run.as_of).days if position.next_expiry else math.inf
+        # A position refreshed before the plan's day may name a lot that has expired since:
+        # such stock has no life left to move (the engine refuses a negative life).
+        life = max((position.next_expiry - run.as_of).days, 0) if position.next_expiry else math.inf
         offer_rows.append((sku_id, site_index[site_id], surplus, life))
     if not offer_rows:
         return {}, []
@@ -578,6 +796,10 @@ def _summary(run: PlanRun, *, carried: int, dropped: int) -> dict[str, Any]:
         "orders_value": float(totals["value"] or 0),
         "by_urgency": {urgency: by_urgency.get(urgency, 0) for urgency in URGENCIES},
         "transfers": transfers.count(),
+        "replenishment_transfers": transfers.filter(kind=TransferKind.REPLENISHMENT).count(),
+        "replenishment_transfers_cut": transfers.filter(
+            kind=TransferKind.REPLENISHMENT, requested_quantity__gt=F("quantity")
+        ).count(),
         "transfer_saving": float(transfers.aggregate(s=Sum("saving"))["s"] or 0),
         "carried_over": carried,
         "left_out_decided_meanwhile": dropped,

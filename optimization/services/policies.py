@@ -11,11 +11,21 @@ Inputs per SKU-site (forecast SKU-sites only: a policy needs a demand forecast):
   rule-of-thumb deviation;
 - classes: ABC and XYZ from the stock position, criticality from the SKU; shelf life at
   arrival = the SKU's shelf life, usable down to its minimum remaining shelf life.
+
+Along the network's paths (optimization.selectors.network, inventory.rules): a SKU-site
+replenished by transfer from its parent site has no supplier; its lead time is the site's
+transit days plus settings.OPTIMIZATION_TRANSFER_HANDLING_DAYS, with a deviation of
+TRANSFER_LEAD_TIME_STD_DAYS; its price is the SKU's unit cost, its order cost
+settings.OPTIMIZATION_TRANSFER_ORDER_COST, MOQ and multiple 1; `source_site` names the parent.
+Every site such SKU-sites are replenished from gets a policy for the SKU too, even without
+demand of its own: its demand is its echelon demand (optimization.engine.network_demand: its
+own forecast plus that of every SKU-site it feeds, recursively), and it is replenished its own
+way (its supplier, or its own parent).
 """
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +42,7 @@ from forecasting.models import ForecastRun, LeadTimeEstimate, SeriesForecast
 from forecasting.services import current_run
 from inventory.models import Sku, StockPosition
 from inventory.services.position_levels import positions_set_policy_levels
+from optimization.engine.network_demand import echelon_demand
 from optimization.engine.policy import Policies, PolicyConfig, PolicyInputs, compute_policies
 from optimization.engine.safety_stock import periodic_review_fill_rate
 from optimization.engine.textbook import (
@@ -41,6 +52,7 @@ from optimization.engine.textbook import (
 )
 from optimization.engine.types import DAYS_PER_YEAR
 from optimization.models import InventoryPolicy, LeadTimeBasis, PolicyRun, PolicyRunStatus
+from optimization.selectors.network import ReplenishmentPaths, replenishment_paths
 from suppliers.models import SupplierItem
 from suppliers.price_breaks import PriceBreaks, engine_arrays
 
@@ -48,6 +60,10 @@ REFRESH_LOCK = "optimization.policies_refresh"
 MIN_PROTECTION_DAYS = 7
 OPTIMIZED, TEXTBOOK = "optimized", "textbook"
 POLICY_METHODS = (OPTIMIZED, TEXTBOOK)
+# A transfer runs on the network's own schedule, so its timing varies far less than a
+# supplier's: half a day covers a pick or a truck slipping to the next run. Not zero, so the
+# safety stock still covers some timing risk on the shortest routes.
+TRANSFER_LEAD_TIME_STD_DAYS = 0.5
 
 
 class PolicyRefreshRefused(DomainError):
@@ -63,6 +79,7 @@ class PolicyData:
     supplier_ids: list[int | None]
     lead_time_basis: list[str]
     skipped: dict[str, int]
+    source_site_ids: list[int | None] = field(default_factory=list)
 
 
 def _supplier_items() -> dict[int, SupplierItem]:
@@ -75,8 +92,10 @@ def _supplier_items() -> dict[int, SupplierItem]:
     return chosen
 
 
-def policy_data(run: ForecastRun) -> PolicyData:
-    """Gather every forecast SKU-site's inputs from a forecast run, in (sku, site) order."""
+def policy_data(run: ForecastRun, *, upstream_sites: bool = True) -> PolicyData:
+    """Gather every forecast SKU-site's inputs from a forecast run, in (sku, site) order,
+    along the network's replenishment paths; with `upstream_sites`, also the sites that
+    replenish them by transfer (their echelon demand)."""
     forecasts = forecast_selectors.effective_forecasts(run)
     error_std = {
         (sku, site): std
@@ -84,15 +103,52 @@ def policy_data(run: ForecastRun) -> PolicyData:
             "sku_id", "site_id", "error_std"
         )
     }
-    return policy_data_from(forecasts, error_std)
+    paths = replenishment_paths()
+    if upstream_sites:
+        forecasts, error_std = with_echelon_demand(forecasts, error_std, paths)
+    return policy_data_from(forecasts, error_std, paths=paths)
+
+
+def with_echelon_demand(
+    forecasts: dict[tuple[int, int], list[float]],
+    error_std: dict[tuple[int, int], float],
+    paths: ReplenishmentPaths,
+) -> tuple[dict[tuple[int, int], list[float]], dict[tuple[int, int], float]]:
+    """The forecasts and error deviations with every site that replenishes others by transfer
+    taking its echelon demand (its own and theirs, optimization.engine.network_demand); the
+    other SKU-sites keep theirs."""
+    by_sku: dict[int, dict[int, list[float]]] = {}
+    for (sku_id, site_id), values in forecasts.items():
+        by_sku.setdefault(sku_id, {})[site_id] = values
+    out_forecasts, out_std = dict(forecasts), dict(error_std)
+    for sku_id, own in by_sku.items():
+        fed_from = paths.fed_from(sku_id)
+        if not any(site in fed_from for site in own):
+            continue
+        echelon = echelon_demand(
+            own_daily={site: np.asarray(values, dtype=float) for site, values in own.items()},
+            own_error_std={site: error_std.get((sku_id, site), 0.0) for site in own},
+            fed_from=fed_from,
+        )
+        for site_id, demand in echelon.items():
+            if demand.fed:
+                out_forecasts[(sku_id, site_id)] = demand.daily.tolist()
+                out_std[(sku_id, site_id)] = demand.error_std
+    return out_forecasts, out_std
 
 
 def policy_data_from(
-    forecasts: dict[tuple[int, int], list[float]], error_std: dict[tuple[int, int], float]
+    forecasts: dict[tuple[int, int], list[float]],
+    error_std: dict[tuple[int, int], float],
+    *,
+    paths: ReplenishmentPaths | None = None,
 ) -> PolicyData:
     """The engine's inputs for the SKU-sites of `forecasts` (daily values from the first
-    forecast day) with their daily error deviations, and the master data of today."""
+    forecast day) with their daily error deviations, and the master data of today. Without
+    `paths` every SKU-site buys from its supplier."""
     review = float(settings.OPTIMIZATION_REVIEW_PERIOD_DAYS)
+    handling = float(settings.OPTIMIZATION_TRANSFER_HANDLING_DAYS)
+    transfer_order_cost = float(settings.OPTIMIZATION_TRANSFER_ORDER_COST)
     classes = {
         (sku, site): (abc, xyz)
         for sku, site, abc, xyz in StockPosition.objects.values_list(
@@ -110,15 +166,19 @@ def policy_data_from(
         (estimate.supplier_id, estimate.sku_id): estimate
         for estimate in LeadTimeEstimate.objects.all()
     }
-    keys, rows, skipped = [], [], {"no_price": 0}
+    keys, rows, sources, skipped = [], [], [], {"no_price": 0}
     for key in sorted(forecasts):
         sku = skus[key[0]]
-        item = items.get(key[0])
+        source_site = paths.source_of(*key) if paths is not None else None
+        item = items.get(key[0]) if source_site is None else None
         price = float(item.unit_price) if item else float(sku.unit_cost)
         if price <= 0:
             skipped["no_price"] += 1
             continue
-        if item is not None:
+        if source_site is not None and paths is not None:
+            lead = float(paths.transit_days.get(key[1], 0)) + handling
+            lead_std, basis = TRANSFER_LEAD_TIME_STD_DAYS, str(LeadTimeBasis.TRANSIT)
+        elif item is not None:
             estimate = lead_times.get((item.supplier_id, item.sku_id))
             if estimate is not None:
                 lead, lead_std = estimate.mean_days, estimate.std_days
@@ -135,6 +195,13 @@ def policy_data_from(
         window = min(max(math.ceil(protection + review), MIN_PROTECTION_DAYS), days)
         abc, xyz = classes.get(key, ("", ""))
         keys.append(key)
+        sources.append(source_site)
+        if source_site is not None:
+            order_cost = transfer_order_cost
+        elif item is not None:
+            order_cost = float(item.cost_per_order)
+        else:
+            order_cost = float(settings.OPTIMIZATION_ORDER_COST)
         rows.append(
             (
                 float(np.mean(forecasts[key][:window])) if window else 0.0,
@@ -142,7 +209,7 @@ def policy_data_from(
                 lead,
                 lead_std,
                 price,
-                float(item.cost_per_order) if item else float(settings.OPTIMIZATION_ORDER_COST),
+                order_cost,
                 float(item.moq) if item else 1.0,
                 float(item.order_multiple) if item else 1.0,
                 float(sku.shelf_life_days) if sku.shelf_life_days else math.inf,
@@ -184,6 +251,7 @@ def policy_data_from(
         supplier_ids=[item.supplier_id if item else None for item in item_list],
         lead_time_basis=list(columns[14]),
         skipped=skipped,
+        source_site_ids=sources,
     )
 
 
@@ -202,14 +270,27 @@ def textbook_policy_data(*, today: date) -> tuple[PolicyData, Policies]:
     (the base price is paid); under periodic review, L + R in place of L (`order_up_to` =
     d (L + R) + z sqrt(L + R) sigma). `expected_fill_rate` is what these parameters deliver
     by our exact daily-review formula with the raw deviation, for comparison."""
-    keys = forecast_selectors.series_keys(as_of=today, history_days=TEXTBOOK_HISTORY_DAYS)
-    history = forecast_selectors.demand_matrix(
-        keys, as_of=today, history_days=TEXTBOOK_HISTORY_DAYS
+    demand_keys = forecast_selectors.series_keys(as_of=today, history_days=TEXTBOOK_HISTORY_DAYS)
+    demand_history = forecast_selectors.demand_matrix(
+        demand_keys, as_of=today, history_days=TEXTBOOK_HISTORY_DAYS
+    )
+    paths = replenishment_paths()
+    # Along the replenishment paths a site that feeds others sees their demand too: its raw
+    # history is the sum of theirs and its own, day by day (the same tree as our policies).
+    by_key, _ = with_echelon_demand(
+        {key: demand_history[row].tolist() for row, key in enumerate(demand_keys)},
+        dict.fromkeys(demand_keys, 0.0),
+        paths,
+    )
+    keys = sorted(by_key)
+    history = np.array([by_key[key] for key in keys], dtype=float).reshape(
+        len(keys), TEXTBOOK_HISTORY_DAYS
     )
     mean, std = history.mean(axis=1), history.std(axis=1)
     data = policy_data_from(
         {key: [float(mean[row])] for row, key in enumerate(keys)},
         {key: float(std[row]) for row, key in enumerate(keys)},
+        paths=paths,
     )
     position = {key: row for row, key in enumerate(keys)}
     rows = np.array([position[key] for key in data.keys], dtype=int)
@@ -291,6 +372,8 @@ def policies_refresh(
         "review_period_days": settings.OPTIMIZATION_REVIEW_PERIOD_DAYS,
         "default_lead_time_days": settings.OPTIMIZATION_DEFAULT_LEAD_TIME_DAYS,
         "order_cost": settings.OPTIMIZATION_ORDER_COST,
+        "transfer_handling_days": settings.OPTIMIZATION_TRANSFER_HANDLING_DAYS,
+        "transfer_order_cost": settings.OPTIMIZATION_TRANSFER_ORDER_COST,
     }
     if method == TEXTBOOK:
         parameters["history_days"] = TEXTBOOK_HISTORY_DAYS
@@ -355,6 +438,7 @@ def _policy_rows(run: PolicyRun, data: PolicyData, policies: Any) -> list[Invent
                 site_id=site_id,
                 run=run,
                 supplier_id=data.supplier_ids[i],
+                source_site_id=data.source_site_ids[i] if data.source_site_ids else None,
                 demand_mean=float(inputs.demand_mean[i]),
                 demand_error_std=float(inputs.demand_error_std[i]),
                 lead_time_mean=float(policies.lead_time_mean[i]),
@@ -406,5 +490,6 @@ def _summary(data: PolicyData, policies: Any) -> dict[str, Any]:
         "lot_reasons": counts(policies.lot_reason),
         "service_kinds": counts(policies.service_kind),
         "lead_time_basis": counts(data.lead_time_basis),
+        "replenished_by_transfer": sum(site is not None for site in data.source_site_ids),
         "annual_cost": round(float(np.sum(policies.annual_cost)), 2),
     }

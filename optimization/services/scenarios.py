@@ -332,7 +332,9 @@ def _compute(scenario: Scenario) -> dict[str, Any]:
     forecast = current_run()
     if forecast is None:
         raise ScenarioRefused("No forecast is published: scenarios need the current forecast.")
-    data = policy_data(forecast)
+    # The forecast SKU-sites only: a site that only replenishes others has no demand history
+    # of its own to simulate.
+    data = policy_data(forecast, upstream_sites=False)
     rows = _selected_rows(data.keys, data.inputs, scenario.selection)
     if not rows.size:
         raise ScenarioRefused("No forecast SKU-site matches the scenario's selection.")

@@ -35,6 +35,7 @@ POLICY_COLUMNS = (
     Column("Class"),
     Column("Target"),
     Column("Demand/day", sort="demand", align="end"),
+    Column("Replenished from"),
     Column("Lead time", align="end"),
     Column("Order qty", sort="quantity", align="end"),
     Column("Safety stock", sort="ss_value", align="end"),
@@ -96,6 +97,7 @@ class PolicyDetailView(CapabilityRequiredMixin, TemplateView):
         )
         context.update(
             policy=policy,
+            fed_sites=selectors.fed_site_codes(policy),
             lot_reasons=dict(LOT_REASONS),
             eoq=json.dumps(selectors.eoq_curve(policy)),
             tradeoff=json.dumps(selectors.tradeoff_curve(policy)),

@@ -275,3 +275,16 @@ def test_surplus_elsewhere_becomes_a_transfer_before_buying(network) -> None:  #
     assert "WH-1 holds" in transfer.reason
     # the transfer alone lifts the hospital above its reorder point: nothing to buy
     assert not SuggestedOrder.objects.filter(plan=run).exists()
+
+
+def test_surplus_whose_lot_expired_since_the_position_was_refreshed_is_not_moved(network) -> None:  # type: ignore[no-untyped-def]
+    warehouse = SiteFactory(code="WH-1", echelon="warehouse")
+    position = stocked(network["low"], warehouse, 2000)
+    position.next_expiry = AS_OF - timedelta(days=3)
+    position.save()
+
+    run = run_plan()
+
+    assert run.status == PlanRunStatus.SUCCEEDED
+    assert not SuggestedTransfer.objects.filter(plan=run).exists()
+    assert SuggestedOrder.objects.filter(plan=run, sku=network["low"]).exists()

@@ -29,6 +29,7 @@ REVIEWED_CASCADES = {
     ("inventory.Site", "forecasting.SeriesForecast", "site"): "a forecast run's output",
     ("inventory.Sku", "forecasting.SeriesForecast", "sku"): "a forecast run's output",
     ("inventory.Site", "optimization.InventoryPolicy", "site"): "recomputed by each refresh",
+    ("inventory.Site", "optimization.InventoryPolicy", "source_site"): "recomputed by each refresh",
     ("inventory.Sku", "optimization.InventoryPolicy", "sku"): "recomputed by each refresh",
     ("inventory.Sku", "forecasting.LeadTimeEstimate", "sku"): "derived from the receipts",
     ("suppliers.Supplier", "forecasting.LeadTimeEstimate", "supplier"): "derived from the receipts",

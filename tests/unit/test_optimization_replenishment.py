@@ -281,3 +281,47 @@ def test_reason_names_the_eoq_at_the_price_paid_when_a_break_moves_it() -> None:
         facts(eoq=69.0, lot_quantity=71.0, quantity=142.0, lots=2, order_multiple=1.0)
     )
     assert "quantity 142 = EOQ 71 at the price paid (list-price EOQ 69)" in text
+
+
+# ---- shipments to the sites a site replenishes ---------------------------------------------------
+
+
+def test_a_shipment_lowers_the_position_on_its_own_day() -> None:
+    # 200 - 10 t stays above 55 all week; 100 shipped on day 2 brings day 2 to 80, day 3 to 70
+    shipments = np.zeros((1, HORIZON))
+    shipments[0, 2] = 100.0
+
+    result = suggest_orders(
+        one(inventory_position=np.array([200.0]), on_hand=np.array([200.0]), shipments=shipments)
+    )
+
+    assert result.orders[0]
+    assert result.order_day[0] == 5  # 200 - 50 - 100 = 50 <= 55
+    assert result.position_at_order[0] == 50
+    assert result.on_hand_without[0, 2] == pytest.approx(200 - 30 - 100)
+
+
+def test_shipments_alone_make_a_site_without_demand_order() -> None:
+    shipments = np.zeros((1, HORIZON))
+    shipments[0, 0] = 60.0
+
+    result = suggest_orders(
+        one(
+            demand=np.zeros((1, HORIZON)), inventory_position=np.array([100.0]), shipments=shipments
+        )
+    )
+
+    assert result.orders[0] and result.order_day[0] == 0
+    assert result.position_at_order[0] == 40
+
+
+def test_shipments_must_have_the_shape_of_demand() -> None:
+    with pytest.raises(EngineInputError, match="shipments must have the shape"):
+        suggest_orders(one(shipments=np.zeros((1, HORIZON - 1))))
+
+
+def test_negative_shipments_are_refused() -> None:
+    shipments = np.zeros((1, HORIZON))
+    shipments[0, 3] = -1.0
+    with pytest.raises(EngineInputError, match="shipments must be finite and >= 0"):
+        suggest_orders(one(shipments=shipments))

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -143,6 +144,16 @@ def test_network_shows_the_tree_and_the_map(viewer_client, stock) -> None:  # ty
 
     assert page.index("DC1") < page.index("H1")
     assert "<svg" in page and "<line" in page
+
+
+def test_network_says_how_each_site_is_replenished(viewer_client, stock) -> None:  # type: ignore[no-untyped-def]
+    stock["hospital"].replenishment = "parent"
+    stock["hospital"].save()
+
+    page = viewer_client.get("/inventory/network/").content.decode()
+
+    replenishment = re.findall(r'data-testid="site-replenishment">([^<]*)<', page)
+    assert replenishment == ["suppliers", "transfer from DC1"]
 
 
 def test_suppliers_cannot_see_inventory(client, make_user, stock) -> None:  # type: ignore[no-untyped-def]

@@ -293,3 +293,83 @@ def test_the_calculator_explains_a_bad_figure_and_computes_nothing(client, plann
 
     assert "Demand (units/day)</strong>" in page and "greater than or equal to 0" in page
     assert 'data-testid="ss-value"' not in page
+
+
+@pytest.fixture
+def paths_policies():  # type: ignore[no-untyped-def]
+    """HOSP-7 replenished by transfer from WH-7, which buys from Acme Pharma."""
+    warehouse = SiteFactory(code="WH-7", echelon="warehouse")
+    hospital = SiteFactory(
+        code="HOSP-7", replenished_from=warehouse, transit_days=2, replenishment="parent"
+    )
+    sku = SkuFactory(code="PTH-1", unit_cost=3)
+    SupplierItem.objects.create(
+        supplier=SupplierFactory(code="ACME", name="Acme Pharma"),
+        sku=sku,
+        lead_time_mean_days=10,
+        unit_price=3,
+        is_primary=True,
+    )
+    published_series(sku, hospital, [12.0] * 60, as_of=date(2026, 12, 1))
+    policies_refresh()
+    return sku, warehouse, hospital
+
+
+def test_the_policy_list_says_where_each_sku_site_is_replenished_from(
+    client, planner, paths_policies
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(planner)
+
+    page = client.get("/optimization/").content.decode()
+
+    sources = re.findall(r'data-testid="policy-source">([^<]*)<', page)
+    assert sorted(sources) == ["Acme Pharma", "WH-7"]
+    assert "Replenished from" in page
+
+
+def test_the_policy_page_of_a_warehouse_explains_its_echelon_demand(
+    client, planner, paths_policies
+) -> None:  # type: ignore[no-untyped-def]
+    sku, warehouse, hospital = paths_policies
+    client.force_login(planner)
+
+    warehouse_page = client.get(f"/optimization/policy/{sku.pk}/site/{warehouse.pk}/")
+    hospital_page = client.get(f"/optimization/policy/{sku.pk}/site/{hospital.pk}/")
+
+    assert "echelon demand: its own and that of HOSP-7" in warehouse_page.content.decode()
+    hospital_text = hospital_page.content.decode()
+    assert 'data-testid="policy-source">WH-7<' in hospital_text
+    assert "days from transit from the parent site." in hospital_text
+
+
+def test_the_network_page_plans_a_tree_whose_hospitals_are_replenished_by_transfer(
+    client, planner
+) -> None:  # type: ignore[no-untyped-def]
+    dc = SiteFactory(code="DC", echelon="dc")
+    wards = [
+        SiteFactory(
+            code=f"HOSP-{n}",
+            replenished_from=dc,
+            transit_days=2,
+            replenishment="parent",
+        )
+        for n in (1, 2, 3)
+    ]
+    sku = SkuFactory(code="VAC-2", unit_cost=50)
+    SupplierItem.objects.create(
+        supplier=SupplierFactory(), sku=sku, lead_time_mean_days=9, unit_price=50, is_primary=True
+    )
+    run = None
+    for ward in wards:
+        run = published_series(sku, ward, [30.0] * 60, as_of=date(2026, 12, 1), run=run)
+    policies_refresh()
+    client.force_login(planner)
+
+    response = client.get("/optimization/network/", {"sku": sku.pk, "service": "0.95"})
+
+    plan = response.context["plan"]
+    stages = {stage.site.code: stage for stage in plan["stages"]}
+    assert plan["lead_time"] == 9  # the DC's supplier, not the wards' transfers
+    assert stages["DC"].demand_std == 0.0  # no demand of its own: the wards' is pooled
+    assert stages["HOSP-1"].demand_std == pytest.approx(2.0)
+    assert plan["guaranteed_cost"] <= plan["single_cost"]

@@ -625,6 +625,35 @@ def test_the_transfers_tab_lists_the_current_plans_transfers(client, paula, plan
     assert "expiring" in page
 
 
+def test_the_transfers_tab_says_which_transfers_replenish_a_site_from_its_parent(
+    client, paula, plan
+) -> None:  # type: ignore[no-untyped-def]
+    warehouse = SiteFactory(code="WH-3")
+    hospital = SiteFactory(code="HSP-3", replenished_from=warehouse, replenishment="parent")
+    SuggestedTransfer.objects.create(
+        plan=plan,
+        kind="replenishment",
+        sku=SkuFactory(code="REP-1"),
+        source=warehouse,
+        destination=hospital,
+        quantity=80,
+        requested_quantity=120,
+        unit_cost=Decimal("0.12"),
+        saving=Decimal("0"),
+        ship_date=plan.as_of,
+        arrival_date=plan.as_of + timedelta(days=3),
+        reason="HSP-3 is replenished from WH-3: its position 40 is at or below its reorder point.",
+    )
+    client.force_login(paula)
+
+    page = client.get("/optimization/plan/transfers/").content.decode()
+
+    assert 'data-testid="transfer-kind">replenishment<' in page
+    assert "(replenishes HSP-3)" in page
+    assert "of 120" in page  # cut: the warehouse has too little
+    assert f"{plan.as_of:%-d %b} → {plan.as_of + timedelta(days=3):%-d %b}" in page
+
+
 def test_run_plan_now_without_policies_says_why(client, paula) -> None:  # type: ignore[no-untyped-def]
     client.force_login(paula)
 

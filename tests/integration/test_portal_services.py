@@ -14,7 +14,6 @@ from suppliers.models import (
     SupplierUser,
 )
 from suppliers.selectors.purchase_orders import purchase_orders_for
-from suppliers.services.receiving import ReceiptRow, goods_receipt_post
 from suppliers.services.portal import (
     NoticeLine,
     NotYours,
@@ -27,6 +26,7 @@ from suppliers.services.portal import (
     purchase_order_send,
     shipping_notice_create,
 )
+from suppliers.services.receiving import ReceiptRow, goods_receipt_post
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,

@@ -15,11 +15,13 @@ from accounts.models import AuditLogEntry
 from accounts.roles import Role
 from common.models import ChunkedRunStatus
 from demo import generator as demo_data
+from demo import services as demo_services
 from demo.models import SimulationRun
 from demo.services import simulation_run_create
 from demo.simulation.ledger import ledger_checksum
 from demo.simulation.parameters import SimulationParameters
 from demo.simulation.runs import first_day, simulation_run_execute
+from demo.tasks import simulate_world
 from inventory.models import DailyDemand, Lot, MovementKind, StockMovement
 from inventory.services.stock import lot_set_status
 from suppliers.models import PurchaseOrder, PurchaseOrderStatus, Receipt
@@ -222,3 +224,24 @@ def test_the_write_scan_finds_a_direct_write(tmp_path) -> None:  # type: ignore[
         "sneaky.py:3 .update()",
         "sneaky.py:4 .create()",
     ]
+
+
+def test_the_job_advances_its_progress_row_day_by_day(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    build_world()
+    run = simulation_run_create(
+        actor=None, days=2, seed=5, start_day=TODAY, parameters=SimulationParameters().as_dict()
+    )
+    seen = []
+    record = demo_services.simulation_run_day_record
+
+    def watch(*, run_id, summary):  # type: ignore[no-untyped-def]
+        record(run_id=run_id, summary=summary)
+        seen.append(SimulationRun.objects.get(pk=run_id).days_done)
+
+    monkeypatch.setattr("demo.simulation.runs.simulation_run_day_record", watch)
+
+    checksum = simulate_world.delay(run.pk).get()
+
+    run.refresh_from_db()
+    assert seen == [1, 2]
+    assert (run.status, run.days_done, run.checksum) == ("succeeded", 2, checksum)

@@ -30,6 +30,7 @@ The steps are reached by Celery task name: alerts and reporting sit above optimi
 may not be imported from here; naming the others the same way keeps the chain one table.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,12 +66,21 @@ STEPS = [
 STEP_NAMES = [step.name for step in STEPS]
 
 
-def night(*, today: date, from_step: str = STEP_NAMES[0]) -> Signature:
+def night(*, today: date, from_step: str = STEP_NAMES[0], skip: Collection[str] = ()) -> Signature:
     """The night's chain from `from_step` on, as it runs on `today` (built back to front: each
-    chunked run carries everything after it as its continuation)."""
-    if from_step not in STEP_NAMES:
-        raise ValueError(f"No nightly step {from_step!r}; the steps: {', '.join(STEP_NAMES)}.")
-    *earlier, last = [step for step in STEPS[STEP_NAMES.index(from_step) :] if step.runs_on(today)]
+    chunked run carries everything after it as its continuation). Steps named in `skip` are
+    left out, the later ones then read what the skipped step last published (the world
+    simulator refits the forecast weekly this way)."""
+    for name in [from_step, *skip]:
+        if name not in STEP_NAMES:
+            raise ValueError(f"No nightly step {name!r}; the steps: {', '.join(STEP_NAMES)}.")
+    if from_step in skip:
+        raise ValueError(f"The night cannot start from the skipped step {from_step!r}.")
+    *earlier, last = [
+        step
+        for step in STEPS[STEP_NAMES.index(from_step) :]
+        if step.runs_on(today) and step.name not in skip
+    ]
     rest: Signature = task_by_name(last.task)
     for step in reversed(earlier):
         if step.chunked:

@@ -22,6 +22,7 @@ Signatures are checked before the transaction that signs opens; a wrong password
 nothing and is recorded as a security event (accounts.services.signature_verify).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -108,6 +109,78 @@ def lot_status_decide(
         lot = lot_set_status(actor=actor, lot=lot, status=status, reason=reason, today=today)
         signature_record(signer=actor, meaning=meaning, target=lot, reason=reason)
     return lot
+
+
+def lots_status_decide(
+    *,
+    actor: User,
+    decisions: Sequence[tuple[Lot, str]],
+    reason: str,
+    password: str,
+    username: str | None = None,
+    remote_addr: str | None = None,
+    today: date | None = None,
+) -> list[Lot]:
+    """Decide several lots with one signature (a quality user working through the day's
+    quarantine list): each (lot, status) as `lot_status_decide` would, all or none. Lots still
+    waiting for an excursion decision are refused here: they are decided one by one, with the
+    excursion in view."""
+    _require_quality(actor, "change a lot's status")
+    if not decisions:
+        raise LotActionRefused("Choose at least one lot to decide.")
+    reason = required_reason(reason, what="changing the lots' status")
+    wanted = {lot.pk: status for lot, status in decisions}
+    if len(wanted) != len(decisions):
+        raise LotActionRefused("Each lot is decided once per signature.")
+    if bad := sorted(set(wanted.values()) - set(SETTABLE_STATUSES)):
+        raise LotActionRefused(
+            f"'{bad[0]}' is not a status quality sets: quarantine, release or reject.",
+            fields={"status": ["Quarantine, release or reject."]},
+        )
+    lots = {lot.pk: lot for lot in Lot.objects.select_related("sku", "site").filter(pk__in=wanted)}
+    if missing := sorted(set(wanted) - set(lots)):
+        raise LotActionRefused(f"No lot {missing[0]}. Nothing was decided.")
+    for pk, status in wanted.items():
+        lot = lots[pk]
+        if lot.status == status:
+            current = lot.get_status_display().lower()
+            raise LotActionRefused(
+                f"Lot {lot.lot_number} at {lot.site.code} is already {current}. "
+                "Nothing was decided."
+            )
+    if exposed := list(
+        ExcursionLot.objects.filter(lot_id__in=wanted, decision="").values_list(
+            "lot__lot_number", flat=True
+        )[:1]
+    ):
+        raise LotActionRefused(
+            f"Lot {exposed[0]} waits for an excursion decision: decide it on its own. "
+            "Nothing was decided."
+        )
+    # One password check for the batch; each lot then gets its own signature and meaning.
+    signature_verify(
+        signer=actor,
+        password=password,
+        username=username,
+        meaning=SIGNATURE_MEANINGS[LotStatus(min(wanted.values()))],
+        target_label=f"inventory.lot:{','.join(map(str, sorted(wanted)))}",
+        remote_addr=remote_addr,
+    )
+    decided = []
+    with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        for pk in sorted(wanted):
+            status = wanted[pk]
+            lot = lot_set_status(
+                actor=actor, lot=lots[pk], status=status, reason=reason, today=today
+            )
+            signature_record(
+                signer=actor,
+                meaning=SIGNATURE_MEANINGS[LotStatus(status)],
+                target=lot,
+                reason=reason,
+            )
+            decided.append(lot)
+    return decided
 
 
 @dataclass(frozen=True)

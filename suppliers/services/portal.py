@@ -333,7 +333,11 @@ def shipping_notice_create(
             for line in order.lines.select_related("sku").select_for_update(of=("self",))
         }
         announced: dict[int, int] = {}
-        for existing in ShippingNoticeLine.objects.filter(notice__purchase_order=order):
+        # Units of notices already received are in the line's received quantity: only the
+        # notices still on their way count against what is open.
+        for existing in ShippingNoticeLine.objects.filter(
+            notice__purchase_order=order, notice__received_at__isnull=True
+        ):
             announced[existing.line_id] = announced.get(existing.line_id, 0) + existing.quantity
         for index, item in enumerate(lines):
             line = order_lines.get(item.line_id)

@@ -19,6 +19,7 @@ from inventory.services.lots import (
     expired_lots_write_off,
     lot_number_recall,
     lot_status_decide,
+    lots_status_decide,
 )
 from inventory.services.stock import LotNotUsable, stock_issue, stock_transfer
 from suppliers.models import ShippingNotice, ShippingNoticeLine
@@ -471,3 +472,68 @@ def test_a_transfer_racing_a_recall_leaves_no_released_stock_of_the_lot(  # type
 
     assert "recalled" in outcomes
     assert not Lot.objects.filter(sku=sku, lot_number="R-1", status="released", quantity__gt=0)
+
+
+# ---- several lots under one signature ---------------------------------------------------------
+
+
+def test_quality_decides_a_batch_of_lots_with_one_password_and_a_signature_each(
+    quality, sku
+) -> None:  # type: ignore[no-untyped-def]
+    lots = [
+        LotFactory(sku=sku, site=SiteFactory(), expiry_date=EXPIRY, status="quarantine")
+        for _ in range(3)
+    ]
+
+    lots_status_decide(
+        actor=quality,
+        decisions=[(lots[0], "released"), (lots[1], "released"), (lots[2], "rejected")],
+        reason="Inspection round",
+        password=TEST_PASSWORD,
+        today=TODAY,
+    )
+
+    assert [status_of(lot) for lot in lots] == ["released", "released", "rejected"]
+    assert sorted(Signature.objects.values_list("meaning", flat=True)) == [
+        "rejected",
+        "released",
+        "released",
+    ]
+
+
+def test_a_batch_with_one_refused_lot_decides_none(quality, sku) -> None:  # type: ignore[no-untyped-def]
+    good = LotFactory(sku=sku, site=SiteFactory(), expiry_date=EXPIRY, status="quarantine")
+    expired = LotFactory(
+        sku=sku, site=SiteFactory(), expiry_date=date(2026, 6, 1), status="quarantine", today=OLD
+    )
+    before = written()
+
+    with pytest.raises(LotNotUsable):
+        lots_status_decide(
+            actor=quality,
+            decisions=[(good, "released"), (expired, "released")],
+            reason="Inspection round",
+            password=TEST_PASSWORD,
+            today=TODAY,
+        )
+
+    assert (status_of(good), status_of(expired), written()) == ("quarantine", "quarantine", before)
+
+
+def test_a_batch_is_refused_for_a_wrong_password_or_a_non_quality_user(
+    quality, sku, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    lot = LotFactory(sku=sku, site=SiteFactory(), expiry_date=EXPIRY, status="quarantine")
+
+    with pytest.raises(SignatureRefused):
+        lots_status_decide(
+            actor=quality, decisions=[(lot, "released")], reason="x", password="guess"
+        )
+    with pytest.raises(LotActionRefused, match="Only quality users"):
+        lots_status_decide(
+            actor=make_user(Role.PLANNER),
+            decisions=[(lot, "released")],
+            reason="x",
+            password=TEST_PASSWORD,
+        )
+    assert status_of(lot) == "quarantine"

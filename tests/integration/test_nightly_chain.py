@@ -120,3 +120,18 @@ def test_a_failing_step_stops_the_night_and_leaves_the_previous_results_current(
     assert PolicyRun.objects.count() == 1
     assert (PlanRun.objects.count(), current_plan()) == (1, plan)
     assert DashboardSnapshot.objects.get().computed_at == snapshot.computed_at
+
+
+def test_a_skipped_step_is_left_out_and_the_rest_keeps_its_order() -> None:
+    assert step_tasks(nightly.night(today=TUESDAY, skip={"forecast"})) == [
+        task
+        for task in NIGHT
+        if task not in {"inventory.classify_abc_xyz", "forecasting.tasks.nightly_forecast_run"}
+    ]
+
+
+def test_skipping_an_unknown_step_or_the_first_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="No nightly step 'forecasts'"):
+        nightly.night(today=MONDAY, skip={"forecasts"})
+    with pytest.raises(ValueError, match="cannot start from the skipped step 'policies'"):
+        nightly.night(today=MONDAY, from_step="policies", skip={"policies"})

@@ -26,6 +26,7 @@ from suppliers.services.portal import (
     purchase_order_send,
     shipping_notice_create,
 )
+from suppliers.services.receiving import ReceiptRow, goods_receipt_post
 from tests.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
@@ -263,6 +264,40 @@ def test_more_than_the_open_quantity_cannot_be_announced(order, own) -> None:  #
 
     assert "only 100 units are still open" in refused.value.fields["lines.0"][0]
     assert ShippingNotice.objects.count() == 1
+
+
+def test_after_a_received_notice_the_rest_of_the_line_can_be_announced(order, own) -> None:  # type: ignore[no-untyped-def]
+    first = notice(order, own)
+    line = first.lines.get()
+    goods_receipt_post(
+        actor=UserFactory(roles=["warehouse"]),
+        order=order,
+        notice=first,
+        rows=[
+            ReceiptRow(
+                line_id=line.line_id,
+                quantity_received=60,
+                lot_number=line.lot_number,
+                expiry_date=line.expiry_date,
+            )
+        ],
+    )
+    rest = [
+        NoticeLine(
+            line_id=line.line_id,
+            quantity=40,
+            lot_number="LOT-10",
+            expiry_date=TODAY + timedelta(days=700),
+        )
+    ]
+
+    second = notice(order, own, number="ASN-2", lines=rest)
+
+    assert second.lines.get().quantity == 40
+    one_more = [NoticeLine(line.line_id, 1, "LOT-11", rest[0].expiry_date)]
+    with pytest.raises(PortalRefused) as refused:
+        notice(order, own, number="ASN-3", lines=one_more)
+    assert "only 40 units are still open" in refused.value.fields["lines.0"][0]
 
 
 def test_a_shipping_notice_number_is_used_once_per_order(order, own) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,117 @@
+from argparse import ArgumentTypeError
+from datetime import date
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from accounts.commands import AuditedCommand
+from common.errors import DomainError
+from demo.services import simulation_run_create
+from demo.simulation.day import DaySummary
+from demo.simulation.parameters import PlannerMode, SimulationParameters
+from demo.simulation.runs import first_day, require_demo, simulation_run_execute
+
+DEFAULTS = SimulationParameters()
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as bad:
+        raise ArgumentTypeError(f"expected a date as YYYY-MM-DD, not '{value}'") from bad
+
+
+class Command(AuditedCommand):
+    help = (
+        "Simulate N days of the world through the product's services: suppliers ship, the "
+        "warehouse receives, quality releases, transfers move, patients ask and are served "
+        "from stock, the night plans and the planners approve (demo and benchmark worlds only: "
+        "DEBUG=1). Prints one line per day, a summary and the ledger checksum."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("days", type=int, help="How many days to simulate.")
+        parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="Random seed.")
+        parser.add_argument(
+            "--planner",
+            choices=[mode.value for mode in PlannerMode],
+            default=DEFAULTS.planner.value,
+            help="all: every due suggestion is ordered the same day; limits: orders above the "
+            "first planner's approval limit wait a day for the second planner.",
+        )
+        parser.add_argument(
+            "--forecast-every",
+            type=int,
+            default=DEFAULTS.forecast_every_days,
+            help="Refit the forecast every K days (the other nights reuse it).",
+        )
+        parser.add_argument(
+            "--start",
+            type=_iso_date,
+            default=None,
+            help="The first simulated day (default: the day after the last recorded demand).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            require_demo()
+            params = SimulationParameters(
+                seed=options["seed"],
+                planner=PlannerMode(options["planner"]),
+                forecast_every_days=options["forecast_every"],
+            )
+            params.validate()
+            run = simulation_run_create(
+                actor=None,
+                days=options["days"],
+                seed=params.seed,
+                start_day=first_day(options["start"]),
+                parameters=params.as_dict(),
+            )
+        except (DomainError, ValueError) as refused:
+            raise CommandError(str(refused)) from refused
+        self.stdout.write(
+            f"Simulation {run.pk}: {run.days_asked} days from {run.start_day}, seed {run.seed}, "
+            f"planner {params.planner}, forecast every {params.forecast_every_days} days"
+        )
+        self.stdout.write(
+            f"{'date':<10} {'asked':>8} {'served':>8} {'fill':>6} {'receipts':>8} "
+            f"{'orders':>6} {'transfers':>9} {'written off':>11} {'seconds':>8}"
+        )
+        run = simulation_run_execute(run_id=run.pk, on_day=self._day)
+        days = [DaySummary(**{**day, "seconds": day["seconds"]}) for day in run.days]
+        asked, served = sum(day.asked for day in days), sum(day.served for day in days)
+        seconds = sum(sum(day.seconds.values()) for day in days)
+        by_step: dict[str, float] = {}
+        for day in days:
+            for step, spent in day.seconds.items():
+                by_step[step] = by_step.get(step, 0.0) + spent
+        self.stdout.write(
+            f"{len(days)} days: {asked:,} units asked, {served:,} served "
+            f"(fill rate {served / asked:.1%}), "
+            if asked
+            else f"{len(days)} days: nothing asked, "
+        )
+        self.stdout.write(
+            f"  {sum(day.receipts for day in days):,} receipt rows, "
+            f"{sum(day.orders_approved for day in days):,} orders approved, "
+            f"{sum(day.orders_sent for day in days):,} purchase orders sent, "
+            f"{sum(day.transfers_shipped for day in days):,} transfers shipped, "
+            f"{sum(day.written_off_units for day in days):,} units written off, "
+            f"{sum(day.refused for day in days):,} refusals"
+        )
+        self.stdout.write(
+            f"  {seconds:.1f} s ({seconds / max(len(days), 1):.2f} s/day): "
+            + ", ".join(f"{step} {spent:.1f}" for step, spent in by_step.items())
+        )
+        self.stdout.write(f"Ledger checksum: {run.checksum}")
+
+    def _day(self, day: DaySummary) -> None:
+        fill = f"{day.fill_rate:.1%}" if day.fill_rate is not None else "-"
+        transfers = f"{day.transfers_shipped}/{day.transfers_received}"
+        self.stdout.write(
+            f"{day.day:<10} {day.asked:>8,} {day.served:>8,} {fill:>6} {day.receipts:>8,} "
+            f"{day.orders_sent:>6,} {transfers:>9} {day.written_off_units:>11,} "
+            f"{sum(day.seconds.values()):>8.2f}"
+        )

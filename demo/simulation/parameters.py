@@ -41,6 +41,9 @@ DEFAULT_WEEKDAY_PATTERN: tuple[float, ...] = (1.12, 1.10, 1.06, 1.05, 1.02, 0.88
 class SimulationParameters:
     seed: int = 1
     planner: PlannerMode = PlannerMode.ALL
+    leave_last_plan: bool = False
+    """On the last simulated day the planners do not act, so the night's plan waits for a
+    person (the demo starts this way: a plan to review and approve on first sign-in)."""
     forecast_every_days: int = 7
     """The forecast runs on every K-th simulated day (the first included); other nights
     reuse the published forecast and recompute everything downstream of it (positions, lead

@@ -64,6 +64,12 @@ def world_prepare(params: SimulationParameters, origin: date) -> WorldState:
     )
 
 
+def days_to_yesterday(first: date, today: date) -> int:
+    """How many days to simulate from `first` so that the world ends yesterday (0 when it
+    already does)."""
+    return max((today - first).days, 0)
+
+
 def require_demo() -> None:
     if not settings.DEBUG:
         raise SimulationRefused(
@@ -83,7 +89,12 @@ def simulation_run_execute(
         params.validate()
         state = world_prepare(params, run.start_day)
         for offset in range(run.days_done, run.days_asked):
-            summary = day_simulate(state, run.start_day + timedelta(days=offset))
+            last = offset == run.days_asked - 1
+            summary = day_simulate(
+                state,
+                run.start_day + timedelta(days=offset),
+                skip=frozenset({"planner"}) if last and params.leave_last_plan else frozenset(),
+            )
             simulation_run_day_record(run_id=run_id, summary=summary.as_dict())
             if on_day is not None:
                 on_day(summary)

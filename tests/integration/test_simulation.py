@@ -3,12 +3,13 @@ through the product's services only, the ledger stays whole, and the same start,
 days give the same ledger."""
 
 import ast
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from accounts.models import AuditLogEntry
@@ -246,3 +247,25 @@ def test_the_job_advances_its_progress_row_day_by_day(db, monkeypatch) -> None: 
     run.refresh_from_db()
     assert seen == [1, 2]
     assert (run.status, run.days_done, run.checksum) == ("succeeded", 2, checksum)
+
+
+def test_to_yesterday_simulates_up_to_yesterday_and_leaves_the_last_plan_to_a_person(
+    db, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    build_world()
+
+    with time_machine.travel(datetime(2026, 3, 4, 8, tzinfo=UTC), tick=False):
+        call_command("simulate_days", "--to-yesterday", "--leave-last-plan", "--seed", "3")
+        call_command("simulate_days", "--to-yesterday")
+
+    first, *others = SimulationRun.objects.order_by("pk")
+    assert not others  # the second call found the world current
+    assert (first.start_day, first.days_asked, first.days_done) == (TODAY, 2, 2)
+    assert "planner" in first.days[0]["seconds"]
+    assert "planner" not in first.days[-1]["seconds"]
+    assert "The world is current (its next day is 2026-03-04)" in capsys.readouterr().out
+
+
+def test_a_number_of_days_and_to_yesterday_are_not_both_accepted(db) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CommandError, match="not both"):
+        call_command("simulate_days", "3", "--to-yesterday")

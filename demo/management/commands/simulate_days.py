@@ -3,13 +3,19 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils import timezone
 
 from accounts.commands import AuditedCommand
 from common.errors import DomainError
 from demo.services import simulation_run_create
 from demo.simulation.day import DaySummary
 from demo.simulation.parameters import PlannerMode, SimulationParameters
-from demo.simulation.runs import first_day, require_demo, simulation_run_execute
+from demo.simulation.runs import (
+    days_to_yesterday,
+    first_day,
+    require_demo,
+    simulation_run_execute,
+)
 
 DEFAULTS = SimulationParameters()
 
@@ -31,7 +37,20 @@ class Command(AuditedCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument("days", type=int, help="How many days to simulate.")
+        parser.add_argument(
+            "days", type=int, nargs="?", default=None, help="How many days to simulate."
+        )
+        parser.add_argument(
+            "--to-yesterday",
+            action="store_true",
+            help="Instead of a number of days: simulate from the day after the last recorded "
+            "demand to yesterday (nothing when the world is already current).",
+        )
+        parser.add_argument(
+            "--leave-last-plan",
+            action="store_true",
+            help="The planners do not act on the last day: its plan waits for a person.",
+        )
         parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="Random seed.")
         parser.add_argument(
             "--planner",
@@ -56,17 +75,29 @@ class Command(AuditedCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             require_demo()
+            days = options["days"]
+            if options["to_yesterday"] and days is not None:
+                raise CommandError("Give a number of days or --to-yesterday, not both.")
+            start = first_day(options["start"])
+            if options["to_yesterday"]:
+                days = days_to_yesterday(start, timezone.localdate())
+                if days == 0:
+                    self.stdout.write(f"The world is current (its next day is {start}).")
+                    return
+            elif days is None:
+                raise CommandError("Give the number of days to simulate (or --to-yesterday).")
             params = SimulationParameters(
                 seed=options["seed"],
+                leave_last_plan=options["leave_last_plan"],
                 planner=PlannerMode(options["planner"]),
                 forecast_every_days=options["forecast_every"],
             )
             params.validate()
             run = simulation_run_create(
                 actor=None,
-                days=options["days"],
+                days=days,
                 seed=params.seed,
-                start_day=first_day(options["start"]),
+                start_day=start,
                 parameters=params.as_dict(),
             )
         except (DomainError, ValueError) as refused:

@@ -2560,11 +2560,14 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
             loader.stamps(data.to_ship_day, 7),
             loader.stamps(data.to_ship_day, 8),
             loader.stamps(data.to_ship_day, MOVEMENT_HOURS[KIND_TRANSFER_OUT]),
-            loader.stamps_or_none(
-                data.to_arrival_day,
-                float(MOVEMENT_HOURS[KIND_TRANSFER_IN]),
-                np.where(received, 0.0, np.nan),
-            ),
+            [
+                stamp if arrived else None
+                for stamp, arrived in zip(
+                    loader.stamps(data.to_arrival_day, MOVEMENT_HOURS[KIND_TRANSFER_IN]),
+                    received.tolist(),
+                    strict=True,
+                )
+            ],
             strict=True,
         ),
     )  # fmt: skip

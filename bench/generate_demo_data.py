@@ -5,7 +5,9 @@ Creates the database if it is missing, migrates it, then runs
 `manage.py generate_demo_data ... --replace -v 2` in a subprocess and times it as a user
 would see it (Django start-up, generation, load, foreign-key checks, stock positions and
 commit). Prints the command's own phase timings, the rows per table (counted in the database
-afterwards) and DailyDemand rows per second.
+afterwards), DailyDemand rows per second, and the network the command reports: SKU-sites with
+demand and stocked upstream, and the history's fill rate, inventory turnover and expiry over
+its last year.
 
     .venv/bin/python bench/generate_demo_data.py \
         --database-url postgres://postgres@127.0.0.1:5432/pharmastock_bench
@@ -126,7 +128,7 @@ def main() -> None:
     print(
         f"Command: DATABASE_URL={args.database_url} .venv/bin/python manage.py {' '.join(command)}"
     )
-    walls, copies = [], []
+    walls, copies, figures = [], [], []
     for run in range(1, args.repeat + 1):
         started = time.perf_counter()
         result = manage(*command, env=env)
@@ -137,6 +139,11 @@ def main() -> None:
         copy = re.search(r"load inventory\.DailyDemand\s+([\d.]+) s", result.stdout)
         if copy:
             copies.append(float(copy.group(1)))
+        figures = [
+            line.strip()
+            for line in result.stdout.splitlines()
+            if line.strip().startswith(("SKU-sites:", "Last "))
+        ]
 
     counts = row_counts(args.database_url)
     demand = counts["inventory.DailyDemand"]
@@ -154,6 +161,8 @@ def main() -> None:
         print(f", {demand / statistics.median(copies):,.0f} rows/s for its COPY alone")
     else:
         print()
+    for line in figures:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -1,44 +1,76 @@
-"""Deterministic demo data: a site network, SKUs, suppliers and their terms, two years of daily
-demand, lots and the stock ledger, purchase orders with receipts, and the derived stock
-positions (`manage.py generate_demo_data`).
+"""Deterministic demo data: a multi-echelon site network with its replenishment paths, SKUs,
+suppliers and their terms, two years of daily demand per SKU-site, lots and the stock ledger,
+purchase orders with receipts, transfers between sites, and the derived stock positions
+(`manage.py generate_demo_data`).
 
 Determinism. Every random draw comes from numpy's `default_rng`, seeded with `[seed, stream]`
-(one stream per part: sites, SKUs, suppliers, demand, stock), so the same seed, sizes and
-`today` give the same data, and the SKU master does not change when only `--days` does.
+(one stream per part: sites, SKUs, suppliers, demand, network, stock), so the same seed, sizes
+and `today` give the same data, and the SKU master does not change when only `--days` does.
+
+The network. A plant, distribution centres (DCs), regional warehouses (each replenished from
+its nearest DC) and hospitals/pharmacies (each from its nearest warehouse or DC), with
+`Site.transit_days` from the road distance. Paths follow `Site.replenishment`: DCs buy from
+suppliers by purchase order; warehouses and most hospitals are replenished by transfer from
+their parent; ~12 % of hospitals buy from suppliers themselves. Ultra-cold SKUs and ~30 % of
+specialty SKUs are `Sku.direct_delivery`: bought straight into the demand sites. Whether a
+SKU-site gets its stock by transfer is decided by the product's own rule,
+`inventory.rules.replenished_by_transfer`, so the history and the plan agree. A site stocks a
+SKU when it is asked for there or when it replenishes, by transfer, a site that stocks it; every
+stocking SKU-site gets a StockPosition row (upstream ones tell the plan the site stocks the SKU).
 
 What is simulated, in two steps:
 
-1. Master data and demand, vectorised over a (SKUs x days) array: a lognormal level per SKU
-   (a few fast movers, many slow ones), trend, weekly and yearly seasonality (strong autumn
-   peaks for many vaccines), promotion/outbreak spikes, gamma-Poisson noise, and ~25 % of
-   intermittent or lumpy slow movers (many zero days, negative-binomial sizes). Each SKU has
-   one demand series at one hospital/pharmacy site; DailyDemand stores units *asked for*
-   (stock-outs do not change it).
-2. Stock, one vectorised step per week over all SKUs at once: receipts arrive into lots
-   (lot number, expiry from the remaining shelf life at receipt), demand is issued
-   first-expired-first-out from released, unexpired lots, lots that expire are written off,
-   and a periodic-review reorder-point policy places purchase orders with the primary (now and
-   then the secondary) supplier. Lead times come from each supplier's distribution with its
-   own lateness, short shipments, split deliveries and quality rejections, so the data feed
-   supplier scorecards. Some SKUs are deliberately lean (stock-outs), some over-ordered
-   (excess), some disrupted (a late open order at the end); slow movers with large minimum
-   order quantities expire. Orders still in transit at `today` stay open (sent/acknowledged,
-   or partially received).
+1. Master data and demand, vectorised in chunks of whole SKUs: a lognormal level per SKU (a
+   few fast movers, many slow ones), trend, weekly and yearly seasonality (strong autumn peaks
+   for many vaccines), local outbreak/promotion spikes, gamma-Poisson noise, and ~25 % of
+   intermittent or lumpy slow movers (many zero days, negative-binomial sizes). Each SKU is
+   asked for at several hospitals/pharmacies by its ABC class (expected annual value): A items
+   at 60-100 % of them, B at 25-50 %, C at one or two, and never at more sites than give each a
+   few units a week. A SKU-site's demand is the SKU's process times the site's share (its size
+   times a lognormal factor), with its own spikes and noise. DailyDemand stores units *asked
+   for* per SKU-site (stock-outs do not change it).
+2. Stock, one vectorised step per week over all stocking SKU-sites at once, from the demand
+   sites up: each reviews its position (on hand + on order + in transit) against a reorder
+   point on its echelon demand (the end demand of every site it supplies; a supplying site
+   counts only stock it may still send on). Sites replenished by transfer ask their parent,
+   which sends first-expired-first-out from its released lots that keep the SKU's minimum
+   remaining shelf life on arrival (the rule of inventory.services.transfers), each shipment a
+   TransferOrder leaving on the child's weekday slot and arriving after the transit days; a
+   parent short of stock serves its children in random order and back-orders nothing. Buying
+   sites place purchase orders with the primary (now and then the secondary) supplier; lead
+   times come from each supplier's distribution with its own lateness, short shipments, split
+   deliveries and quality rejections, so the data feed supplier scorecards. Deliveries of the
+   week are in stock for that week's issues; demand is issued FEFO from released, unexpired
+   lots; lots that expire are written off. Some SKU-sites run lean (stock-outs), some
+   over-stocked, some buyers disrupted (a late open order at the end). Orders still under way
+   at `today` stay open (purchase orders sent/acknowledged or partially received, transfer
+   orders shipped with their units in StockPosition.in_transit).
+
+The history's figures over its last year (`network_figures`, printed by the command): pooled
+fill rate at the demand sites, inventory turnover network-wide (annual cost of goods issued /
+average inventory value, in transit included) and expired value as a share of the cost of
+goods, all computed from the generated demand and ledger. The policy parameters are tuned so
+they read like a textbook-run network (README, Demo data).
 
 Modelling choices worth knowing:
 
 - Issue movements are aggregated per lot per week (dated the last day of the week, reference
-  `ISSUE-<ISO week>`): ~1.2 M ledger rows for 10,000 SKUs x 730 days instead of ~5 M daily
-  ones. Demand is issued in weekly buckets, so a stock-out is a week with unserved demand.
-  Each lot's quantity equals the sum of its movements and never goes below zero; issues never
-  take from a lot after its expiry date; write-offs are dated the day after expiry.
-- Stock is held where the demand is: each SKU is bought into its hospital/pharmacy site
-  (purchase-order destination); the plant, DCs and warehouses hold no demo stock.
+  `ISSUE-<ISO week>`). Demand is issued in weekly buckets, so a stock-out is a week with
+  unserved demand. Each lot's quantity equals the sum of its movements and never goes below
+  zero; issues never take from a lot after its expiry date; write-offs are dated the day
+  after expiry.
+- Transfers are recorded as inventory.services.transfers records a received transfer order:
+  transfer_out movements from the source lots (reference: the order number, reason "to
+  <site>"), transfer_in movements into the destination's lot of the same number and expiry
+  (created on the first arrival, added to afterwards; reason "from <site>"), one
+  TransferOrderPick per source lot with the lot it arrived in.
 - Accepted units enter the lot; rejected units go back to the supplier (Receipt keeps both).
-- Opening stock: 1-3 lots per SKU received up to 60 days before the history starts
-  (reference `OPENING-BALANCE`, no purchase order).
+  Sites that supply others get product fresh from the manufacturer (80-98 % of the shelf life
+  left), sites that buy for themselves 60-95 %.
+- Opening stock: 1-3 lots per stocking SKU-site received up to 60 days before the history
+  starts (reference `OPENING-BALANCE`, no purchase order).
 - Lots received in the last week are often still in quarantine; ~1 % of the other current
-  lots are put on quarantine hold at the end (as after a temperature excursion).
+  lots are put on quality hold at the end (as after a temperature excursion).
 
 Loading. Everything is written in one transaction (all or nothing). Primary keys are reserved
 up front (PostgreSQL: the table is locked and the identity sequence advanced by the row count;
@@ -46,10 +78,11 @@ SQLite: after the current maximum), so rows can reference each other without rea
 On PostgreSQL every table is loaded with COPY (DailyDemand in the binary format, straight from
 numpy); on SQLite with executemany. COPY and executemany bypass Django signals, hence the audit
 trail (django-auditlog): acceptable for generated demo data, which nobody edited. Stock
-positions are then rebuilt by `inventory.services.stock.stock_positions_refresh`, with on-order from
-the open purchase-order lines. `--replace` empties every inventory and supplier table first
-(TRUNCATE on PostgreSQL, DELETE on SQLite) without resetting the id sequences, so a new row
-never takes the id of a deleted one that the audit trail still names.
+positions are then rebuilt by `inventory.services.stock.stock_positions_refresh` (on-order from
+the open purchase-order lines, in-transit from the shipped transfer orders), plus an empty row
+for any stocking SKU-site that holds nothing today. `--replace` empties every inventory and
+supplier table first (TRUNCATE on PostgreSQL, DELETE on SQLite) without resetting the id
+sequences, so a new row never takes the id of a deleted one that the audit trail still names.
 
 Foreign keys on PostgreSQL. Django's foreign keys are checked row by row by triggers, which
 for 7.3 M demand and 1.2 M movement rows costs more than the load itself (on the 2-core bench
@@ -69,6 +102,7 @@ inventory may import suppliers.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -90,12 +124,17 @@ from inventory.models import (
     Lot,
     LotStatus,
     MovementKind,
+    ReplenishmentSource,
     Site,
     Sku,
     StockMovement,
     StockPosition,
     TemperatureZone,
+    TransferOrder,
+    TransferOrderPick,
+    TransferOrderStatus,
 )
+from inventory.rules import replenished_by_transfer
 from inventory.services import stock as services
 from suppliers.price_breaks import PriceBreaks
 
@@ -107,7 +146,10 @@ class DemoDataError(Exception):
 # ---- configuration -------------------------------------------------------------------------
 
 OPEN_PO_STATUSES = ("approved", "sent", "acknowledged", "partially_received")
-DEMAND_CHUNK_SKUS = 2000  # SKUs per demand chunk (bounds memory; fixed, so output is stable)
+DEMAND_CHUNK_ROWS = 8000  # SKU-site rows per demand chunk (bounds memory; fixed: stable output)
+SUPPLIER_HOSPITAL_SHARE = 0.12  # hospitals/pharmacies that buy from suppliers themselves
+DIRECT_SPECIALTY_SHARE = 0.3  # specialty SKUs delivered direct (all ultra-cold ones are)
+MIN_SITE_WEEKLY_UNITS = 5.0  # a SKU is spread over at most (its weekly units / this) sites
 MAX_SITES = 2000
 
 
@@ -143,6 +185,7 @@ class DemoConfig:
 
 # Random streams: one per part, so parts do not shift each other's draws.
 STREAM_SITES, STREAM_SKUS, STREAM_SUPPLIERS, STREAM_DEMAND, STREAM_STOCK = 1, 2, 3, 4, 5
+STREAM_NETWORK = 6  # direct delivery, demand sites and their shares
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -465,6 +508,9 @@ class DemoData:
     site_lon: np.ndarray
     site_parent: np.ndarray  # local index, -1 for the plant
     site_transit: np.ndarray
+    site_replenishment: list[str]  # ReplenishmentSource values
+    site_size: np.ndarray  # a hospital's weight when demand is spread over sites
+    site_delivery_day: np.ndarray  # day of the week transfers to the site leave its parent
     # SKUs
     sku_code: list[str]
     sku_name: list[str]
@@ -491,9 +537,17 @@ class DemoData:
     item_breaks: list[str]  # JSON
     item_order_cost: np.ndarray
     item_primary: np.ndarray
-    # demand: one series per SKU at its demand site
-    demand: np.ndarray  # (skus, days) int32
-    demand_site: np.ndarray  # local site index per SKU
+    sku_direct: np.ndarray  # suppliers deliver it straight to the sites that stock it
+    sku_abc: list[str]  # "A", "B" or "C" by expected annual value, network-wide
+    # demand: one series per demand SKU-site, rows ordered by SKU then site
+    demand: np.ndarray  # (SKU-sites, days) int32
+    demand_sku: np.ndarray
+    demand_site: np.ndarray
+    # stocking SKU-sites (demand SKU-sites and the upstream sites that supply them), ordered
+    # by SKU then site; parent: the stocking SKU-site it gets transfers from, or -1 (buys)
+    stock_sku: np.ndarray
+    stock_site: np.ndarray
+    stock_parent: np.ndarray
     # purchase orders, lines, receipts
     po_number: list[str]
     po_supplier: np.ndarray
@@ -516,21 +570,32 @@ class DemoData:
     receipt_accepted: np.ndarray
     # lots
     lot_sku: np.ndarray
+    lot_site: np.ndarray
     lot_number: list[str]
     lot_expiry_day: np.ndarray
     lot_received_day: np.ndarray
     lot_qty: np.ndarray
     lot_status: list[str]
-    lot_receipt: np.ndarray  # the receipt that created the lot, or -1 (opening stock)
-    # movements (kind: 0 receipt, 1 issue, 2 write-off), ordered by lot then time
+    lot_receipt: np.ndarray  # the receipt that created the lot, or -1 (opening stock, transfer)
+    # movements (kind: KIND_*), ordered by lot then time; order: the transfer order, or -1
     move_kind: np.ndarray
     move_lot: np.ndarray
     move_qty: np.ndarray
     move_day: np.ndarray
-
-    @property
-    def lot_site(self) -> np.ndarray:
-        return self.demand_site[self.lot_sku]
+    move_order: np.ndarray
+    # transfer orders (received, or shipped and in transit at the end) and their picks
+    to_number: list[str]
+    to_sku: np.ndarray
+    to_source: np.ndarray  # site
+    to_destination: np.ndarray  # site
+    to_qty: np.ndarray
+    to_ship_day: np.ndarray
+    to_arrival_day: np.ndarray
+    to_received: np.ndarray
+    pick_order: np.ndarray
+    pick_lot: np.ndarray  # the source lot
+    pick_qty: np.ndarray
+    pick_destination_lot: np.ndarray  # -1 while in transit
 
     def open_on_order(self) -> dict[tuple[int, int], int]:
         """Open purchase-order quantity by (local SKU, local site)."""
@@ -633,7 +698,34 @@ def _generate_sites(config: DemoConfig) -> dict[str, Any]:
         "site_lon": lon,
         "site_parent": parent,
         "site_transit": transit,
+        # Drawn after everything above, so the sites themselves do not change.
+        **_replenishment_paths(rng, wh_idx, hosp_idx, n),
         "hospitals": hosp_idx,
+    }
+
+
+def _replenishment_paths(
+    rng: np.random.Generator, wh_idx: np.ndarray, hosp_idx: np.ndarray, n: int
+) -> dict[str, Any]:
+    """DCs buy from suppliers; warehouses are replenished from their DC; hospitals and
+    pharmacies from their warehouse or DC, except a few that buy from suppliers themselves.
+    With each hospital's size (its weight when demand is spread over sites) and the weekday
+    transfers to a site leave its parent (0 = the week's first day)."""
+    replenishment = np.full(n, ReplenishmentSource.SUPPLIER.value, dtype=object)
+    replenishment[wh_idx] = ReplenishmentSource.PARENT.value
+    buys = rng.random(len(hosp_idx)) < SUPPLIER_HOSPITAL_SHARE
+    buys[0] = False  # at least one hospital is replenished by transfer
+    replenishment[hosp_idx] = np.where(
+        buys, ReplenishmentSource.SUPPLIER.value, ReplenishmentSource.PARENT.value
+    )
+    size = np.ones(n)
+    size[hosp_idx] = rng.lognormal(0.0, 0.6, len(hosp_idx))
+    delivery_day = np.zeros(n, np.int64)
+    delivery_day[1:] = rng.integers(0, TRANSFER_SLOT_DAYS, n - 1)
+    return {
+        "site_replenishment": replenishment.tolist(),
+        "site_size": size,
+        "site_delivery_day": delivery_day,
     }
 
 
@@ -838,9 +930,86 @@ def _price_break_table(breaks: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 WEEKDAY_PATTERN = np.array([1.12, 1.10, 1.06, 1.04, 1.00, 0.45, 0.35])  # Monday..Sunday
 WEEKDAY_PATTERN = WEEKDAY_PATTERN / WEEKDAY_PATTERN.mean()
+ABC_SHARES = (0.80, 0.95)  # cumulative value shares that end classes A and B (DOMAIN.md)
 
 
-def _generate_demand(config: DemoConfig, skus: dict[str, Any], n_hospitals: int) -> dict:
+def _abc_classes(value: np.ndarray) -> np.ndarray:
+    """0 (A), 1 (B) or 2 (C) per item by its share of the cumulative value, sorted descending;
+    an item is in the class its cumulative share *before* it falls in, so the top item is A."""
+    order = np.argsort(-value, kind="stable")
+    before = np.cumsum(value[order]) - value[order]
+    share = before / max(float(value.sum()), 1e-12)
+    classes = np.empty(len(value), np.int64)
+    classes[order] = np.searchsorted(np.asarray(ABC_SHARES), share, side="right")
+    return classes
+
+
+def _demand_sites(
+    config: DemoConfig, skus: dict[str, Any], sites: dict[str, Any], level: np.ndarray
+) -> dict[str, Any]:
+    """Which hospitals/pharmacies ask for each SKU, and each one's share of the SKU's demand.
+
+    The SKU's ABC class by expected annual value (level x unit cost) sets how widely it is used:
+    A items at 60-100 % of the demand sites, B items at 25-50 % (at least two), C items at one
+    or two. Sites are drawn without replacement weighted by their size (Gumbel top-k), and each
+    SKU-site's share is its site's size times a lognormal factor, normalised per SKU. Ultra-cold
+    SKUs and ~30 % of specialty SKUs are delivered direct (Sku.direct_delivery)."""
+    rng = _rng(config.seed, STREAM_NETWORK)
+    n = config.skus
+    category = skus["sku_category"]
+    zone = np.asarray(skus["sku_zone"], dtype=object)
+    specialty = category == CATEGORIES.index(Category.SPECIALTY)
+    direct = (zone == TemperatureZone.ULTRA_COLD) | (
+        specialty & (rng.random(n) < DIRECT_SPECIALTY_SHARE)
+    )
+    abc = _abc_classes(level * skus["sku_cost"])
+    hospitals = sites["hospitals"]
+    h = len(hospitals)
+    u = rng.random(n)
+    count = np.select(
+        [abc == 0, abc == 1],
+        [np.ceil(h * (0.6 + 0.4 * u)), np.maximum(np.round(h * (0.25 + 0.25 * u)), 2)],
+        default=1 + (u < 0.35),
+    )
+    # A slow mover is used at few sites whatever its value (each site asks a few units a week).
+    count = np.minimum(count, np.floor(level * 7 / MIN_SITE_WEEKLY_UNITS))
+    count = np.clip(count, 1, h).astype(np.int64)
+    size = sites["site_size"][hospitals]
+    keys = np.log(size)[None, :] + rng.gumbel(size=(n, h))
+    chosen = np.zeros((n, h), bool)
+    np.put_along_axis(
+        chosen, np.argsort(-keys, axis=1), np.arange(h)[None, :] < count[:, None], axis=1
+    )
+    row_sku, column = np.nonzero(chosen)  # ordered by SKU, then site
+    weight = size[column] * rng.lognormal(0.0, 0.6, len(row_sku))
+    share = weight / np.bincount(row_sku, weights=weight, minlength=n)[row_sku]
+    return {
+        "sku_direct": direct,
+        "sku_abc": np.array(["A", "B", "C"], dtype=object)[abc].tolist(),
+        "demand_sku": row_sku.astype(np.int64),
+        "demand_site": hospitals[column],
+        "share": share,
+    }
+
+
+def _spikes(rng: np.random.Generator, rows: int, d: int) -> np.ndarray:
+    """Local outbreaks / promotions, (rows x d) multipliers: ~1.5 a year per row, each a
+    x1.5-4 log-uniform multiplier switched on for 3-21 days."""
+    n_events = rng.poisson(1.5 * d / 365.0, rows)
+    ev_row = np.repeat(np.arange(rows), n_events)
+    ev_start = rng.integers(0, d, len(ev_row))
+    ev_end = np.minimum(ev_start + rng.integers(3, 22, len(ev_row)), d)
+    ev_log = rng.uniform(np.log(1.5), np.log(4.0), len(ev_row))
+    steps = np.zeros((rows, d + 1))
+    np.add.at(steps, (ev_row, ev_start), ev_log)
+    np.add.at(steps, (ev_row, ev_end), -ev_log)
+    return np.exp(np.cumsum(steps[:, :d], axis=1))
+
+
+def _generate_demand(config: DemoConfig, skus: dict[str, Any], sites: dict[str, Any]) -> dict:
+    """Daily demand per SKU-site: the SKU's process (level, trend, season, spikes,
+    intermittency) split over its demand sites by their shares, each site with its own noise.
+    Rows are ordered by SKU, then site."""
     rng = _rng(config.seed, STREAM_DEMAND)
     n, d = config.skus, config.days
     category = skus["sku_category"]
@@ -859,7 +1028,8 @@ def _generate_demand(config: DemoConfig, skus: dict[str, Any], n_hospitals: int)
     season_amp = np.where(seasonal_vaccine, rng.uniform(0.5, 0.9, n), rng.uniform(0.0, 0.2, n))
     season_peak = np.where(seasonal_vaccine, rng.normal(300, 15, n), rng.normal(15, 30, n))
     noise_shape = rng.uniform(2.0, 25.0, n)
-    site_of = rng.permutation(n) % n_hospitals  # spread evenly over the demand sites
+    where = _demand_sites(config, skus, sites, level)
+    row_sku, share = where["demand_sku"], where["share"]
 
     t = np.arange(d)
     dates = np.datetime64(config.start, "D") + t
@@ -867,44 +1037,125 @@ def _generate_demand(config: DemoConfig, skus: dict[str, Any], n_hospitals: int)
     weekday = (config.start.weekday() + t) % 7
     years_to_today = (t - (d - 1)) / 365.0
 
-    demand = np.empty((n, d), np.int32)
-    for s in range(0, n, DEMAND_CHUNK_SKUS):
-        rows = np.arange(s, min(n, s + DEMAND_CHUNK_SKUS))
-        m = len(rows)
-        trend = np.maximum(1.0 + growth[rows, None] * years_to_today[None, :], 0.2)
-        week = 1.0 + weekly_amp[rows, None] * (WEEKDAY_PATTERN[weekday][None, :] - 1.0)
-        angle = 2 * np.pi * (doy[None, :] - season_peak[rows, None]) / 365.25
-        season = 1.0 + season_amp[rows, None] * np.cos(angle)
-        # Promotion / outbreak spikes: a log-multiplier switched on for 3-21 days.
-        n_events = rng.poisson(1.5 * d / 365.0, m)
-        ev_row = np.repeat(np.arange(m), n_events)
-        ev_start = rng.integers(0, d, len(ev_row))
-        ev_end = np.minimum(ev_start + rng.integers(3, 22, len(ev_row)), d)
-        ev_log = rng.uniform(np.log(1.5), np.log(4.0), len(ev_row))
-        steps = np.zeros((m, d + 1))
-        np.add.at(steps, (ev_row, ev_start), ev_log)
-        np.add.at(steps, (ev_row, ev_end), -ev_log)
-        spikes = np.exp(np.cumsum(steps[:, :d], axis=1))
-        shape = trend * week * season * spikes  # drives both kinds of series below
+    # Chunks of whole SKUs of about DEMAND_CHUNK_ROWS SKU-site rows each (bounds memory).
+    first_row = np.searchsorted(row_sku, np.arange(n + 1))
+    chunk_of = first_row[:n] // DEMAND_CHUNK_ROWS
+    bounds = [0, *(np.flatnonzero(np.diff(chunk_of)) + 1).tolist(), n]
+    demand = np.empty((len(row_sku), d), np.int32)
+    for a, b in itertools.pairwise(bounds):
+        sku_rows = np.arange(a, b)
+        trend = np.maximum(1.0 + growth[sku_rows, None] * years_to_today[None, :], 0.2)
+        week = 1.0 + weekly_amp[sku_rows, None] * (WEEKDAY_PATTERN[weekday][None, :] - 1.0)
+        angle = 2 * np.pi * (doy[None, :] - season_peak[sku_rows, None]) / 365.25
+        season = 1.0 + season_amp[sku_rows, None] * np.cos(angle)
+        rows = np.arange(first_row[a], first_row[b])
+        sku = row_sku[rows]
+        # The SKU's trend and seasons drive all its sites; each has its share, spikes, noise.
+        shape = (trend * week * season)[sku - a] * _spikes(rng, len(rows), d)
+        lumpy = intermittent[sku]
         # Smooth/erratic series: gamma-Poisson (negative binomial) around the level.
-        k = noise_shape[rows, None]
-        mean = level[rows, None] * shape
-        smooth = rng.poisson(mean * rng.gamma(k, 1.0 / k, (m, d)))
-        # Intermittent/lumpy series: occurrence x size.
-        p = np.clip(occurrence[rows, None] * shape, 0.0, 0.95)
-        occurs = rng.random((m, d)) < p
-        r = size_r[rows, None]
-        sizes = 1 + rng.negative_binomial(r, r / (r + size_mean[rows, None] - 1.0 + 1e-9))
-        lumpy = np.where(occurs, sizes, 0)
-        demand[rows] = np.where(intermittent[rows, None], lumpy, smooth)
-    return {"demand": demand, "site_of": site_of, "intermittent": intermittent}
+        s_rows, s_sku = rows[~lumpy], sku[~lumpy]
+        k = noise_shape[s_sku, None]
+        mean = (level[s_sku] * share[s_rows])[:, None] * shape[~lumpy]
+        demand[s_rows] = rng.poisson(mean * rng.gamma(k, 1.0 / k, (len(s_rows), d)))
+        # Intermittent/lumpy series: occurrence x size (a smaller site asks less often).
+        i_rows, i_sku = rows[lumpy], sku[lumpy]
+        p = np.clip((occurrence[i_sku] * share[i_rows])[:, None] * shape[lumpy], 0.0, 0.95)
+        occurs = rng.random((len(i_rows), d)) < p
+        r = size_r[i_sku, None]
+        q = r / (r + size_mean[i_sku, None] - 1.0 + 1e-9)
+        sizes = 1 + rng.negative_binomial(r, q, (len(i_rows), d))
+        demand[i_rows] = np.where(occurs, sizes, 0)
+    return {
+        "demand": demand,
+        "demand_sku": row_sku,
+        "demand_site": where["demand_site"],
+        "sku_direct": where["sku_direct"],
+        "sku_abc": where["sku_abc"],
+        "intermittent": intermittent,
+    }
 
 
-# ---- stock, orders, receipts: a weekly simulation over all SKUs at once --------------------
+# ---- the network: which SKU-sites hold stock and where each gets it from -------------------
 
-KIND_RECEIPT, KIND_ISSUE, KIND_WRITE_OFF = 0, 1, 2
-MOVEMENT_HOURS = (10, 18, 6)  # UTC hour of receipts, (weekly) issues and write-offs
+
+@dataclass(frozen=True)
+class _Network:
+    """The stocking SKU-sites ("nodes"), ordered by SKU then site: every demand SKU-site and
+    every upstream site that replenishes one by transfer. `parent` is the node it gets its stock
+    from by transfer, or -1 when it buys by purchase order; `depth` counts the transfers
+    between it and the node that bought the stock (0 for buyers); `demand_row` is its row of
+    the demand matrix, or -1 upstream."""
+
+    sku: np.ndarray
+    site: np.ndarray
+    parent: np.ndarray
+    depth: np.ndarray
+    demand_row: np.ndarray
+
+
+def _by_transfer_table(sites: dict[str, Any]) -> np.ndarray:
+    """(sites x 2) booleans: whether a site gets a SKU (not delivered direct, delivered direct)
+    by transfer from its parent, straight from the product's rule."""
+    return np.array(
+        [
+            [
+                replenished_by_transfer(
+                    site_replenishment=replenishment,
+                    has_parent=bool(parent >= 0),
+                    direct_delivery=direct,
+                )
+                for direct in (False, True)
+            ]
+            for replenishment, parent in zip(
+                sites["site_replenishment"], sites["site_parent"].tolist(), strict=True
+            )
+        ],
+        dtype=bool,
+    ).reshape(-1, 2)
+
+
+def _network(sites: dict[str, Any], demand: dict[str, Any]) -> _Network:
+    n_sites = len(sites["site_code"])
+    parent_site = sites["site_parent"]
+    table = _by_transfer_table(sites)
+    direct = demand["sku_direct"].astype(np.int64)
+    d_key = demand["demand_sku"] * n_sites + demand["demand_site"]
+    keys, sku, site = [d_key], demand["demand_sku"], demand["demand_site"]
+    while True:  # walk up the transfer paths; each step climbs one level of the tree
+        up = table[site, direct[sku]]
+        if not up.any():
+            break
+        sku, site = sku[up], parent_site[site[up]]
+        keys.append(sku * n_sites + site)
+    node_key = np.unique(np.concatenate(keys))
+    node_sku, node_site = node_key // n_sites, node_key % n_sites
+    by_transfer = table[node_site, direct[node_sku]]
+    parent_key = node_sku * n_sites + np.maximum(parent_site[node_site], 0)
+    parent = np.where(by_transfer, np.searchsorted(node_key, parent_key), -1)
+    depth = np.zeros(len(node_key), np.int64)
+    hop = parent.copy()
+    while (hop >= 0).any():
+        depth += hop >= 0
+        hop = np.where(hop >= 0, parent[np.maximum(hop, 0)], -1)
+    row = np.minimum(np.searchsorted(d_key, node_key), len(d_key) - 1)
+    return _Network(
+        sku=node_sku,
+        site=node_site,
+        parent=parent,
+        depth=depth,
+        demand_row=np.where(d_key[row] == node_key, row, -1),
+    )
+
+
+# ---- stock, orders, receipts, transfers: a weekly simulation over all SKU-sites at once -----
+
+KIND_RECEIPT, KIND_ISSUE, KIND_WRITE_OFF, KIND_TRANSFER_OUT, KIND_TRANSFER_IN = 0, 1, 2, 3, 4
+# UTC hour of receipts, (weekly) issues, write-offs, transfers out and in: a lot's movements
+# in time order on any day.
+MOVEMENT_HOURS = (10, 18, 6, 14, 9)
 FAR_FUTURE = np.iinfo(np.int64).max // 4
+TRANSFER_SLOT_DAYS = 5  # transfers leave on one of the week's first five days
 
 
 class _Chunks:
@@ -922,8 +1173,27 @@ class _Chunks:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
 
 
+class _Column:
+    """A growing int64 column that can be read and written while it grows."""
+
+    def __init__(self) -> None:
+        self.data = np.empty(1024, np.int64)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            self.data = np.concatenate([self.data, np.empty(max(end, len(self.data)), np.int64)])
+        self.data[self.size : end] = values
+        self.size = end
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
 class _Slots:
-    """The lots on hand per SKU: (skus x slots) matrices of lot id, quantity, expiry and
+    """The lots on hand per node: (nodes x slots) matrices of lot id, quantity, expiry and
     quarantine flag; a slot is freed when its lot is empty."""
 
     def __init__(self, n: int, width: int = 8) -> None:
@@ -942,21 +1212,23 @@ class _Slots:
     def place(
         self,
         lot: np.ndarray,
-        sku: np.ndarray,
+        node: np.ndarray,
         qty: np.ndarray,
         expiry: np.ndarray,
         quarantine: np.ndarray,
     ) -> None:
         if not len(lot):
             return
-        order = np.argsort(sku, kind="stable")
-        lot, sku, qty, expiry, quarantine = (a[order] for a in (lot, sku, qty, expiry, quarantine))
-        _, first = np.unique(sku, return_index=True)
-        group_start = np.repeat(first, np.diff(np.append(first, len(sku))))
-        rank = np.arange(len(sku)) - group_start
+        order = np.argsort(node, kind="stable")
+        lot, node, qty, expiry, quarantine = (
+            a[order] for a in (lot, node, qty, expiry, quarantine)
+        )
+        _, first = np.unique(node, return_index=True)
+        group_start = np.repeat(first, np.diff(np.append(first, len(node))))
+        rank = np.arange(len(node)) - group_start
         for r in range(int(rank.max()) + 1):
             sel = rank == r
-            rows = sku[sel]
+            rows = node[sel]
             free = self.lot[rows] < 0
             while not free.any(axis=1).all():
                 self._grow()
@@ -976,107 +1248,227 @@ class _Slots:
         self.expiry[empty] = FAR_FUTURE
 
 
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... for the members of each group, in their order (groups need not be sorted)."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    start = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
+    rank_sorted = np.arange(len(groups)) - np.repeat(start, np.diff(np.r_[start, len(groups)]))
+    rank = np.empty(len(groups), np.int64)
+    rank[order] = rank_sorted
+    return rank
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """The history's replenishment policy per node: a periodic-review order-up-to policy
+    on the node's echelon demand (the end demand of every demand site it supplies)."""
+
+    review: np.ndarray  # weeks between reviews
+    phase: np.ndarray  # the review weeks are those with (week - phase) % review == 0
+    cover: np.ndarray  # cycle stock ordered on top of the reorder point, in weeks of demand
+    z: np.ndarray  # safety factor on the demand's standard deviation over the protection time
+    lead_weeks: np.ndarray  # purchase-order lead time, or the transfer's delivery, in weeks
+    cap_weeks: np.ndarray  # shelf-life cap on an order, in weeks of demand
+    disrupted: np.ndarray  # purchase orders placed near the end arrive very late
+
+
+# Policy parameters of the history, tuned so that its last year reads like a network run by
+# the textbook: a pooled fill rate of ~94-96 %, inventory turnover ~5 a year, ~1 % of the cost
+# of goods expiring (network_figures; the README gives the figures the generator prints).
+# Review periods in weeks and their probabilities: buying sites, sites replenished by transfer.
+PO_REVIEW_WEEKS, PO_REVIEW_P = (1, 2, 4), (0.4, 0.4, 0.2)
+TRANSFER_REVIEW_WEEKS, TRANSFER_REVIEW_P = (1, 2), (0.7, 0.3)
+# Cycle stock ordered on top of the reorder point, in weeks of demand (uniform ranges).
+PO_COVER_WEEKS = (0.2, 1.0)
+TRANSFER_COVER_WEEKS = (0.2, 0.6)
+# Safety factors: sites that supply others keep less (they see pooled demand).
+SAFETY_FACTOR, UPSTREAM_SAFETY_FACTOR = 1.65, 0.8
+# Forecast = mean of the last FORECAST_WEEKS weeks; spread from the last SIGMA_WEEKS weeks,
+# robust (median absolute deviation) but at least SIGMA_FLOOR x their standard deviation.
+FORECAST_WEEKS, SIGMA_WEEKS, SIGMA_FLOOR = 8, 26, 0.5
+# Remaining shelf life at receipt, as a share of the shelf life: a site that supplies others
+# gets product fresh from the manufacturer; a site that buys for itself, what a wholesaler has.
+FRESH_LIFE, DELIVERED_LIFE = (0.8, 0.98), (0.6, 0.95)
+# Shares of SKU-sites run lean (stock-outs), with excess stock, or hit by a late supplier.
+LEAN_SHARE, EXCESS_SHARE, DISRUPTED_SHARE = 0.03, 0.01, 0.015
+EXCESS_COVER_WEEKS = (8.0, 20.0)
+
+
+def _policy(
+    rng: np.random.Generator,
+    net: _Network,
+    sites: dict[str, Any],
+    skus: dict[str, Any],
+    agreed_lead: np.ndarray,
+) -> _Policy:
+    n = len(net.sku)
+    buys = net.parent < 0
+    review = np.where(
+        buys,
+        rng.choice(PO_REVIEW_WEEKS, size=n, p=PO_REVIEW_P),
+        rng.choice(TRANSFER_REVIEW_WEEKS, size=n, p=TRANSFER_REVIEW_P),
+    )
+    phase = rng.integers(0, 4, n) % review
+    cover = np.where(buys, rng.uniform(*PO_COVER_WEEKS, n), rng.uniform(*TRANSFER_COVER_WEEKS, n))
+    supplies = np.zeros(n, bool)
+    supplies[net.parent[net.parent >= 0]] = True
+    z = np.where(supplies, UPSTREAM_SAFETY_FACTOR, SAFETY_FACTOR)
+    profile = rng.random(n)
+    lean = (profile < LEAN_SHARE) & (net.demand_row >= 0)
+    excess = (profile >= LEAN_SHARE) & (profile < LEAN_SHARE + EXCESS_SHARE)
+    disrupted = (
+        buys
+        & (profile >= LEAN_SHARE + EXCESS_SHARE)
+        & (profile < LEAN_SHARE + EXCESS_SHARE + DISRUPTED_SHARE)
+    )
+    z[lean], cover[lean] = 0.0, rng.uniform(0.3, 1.0, int(lean.sum()))
+    cover[excess] = rng.uniform(*EXCESS_COVER_WEEKS, int(excess.sum()))
+    shelf = skus["sku_shelf"][net.sku]
+    delivery = sites["site_delivery_day"][net.site] + sites["site_transit"][net.site]
+    # Stock received in a week is shipped on from the next week: one more week for suppliers.
+    lead_weeks = np.where(buys, agreed_lead / 7.0, delivery // 7) + supplies
+    # Shelf-life cap: a demand site orders at most half the shelf life's demand; a site that
+    # supplies others at most half the time its units may still be sent on (until they reach
+    # the SKU's minimum remaining shelf life; they arrive with ~60-95 % of it left).
+    sendable = shelf * FRESH_LIFE[0] - skus["sku_min_remaining"][net.sku]
+    cap_days = np.where(net.demand_row >= 0, shelf * 0.5, sendable * 0.5)
+    cap_weeks = np.where(excess, np.inf, np.maximum(cap_days / 7.0, 1.0))
+    return _Policy(review, phase, cover, z, lead_weeks, cap_weeks, disrupted)
+
+
 def _simulate(  # noqa: PLR0915 - one weekly loop reads best in one place
-    config: DemoConfig, skus: dict, suppliers: dict, demand: np.ndarray, site_of: np.ndarray
+    *,
+    config: DemoConfig,
+    sites: dict[str, Any],
+    skus: dict[str, Any],
+    suppliers: dict[str, Any],
+    demand: np.ndarray,
+    net: _Network,
 ) -> dict[str, Any]:
     rng = _rng(config.seed, STREAM_STOCK)
-    n, d = config.skus, config.days
+    n_skus, d = config.skus, config.days
+    n = len(net.sku)  # nodes
     weeks = math.ceil(d / 7)
     behaviour: SupplierBehaviour = suppliers["behaviour"]
-    padded = np.zeros((n, weeks * 7), np.int64)
+    padded = np.zeros((len(demand), weeks * 7), np.int64)
     padded[:, :d] = demand
-    weekly = padded.reshape(n, weeks, 7).sum(axis=2)
+    weekly_demand = padded.reshape(len(demand), weeks, 7).sum(axis=2)
+    del padded
+    # Echelon demand: each node's own end demand plus that of every node it supplies.
+    weekly = np.zeros((n, weeks), np.int64)
+    is_demand = net.demand_row >= 0
+    weekly[is_demand] = weekly_demand[net.demand_row[is_demand]]
+    for level in range(int(net.depth.max()), 0, -1):
+        at = np.flatnonzero(net.depth == level)
+        np.add.at(weekly, net.parent[at], weekly[at])
+    demand_nodes = np.flatnonzero(is_demand)
+    node_sku, node_site, node_parent = net.sku, net.site, net.parent
 
     item_sku, item_sup = suppliers["item_sku"], suppliers["item_supplier"]
-    primary = np.empty(n, np.int64)
+    primary = np.empty(n_skus, np.int64)
     primary[item_sku[suppliers["item_primary"]]] = np.flatnonzero(suppliers["item_primary"])
-    secondary = np.full(n, -1, np.int64)
+    secondary = np.full(n_skus, -1, np.int64)
     secondary[item_sku[~suppliers["item_primary"]]] = np.flatnonzero(~suppliers["item_primary"])
     agreed_lt = suppliers["item_quoted"]
     moq, multiple = suppliers["item_moq"], suppliers["item_multiple"]
     break_qty, break_price = _price_break_table(suppliers["item_breaks"])
     shelf, min_remaining = skus["sku_shelf"], skus["sku_min_remaining"]
+    transit, delivery_day = sites["site_transit"], sites["site_delivery_day"]
+    n_sites = len(transit)
 
-    # Policy per SKU: review period, cover, safety factor; some lean, excess or disrupted.
-    review = rng.choice([1, 2, 4], size=n, p=[0.4, 0.4, 0.2])
-    phase = rng.integers(0, 4, n) % review
-    cover = rng.uniform(3.0, 9.0, n)
-    z = np.full(n, 1.65)
-    profile = rng.random(n)
-    lean = profile < 0.06
-    excess = (profile >= 0.06) & (profile < 0.13)
-    disrupted = (profile >= 0.13) & (profile < 0.16)
-    z[lean], cover[lean] = 0.0, rng.uniform(0.3, 1.0, int(lean.sum()))
-    cover[excess] = rng.uniform(30.0, 60.0, int(excess.sum()))
+    policy = _policy(rng, net, sites, skus, agreed_lt[primary[node_sku]])
+    supplies = np.zeros(n, bool)  # the node replenishes others by transfer
+    supplies[node_parent[node_parent >= 0]] = True
     disruption_weeks = rng.integers(6, 12, n)
     disruption_delay = rng.integers(45, 91, n)
-    cap_weeks = np.where(excess, np.inf, np.maximum(shelf * 0.5 / 7.0, 2.0))
-    lt_weeks = agreed_lt[primary] / 7.0
+    by_depth = [np.flatnonzero(net.depth == k) for k in range(int(net.depth.max()) + 1)]
 
     slots = _Slots(n)
-    lots = _Chunks("sku", "qty", "expiry", "received", "quarantine", "shipment")
-    moves = _Chunks("kind", "lot", "qty", "day")
-    lines = _Chunks("po", "sku", "item", "qty", "price", "requested", "late_days")
+    lots = _Chunks("node", "qty", "expiry", "received", "quarantine", "shipment")
+    lot_origin = _Column()  # the purchase-order or opening lot a lot's units came from
+    moves = _Chunks("kind", "lot", "qty", "day", "order")
+    lines = _Chunks("po", "node", "item", "qty", "price", "requested", "late_days")
     pos = _Chunks("supplier", "site", "day", "expected")
-    ships = _Chunks("line", "sku", "arrival", "received", "accepted", "expiry", "quarantine")
+    ships = _Chunks("line", "node", "arrival", "received", "accepted", "expiry", "quarantine")
+    orders = _Chunks("source", "destination", "qty", "ship_day", "arrival")
+    picks = _Chunks("order", "lot", "qty")
+    pick_destination = _Column()  # the lot a pick arrived in, -1 while in transit
     buckets: dict[int, list[dict[str, np.ndarray]]] = {}
+    arrivals: dict[int, list[dict[str, np.ndarray]]] = {}
+    child_lot: dict[tuple[int, int], int] = {}  # (node, origin lot) -> that node's lot
     on_order = np.zeros(n, np.int64)
-    counters = {"lot": 0, "line": 0, "po": 0, "ship": 0}
+    in_transit = np.zeros(n, np.int64)
+    counters = {"lot": 0, "line": 0, "po": 0, "ship": 0, "order": 0, "pick": 0}
 
     def new_lots(
         *,
-        sku: np.ndarray,
+        node: np.ndarray,
         qty: np.ndarray,
         expiry: np.ndarray,
         received: np.ndarray,
         quarantine: np.ndarray,
         shipment: np.ndarray,
-    ) -> None:
-        ids = counters["lot"] + np.arange(len(sku))
-        counters["lot"] += len(sku)
+        origin: np.ndarray | None = None,
+        kind: int = KIND_RECEIPT,
+        order: np.ndarray | None = None,
+    ) -> np.ndarray:
+        ids = counters["lot"] + np.arange(len(node))
+        counters["lot"] += len(node)
+        lot_origin.extend(ids if origin is None else origin)
         lots.add(
-            sku=sku,
-            qty=qty,
+            node=node,
+            qty=np.zeros(len(node), np.int64) if kind == KIND_TRANSFER_IN else qty,
             expiry=expiry,
             received=received,
             quarantine=quarantine,
             shipment=shipment,
         )
-        moves.add(kind=np.full(len(ids), KIND_RECEIPT), lot=ids, qty=qty, day=received)
-        slots.place(ids, sku, qty, expiry, quarantine)
+        if kind == KIND_RECEIPT:
+            moves.add(
+                kind=np.full(len(ids), KIND_RECEIPT),
+                lot=ids,
+                qty=qty,
+                day=received,
+                order=np.full(len(ids), -1),
+            )
+        slots.place(ids, node, qty, expiry, quarantine)
+        return ids
 
-    # Opening stock on day 0: 1-3 lots per SKU, about half a cycle plus safety stock.
+    # Opening stock on day 0 at every node: 1-3 lots, about half a cycle plus safety stock.
     first_weeks = weekly[:, : min(8, weeks)]
     mean0 = first_weeks.mean(axis=1)
     std0 = first_weeks.std(axis=1)
-    horizon0 = lt_weeks + review
-    opening = mean0 * (horizon0 + cover / 2) + z * std0 * np.sqrt(horizon0)
+    horizon0 = policy.lead_weeks + policy.review
+    opening = mean0 * (horizon0 + policy.cover / 2) + policy.z * std0 * np.sqrt(horizon0)
     opening = np.ceil(opening * rng.uniform(0.6, 1.4, n)).astype(np.int64)
-    opening = np.maximum(opening, moq[primary])
+    opening = np.where(node_parent < 0, np.maximum(opening, moq[primary[node_sku]]), opening)
+    opening = np.maximum(opening, 1)
     n_open = rng.integers(1, 4, n)
-    o_sku = np.repeat(np.arange(n), n_open)
-    o_share = rng.random(len(o_sku)) + 0.2
-    o_share /= np.bincount(o_sku, weights=o_share)[o_sku]
-    o_qty = np.maximum(np.floor(opening[o_sku] * o_share).astype(np.int64), 1)
-    o_received = -rng.integers(1, 61, len(o_sku))
-    o_life = np.round(shelf[o_sku] * rng.uniform(0.55, 0.95, len(o_sku))).astype(np.int64)
+    o_node = np.repeat(np.arange(n), n_open)
+    o_share = rng.random(len(o_node)) + 0.2
+    o_share /= np.bincount(o_node, weights=o_share)[o_node]
+    o_qty = np.maximum(np.floor(opening[o_node] * o_share).astype(np.int64), 1)
+    o_received = -rng.integers(1, 61, len(o_node))
+    o_sku = node_sku[o_node]
+    o_life = np.round(shelf[o_sku] * rng.uniform(0.55, 0.95, len(o_node))).astype(np.int64)
     o_life = np.maximum(o_life, min_remaining[o_sku] + 7)
     new_lots(
-        sku=o_sku,
+        node=o_node,
         qty=o_qty,
         expiry=o_received + o_life,
         received=o_received,
-        quarantine=np.zeros(len(o_sku), bool),
-        shipment=np.full(len(o_sku), -1),
+        quarantine=np.zeros(len(o_node), bool),
+        shipment=np.full(len(o_node), -1),
     )
 
     def receive(batch: list[dict[str, np.ndarray]]) -> None:
         if not batch:
             return
         cols = {key: np.concatenate([part[key] for part in batch]) for key in batch[0]}
-        np.subtract.at(on_order, cols["sku"], cols["release"])
+        np.subtract.at(on_order, cols["node"], cols["release"])
         new_lots(
-            sku=cols["sku"],
+            node=cols["node"],
             qty=cols["accepted"],
             expiry=cols["expiry"],
             received=cols["arrival"],
@@ -1084,138 +1476,318 @@ def _simulate(  # noqa: PLR0915 - one weekly loop reads best in one place
             shipment=cols["ship"],
         )
 
+    def arrive(batch: list[dict[str, np.ndarray]]) -> None:
+        """Transfers received: each pick's units go into the destination's lot of the same
+        number (created on its first arrival, with the source lot's expiry)."""
+        if not batch:
+            return
+        cols = {key: np.concatenate([part[key] for part in batch]) for key in batch[0]}
+        node, origin, qty = cols["node"], cols["origin"], cols["qty"]
+        np.subtract.at(in_transit, node, qty)
+        lot = np.array(
+            [child_lot.get(key, -1) for key in zip(node.tolist(), origin.tolist(), strict=True)],
+            np.int64,
+        )
+        new = np.flatnonzero(lot < 0)
+        if len(new):
+            span = counters["lot"] + 1  # every origin lot id is below it
+            keys, first = np.unique(node[new] * span + origin[new], return_index=True)
+            made = new[first]
+            ids = new_lots(
+                node=node[made],
+                qty=np.zeros(len(made), np.int64),
+                expiry=cols["expiry"][made],
+                received=cols["arrival"][made],
+                quarantine=np.zeros(len(made), bool),
+                shipment=np.full(len(made), -1),
+                origin=origin[made],
+                kind=KIND_TRANSFER_IN,
+            )
+            for key, lot_id in zip(
+                zip(node[made].tolist(), origin[made].tolist(), strict=True),
+                ids.tolist(),
+                strict=True,
+            ):
+                child_lot[key] = lot_id
+            lot[new] = ids[np.searchsorted(keys, node[new] * span + origin[new])]
+        pick_destination.data[cols["pick"]] = lot
+        moves.add(
+            kind=np.full(len(lot), KIND_TRANSFER_IN),
+            lot=lot,
+            qty=qty,
+            day=cols["arrival"],
+            order=cols["order"],
+        )
+        # Into the slots: add to a lot still held, or hold it again.
+        units, at = np.unique(lot, return_inverse=True)
+        total = np.bincount(at, weights=qty).astype(np.int64)
+        holder = node[np.unique(at, return_index=True)[1]]
+        match = slots.lot[holder] == units[:, None]
+        held = match.any(axis=1)
+        slots.qty[holder[held], match[held].argmax(axis=1)] += total[held]
+        again = ~held
+        if again.any():
+            expiry = cols["expiry"][np.unique(at, return_index=True)[1]]
+            slots.place(
+                units[again],
+                holder[again],
+                total[again],
+                expiry[again],
+                np.zeros(int(again.sum()), bool),
+            )
+
+    def review(all_nodes: np.ndarray, w: int, day0: int, usable: np.ndarray) -> np.ndarray:
+        """Order where the position is at or below the reorder point: purchase orders for
+        buying nodes (placed here), transfer requests for the others (returned as quantities
+        per node, 0 where nothing is asked)."""
+        asked = np.zeros(len(all_nodes), np.int64)
+        reviewing = (w - policy.phase[all_nodes]) % policy.review[all_nodes] == 0
+        nodes = all_nodes[reviewing]
+        recent = weekly[nodes, max(0, w - FORECAST_WEEKS) : w] if w else first_weeks[nodes]
+        longer = weekly[nodes, max(0, w - SIGMA_WEEKS) : w] if w else first_weeks[nodes]
+        forecast = recent.mean(axis=1)
+        # Spread from the median absolute deviation: an outbreak spike does not inflate it.
+        mad = np.abs(longer - np.median(longer, axis=1, keepdims=True))
+        sigma = np.maximum(1.4826 * np.median(mad, axis=1), longer.std(axis=1) * SIGMA_FLOOR)
+        counted = usable[nodes]
+        # A supplying site counts only what it may still send on (a week's transit allowed).
+        sendable_from = day0 + 13 + min_remaining[node_sku[nodes]]
+        counted &= ~supplies[nodes, None] | (slots.expiry[nodes] >= sendable_from[:, None])
+        on_hand = (slots.qty[nodes] * counted).sum(axis=1)
+        position = on_hand + on_order[nodes] + in_transit[nodes]
+        horizon = policy.lead_weeks[nodes] + policy.review[nodes]
+        rop = forecast * horizon + policy.z[nodes] * sigma * np.sqrt(horizon)
+        due = (position <= rop) & (forecast > 0)
+        want = rop + policy.cover[nodes] * forecast - position
+        want = np.minimum(want, forecast * np.minimum(policy.cap_weeks[nodes], 1e6))
+        want = np.where(due, np.ceil(np.maximum(want, 1.0)), 0).astype(np.int64)
+        buying = due & (node_parent[nodes] < 0)
+        if buying.any():
+            purchase(nodes[buying], want[buying], w, day0)
+        asked[reviewing] = np.where(buying, 0, want)
+        return asked
+
+    def purchase(  # noqa: PLR0915 - an order's lines, lead times and deliveries in one place
+        ordering: np.ndarray, want: np.ndarray, w: int, day0: int
+    ) -> None:
+        m = len(ordering)
+        sku = node_sku[ordering]
+        use_second = (secondary[sku] >= 0) & (rng.random(m) < 0.15)
+        item = np.where(use_second, secondary[sku], primary[sku])
+        qty = np.maximum(want, moq[item])
+        qty = -(-qty // multiple[item]) * multiple[item]
+        sup = item_sup[item]
+        price = suppliers["item_price"][item].copy()
+        for b in range(3):
+            price = np.where(qty >= break_qty[item, b], break_price[item, b], price)
+        above = rng.random(m) < behaviour.price_var_p[sup]
+        price = np.round(np.where(above, price * rng.uniform(1.01, 1.08, m), price), 2)
+        # One purchase order per supplier and destination this week.
+        site = node_site[ordering]
+        keys, po_of = np.unique(sup * n_sites + site, return_inverse=True)
+        n_po = len(keys)
+        po_sup = keys // n_sites
+        po_ids = counters["po"] + np.arange(n_po)
+        counters["po"] += n_po
+        # Lead time per order: 0-3 days early, or late by an exponential number of days.
+        late = rng.random(n_po) < behaviour.late_p[po_sup]
+        late_days = np.where(late, np.ceil(rng.exponential(behaviour.late_mean[po_sup])), 0)
+        early = np.where(late, 0, rng.integers(0, 4, n_po))
+        agreed = agreed_lt[item]
+        line_late = late_days[po_of].astype(np.int64)
+        actual = np.maximum(agreed - early[po_of], 1) + line_late
+        hit = policy.disrupted[ordering] & (w >= weeks - disruption_weeks[ordering])
+        actual[hit] += disruption_delay[ordering][hit]
+        line_late[hit] += disruption_delay[ordering][hit]
+        expected = np.zeros(n_po, np.int64)
+        np.maximum.at(expected, po_of, agreed)
+        pos.add(
+            supplier=po_sup,
+            site=keys % n_sites,
+            day=np.full(n_po, day0),
+            expected=day0 + expected,
+        )
+        line_ids = counters["line"] + np.arange(m)
+        counters["line"] += m
+        lines.add(
+            po=po_ids[po_of],
+            node=ordering,
+            item=item,
+            qty=qty,
+            price=price,
+            requested=day0 + agreed,
+            late_days=line_late,
+        )
+        np.add.at(on_order, ordering, qty)
+
+        # Deliveries: short shipments, split deliveries, rejected units.
+        short = (rng.random(m) < behaviour.short_p[sup]) & (qty >= 2)
+        shipped = np.where(
+            short, np.maximum(np.floor(qty * rng.uniform(0.5, 0.95, m)), 1), qty
+        ).astype(np.int64)
+        split = (rng.random(m) < behaviour.split_p[sup]) & (shipped >= 2)
+        first = np.where(
+            split,
+            np.clip(np.round(shipped * rng.uniform(0.4, 0.8, m)), 1, shipped - 1),
+            shipped,
+        ).astype(np.int64)
+        arrival = day0 + actual
+        second_arrival = arrival + rng.integers(3, 22, m)
+        s_line = np.concatenate([line_ids, line_ids[split]])
+        s_idx = np.concatenate([np.arange(m), np.flatnonzero(split)])
+        s_recv = np.concatenate([first, (shipped - first)[split]])
+        s_release = np.concatenate([np.where(split, first, qty), (qty - first)[split]])
+        s_arrival = np.concatenate([arrival, second_arrival[split]])
+        ns = len(s_line)
+        s_node = ordering[s_idx]
+        s_sku = node_sku[s_node]
+        rejected = np.where(
+            (rng.random(ns) < behaviour.reject_p[sup[s_idx]]) & (s_recv >= 2),
+            np.maximum(np.floor(s_recv * rng.uniform(0.02, 0.3, ns)), 1),
+            0,
+        ).astype(np.int64)
+        fresh = np.where(supplies[s_node], FRESH_LIFE[0], DELIVERED_LIFE[0])
+        fresher = np.where(supplies[s_node], FRESH_LIFE[1], DELIVERED_LIFE[1])
+        life = np.round(shelf[s_sku] * rng.uniform(fresh, fresher)).astype(np.int64)
+        life = np.clip(life, min_remaining[s_sku] + 7, shelf[s_sku])
+        quarantine = (s_arrival >= d - 7) & (rng.random(ns) < 0.5)
+        s_ids = counters["ship"] + np.arange(ns)
+        counters["ship"] += ns
+        ships.add(
+            line=s_line,
+            node=s_node,
+            arrival=s_arrival,
+            received=s_recv,
+            accepted=s_recv - rejected,
+            expiry=s_arrival + life,
+            quarantine=quarantine,
+        )
+        arrival_week = s_arrival // 7
+        arrived = s_arrival <= d - 1
+        for week in np.unique(arrival_week[arrived]).tolist():
+            sel = arrived & (arrival_week == week)
+            buckets.setdefault(week, []).append(
+                {
+                    "ship": s_ids[sel],
+                    "node": s_node[sel],
+                    "arrival": s_arrival[sel],
+                    "accepted": (s_recv - rejected)[sel],
+                    "expiry": (s_arrival + life)[sel],
+                    "quarantine": quarantine[sel],
+                    "release": s_release[sel],
+                }
+            )
+
+    def ship(child: np.ndarray, want: np.ndarray, day0: int) -> None:
+        """Fill transfer requests from the parents' lots, first expiry first among the lots
+        that may be sent (released, and expiring no earlier than the arrival plus the SKU's
+        minimum remaining shelf life). A parent short of stock serves its children in a random
+        order; what it cannot send is not back-ordered (the child asks again)."""
+        order = rng.permutation(len(child))
+        child, want = child[order], want[order]
+        parent = node_parent[child]
+        ship_day = np.minimum(day0 + delivery_day[node_site[child]], d - 1)
+        arrival = ship_day + transit[node_site[child]]
+        cutoff = arrival + min_remaining[node_sku[child]]
+        rank = _rank_within(parent)
+        p_req, p_lot, p_qty, p_expiry = [], [], [], []
+        for r in range(int(rank.max()) + 1 if len(rank) else 0):
+            sel = np.flatnonzero(rank == r)
+            rows = parent[sel]
+            ok = (slots.lot[rows] >= 0) & ~slots.quarantine[rows]
+            ok &= slots.expiry[rows] >= cutoff[sel, None]
+            fefo = np.argsort(np.where(ok, slots.expiry[rows], FAR_FUTURE), axis=1)
+            avail = np.take_along_axis(np.where(ok, slots.qty[rows], 0), fefo, axis=1)
+            before = np.cumsum(avail, axis=1) - avail
+            take = np.clip(want[sel, None] - before, 0, avail)
+            r_idx = np.broadcast_to(rows[:, None], fefo.shape)
+            slots.qty[r_idx, fefo] -= take
+            taken = take > 0
+            p_req.append(np.broadcast_to(sel[:, None], fefo.shape)[taken])
+            p_lot.append(slots.lot[r_idx, fefo][taken])
+            p_qty.append(take[taken])
+            p_expiry.append(slots.expiry[r_idx, fefo][taken])
+        if not p_req:
+            return
+        req, lot = np.concatenate(p_req), np.concatenate(p_lot)
+        qty, expiry = np.concatenate(p_qty), np.concatenate(p_expiry)
+        sent = np.bincount(req, weights=qty, minlength=len(child)).astype(np.int64)
+        served = np.flatnonzero(sent > 0)
+        if not len(served):
+            return
+        order_of = np.full(len(child), -1)
+        order_of[served] = counters["order"] + np.arange(len(served))
+        counters["order"] += len(served)
+        orders.add(
+            source=parent[served],
+            destination=child[served],
+            qty=sent[served],
+            ship_day=ship_day[served],
+            arrival=arrival[served],
+        )
+        np.add.at(in_transit, child[served], sent[served])
+        by_order = np.lexsort((expiry, order_of[req]))  # picks per order, first expiry first
+        req, lot, qty, expiry = req[by_order], lot[by_order], qty[by_order], expiry[by_order]
+        pick_ids = counters["pick"] + np.arange(len(req))
+        counters["pick"] += len(req)
+        picks.add(order=order_of[req], lot=lot, qty=qty)
+        pick_destination.extend(np.full(len(req), -1))
+        moves.add(
+            kind=np.full(len(req), KIND_TRANSFER_OUT),
+            lot=lot,
+            qty=-qty,
+            day=ship_day[req],
+            order=order_of[req],
+        )
+        p_arrival = arrival[req]
+        arrival_week = p_arrival // 7
+        arrived = p_arrival <= d - 1
+        for week in np.unique(arrival_week[arrived]).tolist():
+            sel = arrived & (arrival_week == week)
+            arrivals.setdefault(week, []).append(
+                {
+                    "pick": pick_ids[sel],
+                    "order": order_of[req][sel],
+                    "node": child[req][sel],
+                    "origin": lot_origin.values[lot[sel]],
+                    "qty": qty[sel],
+                    "expiry": expiry[sel],
+                    "arrival": p_arrival[sel],
+                }
+            )
+
     for w in range(weeks):
         day0 = 7 * w
         issue_day = min(day0 + 6, d - 1)
         next_issue_day = min(day0 + 13, d - 1)
-        receive(buckets.pop(w, []))
-
-        # Review: order when the position is at or below the reorder point.
-        window = weekly[:, max(0, w - 8) : w] if w else first_weeks
-        forecast, sigma = window.mean(axis=1), window.std(axis=1)
+        # Review from the demand sites up: a level's transfer requests are filled by the
+        # level above before that level reviews its own position.
         usable = slots.usable(issue_day)
-        on_hand = (slots.qty * usable).sum(axis=1)
-        position = on_hand + on_order
-        horizon = lt_weeks + review
-        rop = forecast * horizon + z * sigma * np.sqrt(horizon)
-        due = ((w - phase) % review == 0) & (position <= rop) & (forecast > 0)
-        ordering = np.flatnonzero(due)
-        if len(ordering):
-            m = len(ordering)
-            use_second = (secondary[ordering] >= 0) & (rng.random(m) < 0.15)
-            item = np.where(use_second, secondary[ordering], primary[ordering])
-            want = rop[ordering] + cover[ordering] * forecast[ordering] - position[ordering]
-            want = np.minimum(want, forecast[ordering] * cap_weeks[ordering])
-            qty = np.maximum(np.ceil(np.maximum(want, 1.0)).astype(np.int64), moq[item])
-            qty = -(-qty // multiple[item]) * multiple[item]
-            sup = item_sup[item]
-            price = suppliers["item_price"][item].copy()
-            for b in range(3):
-                price = np.where(qty >= break_qty[item, b], break_price[item, b], price)
-            above = rng.random(m) < behaviour.price_var_p[sup]
-            price = np.round(np.where(above, price * rng.uniform(1.01, 1.08, m), price), 2)
-            # One purchase order per supplier and destination this week.
-            site = site_of[ordering]
-            keys, po_of = np.unique(sup * config.sites + site, return_inverse=True)
-            n_po = len(keys)
-            po_sup = keys // config.sites
-            po_ids = counters["po"] + np.arange(n_po)
-            counters["po"] += n_po
-            # Lead time per order: 0-3 days early, or late by an exponential number of days.
-            late = rng.random(n_po) < behaviour.late_p[po_sup]
-            late_days = np.where(late, np.ceil(rng.exponential(behaviour.late_mean[po_sup])), 0)
-            early = np.where(late, 0, rng.integers(0, 4, n_po))
-            agreed = agreed_lt[item]
-            line_late = late_days[po_of].astype(np.int64)
-            actual = np.maximum(agreed - early[po_of], 1) + line_late
-            hit = disrupted[ordering] & (w >= weeks - disruption_weeks[ordering])
-            actual[hit] += disruption_delay[ordering][hit]
-            line_late[hit] += disruption_delay[ordering][hit]
-            expected = np.zeros(n_po, np.int64)
-            np.maximum.at(expected, po_of, agreed)
-            pos.add(
-                supplier=po_sup,
-                site=keys % config.sites,
-                day=np.full(n_po, day0),
-                expected=day0 + expected,
-            )
-            line_ids = counters["line"] + np.arange(m)
-            counters["line"] += m
-            lines.add(
-                po=po_ids[po_of],
-                sku=ordering,
-                item=item,
-                qty=qty,
-                price=price,
-                requested=day0 + agreed,
-                late_days=line_late,
-            )
-            np.add.at(on_order, ordering, qty)
+        requests = np.zeros(n, np.int64)
+        for level in range(len(by_depth) - 1, -1, -1):
+            nodes = by_depth[level]
+            if level + 1 < len(by_depth):
+                asking = by_depth[level + 1][requests[by_depth[level + 1]] > 0]
+                if len(asking):
+                    ship(asking, requests[asking], day0)
+            requests[nodes] = review(nodes, w, day0, usable)
 
-            # Deliveries: short shipments, split deliveries, rejected units.
-            short = (rng.random(m) < behaviour.short_p[sup]) & (qty >= 2)
-            shipped = np.where(
-                short, np.maximum(np.floor(qty * rng.uniform(0.5, 0.95, m)), 1), qty
-            ).astype(np.int64)
-            split = (rng.random(m) < behaviour.split_p[sup]) & (shipped >= 2)
-            first = np.where(
-                split,
-                np.clip(np.round(shipped * rng.uniform(0.4, 0.8, m)), 1, shipped - 1),
-                shipped,
-            ).astype(np.int64)
-            arrival = day0 + actual
-            second_arrival = arrival + rng.integers(3, 22, m)
-            s_line = np.concatenate([line_ids, line_ids[split]])
-            s_idx = np.concatenate([np.arange(m), np.flatnonzero(split)])
-            s_recv = np.concatenate([first, (shipped - first)[split]])
-            s_release = np.concatenate([np.where(split, first, qty), (qty - first)[split]])
-            s_arrival = np.concatenate([arrival, second_arrival[split]])
-            ns = len(s_line)
-            s_sku = ordering[s_idx]
-            rejected = np.where(
-                (rng.random(ns) < behaviour.reject_p[sup[s_idx]]) & (s_recv >= 2),
-                np.maximum(np.floor(s_recv * rng.uniform(0.02, 0.3, ns)), 1),
-                0,
-            ).astype(np.int64)
-            life = np.round(shelf[s_sku] * rng.uniform(0.6, 0.95, ns)).astype(np.int64)
-            life = np.clip(life, min_remaining[s_sku] + 7, shelf[s_sku])
-            quarantine = (s_arrival >= d - 7) & (rng.random(ns) < 0.5)
-            s_ids = counters["ship"] + np.arange(ns)
-            counters["ship"] += ns
-            ships.add(
-                line=s_line,
-                sku=s_sku,
-                arrival=s_arrival,
-                received=s_recv,
-                accepted=s_recv - rejected,
-                expiry=s_arrival + life,
-                quarantine=quarantine,
-            )
-            avail_week = (s_arrival + 6) // 7
-            arrived = s_arrival <= d - 1
-            for week in np.unique(avail_week[arrived]).tolist():
-                sel = arrived & (avail_week == week)
-                buckets.setdefault(min(week, weeks), []).append(
-                    {
-                        "ship": s_ids[sel],
-                        "sku": s_sku[sel],
-                        "arrival": s_arrival[sel],
-                        "accepted": (s_recv - rejected)[sel],
-                        "expiry": (s_arrival + life)[sel],
-                        "quarantine": quarantine[sel],
-                        "release": s_release[sel],
-                    }
-                )
+        # This week's deliveries (purchase orders and transfers, including those shipped
+        # today) are in stock for this week's issues and for shipping on from next week.
+        receive(buckets.pop(w, []))
+        arrive(arrivals.pop(w, []))
+        usable = slots.usable(issue_day)
 
         # Issue this week's demand first-expired-first-out from released, unexpired lots.
-        need = weekly[:, w]
-        rows = np.flatnonzero(need > 0)
+        need = weekly_demand[net.demand_row[demand_nodes], w]
+        rows = demand_nodes[need > 0]
+        need = need[need > 0]
         if len(rows):
             ok = usable[rows]
             order = np.argsort(np.where(ok, slots.expiry[rows], FAR_FUTURE), axis=1)
             avail = np.take_along_axis(np.where(ok, slots.qty[rows], 0), order, axis=1)
             before = np.cumsum(avail, axis=1) - avail
-            take = np.clip(need[rows, None] - before, 0, avail)
+            take = np.clip(need[:, None] - before, 0, avail)
             r_idx = np.broadcast_to(rows[:, None], order.shape)
             slots.qty[r_idx, order] -= take
             taken = take > 0
@@ -1225,6 +1797,7 @@ def _simulate(  # noqa: PLR0915 - one weekly loop reads best in one place
                 lot=lot_ids,
                 qty=-take[taken],
                 day=np.full(len(lot_ids), issue_day),
+                order=np.full(len(lot_ids), -1),
             )
 
         # Write off what expires before next week's issues (the day after its expiry).
@@ -1241,11 +1814,10 @@ def _simulate(  # noqa: PLR0915 - one weekly loop reads best in one place
                 lot=slots.lot[expiring],
                 qty=-slots.qty[expiring],
                 day=slots.expiry[expiring] + 1,
+                order=np.full(int(expiring.sum()), -1),
             )
             slots.qty[expiring] = 0
         slots.release_empty()
-
-    receive(buckets.pop(weeks, []))  # arrived after the last weekly step, before today
 
     # A few current lots on quality hold (as after a temperature excursion).
     held = (slots.lot >= 0) & (slots.qty > 0) & ~slots.quarantine
@@ -1255,21 +1827,25 @@ def _simulate(  # noqa: PLR0915 - one weekly loop reads best in one place
 
     return {
         "lots": lots,
+        "lot_origin": lot_origin.values.copy(),
         "lot_quarantine": lot_quarantine,
         "moves": moves,
         "lines": lines,
         "pos": pos,
         "ships": ships,
+        "orders": orders,
+        "picks": picks,
+        "pick_destination": pick_destination.values.copy(),
     }
 
 
-def _assemble_orders(config: DemoConfig, sim: dict[str, Any]) -> dict[str, Any]:
+def _assemble_orders(config: DemoConfig, sim: dict[str, Any], net: _Network) -> dict[str, Any]:
     """Purchase-order numbers and statuses, line received quantities and confirmed dates,
     receipts (one per delivery that has arrived, each with the lot it created)."""
     rng = _rng(config.seed, STREAM_STOCK + 100)
     d = config.days
     lines, pos, ships, lots = sim["lines"], sim["pos"], sim["ships"], sim["lots"]
-    line_po, line_sku = lines.get("po"), lines.get("sku")
+    line_po, line_sku = lines.get("po"), net.sku[lines.get("node")]
     order = np.lexsort((line_sku, line_po))  # lines grouped by purchase order
     new_index = np.empty(len(order), np.int64)
     new_index[order] = np.arange(len(order))
@@ -1346,32 +1922,54 @@ def _assemble_orders(config: DemoConfig, sim: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def demand_matrix(config: DemoConfig) -> np.ndarray:
-    """The demo demand alone, (SKUs x days) units per day, the same as `generate` makes for
-    the same config, without the stock simulation: for engine benchmarks."""
+def _sites_and_demand(config: DemoConfig) -> tuple[dict, dict, dict]:
     config.validate()
     sites = _generate_sites(config)
     skus = _generate_skus(config)
-    return _generate_demand(config, skus, len(sites["hospitals"]))["demand"]
+    return sites, skus, _generate_demand(config, skus, sites)
+
+
+def demand_matrix(config: DemoConfig) -> np.ndarray:
+    """The demo demand alone, (SKUs x days) units per day: each SKU's demand summed over its
+    demand sites, from the same SKU-site series `generate` makes for the same config, without
+    the stock simulation: for engine benchmarks (one series per SKU, as `--series` says)."""
+    _, _, demand = _sites_and_demand(config)
+    first_rows = np.searchsorted(demand["demand_sku"], np.arange(config.skus))
+    return np.add.reduceat(demand["demand"], first_rows, axis=0)
+
+
+def _months(config: DemoConfig, days: np.ndarray) -> list[str]:
+    """The year and month (yymm) of each day, given as offsets from the start."""
+    unique, index = np.unique(days, return_inverse=True)
+    start = config.start
+    labels = np.array(
+        [f"{start + timedelta(days=day):%y%m}" for day in unique.tolist()], dtype=object
+    )
+    return labels[index].tolist()
 
 
 def generate(config: DemoConfig) -> DemoData:
     """Build the whole data set in memory (numpy), without touching the database."""
-    config.validate()
-    sites = _generate_sites(config)
-    skus = _generate_skus(config)
+    sites, skus, demand = _sites_and_demand(config)
     suppliers = _generate_suppliers(config, skus)
-    hospitals = sites.pop("hospitals")
-    demand = _generate_demand(config, skus, len(hospitals))
-    site_of = hospitals[demand["site_of"]]
-    sim = _simulate(config, skus, suppliers, demand["demand"], site_of)
-    orders = _assemble_orders(config, sim)
+    sites.pop("hospitals")
+    net = _network(sites, demand)
+    sim = _simulate(
+        config=config,
+        sites=sites,
+        skus=skus,
+        suppliers=suppliers,
+        demand=demand["demand"],
+        net=net,
+    )
+    orders = _assemble_orders(config, sim, net)
 
     lots, moves = sim["lots"], sim["moves"]
-    lot_sku = lots.get("sku")
+    lot_node = lots.get("node")
+    origin = sim["lot_origin"]
     move_lot, move_qty = moves.get("lot"), moves.get("qty")
-    lot_qty = np.bincount(move_lot, weights=move_qty, minlength=len(lot_sku)).astype(np.int64)
-    written_off = np.zeros(len(lot_sku), bool)
+    lot_qty = np.bincount(move_lot, weights=move_qty, minlength=len(lot_node)).astype(np.int64)
+    written_off = np.zeros(len(lot_node), bool)
     written_off[move_lot[moves.get("kind") == KIND_WRITE_OFF]] = True
     status = np.where(
         written_off,
@@ -1379,13 +1977,24 @@ def generate(config: DemoConfig) -> DemoData:
         np.where(sim["lot_quarantine"], LotStatus.QUARANTINE, LotStatus.RELEASED),
     )
     received = lots.get("received")
-    lot_numbers = [
-        f"B{(config.start + timedelta(days=int(day))):%y%m}-{i + 1:06d}"
-        for i, day in enumerate(received.tolist())
-    ]
-    # Movements ordered by lot, then time (receipt, weekly issues, write-off).
+    # A lot keeps the number of the purchase-order or opening lot its units came from.
+    numbers = np.array(
+        [f"B{month}-{i + 1:06d}" for i, month in enumerate(_months(config, received))],
+        dtype=object,
+    )
+    lot_numbers = numbers[origin].tolist()
+    # Movements ordered by lot, then time (day, then the hour of the kind).
     move_day, move_kind = moves.get("day"), moves.get("kind", np.int8)
-    order = np.lexsort((move_kind, move_day, move_lot))
+    hours = np.asarray(MOVEMENT_HOURS)[move_kind]
+    order = np.lexsort((hours, move_day, move_lot))
+
+    transfers, picks = sim["orders"], sim["picks"]
+    to_arrival = transfers.get("arrival")
+    to_ship_day = transfers.get("ship_day")
+    to_source, to_destination = transfers.get("source"), transfers.get("destination")
+    to_numbers = [
+        f"TO-20{month[:2]}-{i + 1:06d}" for i, month in enumerate(_months(config, to_ship_day))
+    ]
     suppliers.pop("behaviour")
     suppliers.pop("item_quoted")
     return DemoData(
@@ -1393,10 +2002,17 @@ def generate(config: DemoConfig) -> DemoData:
         **sites,
         **skus,
         **suppliers,
+        sku_direct=demand["sku_direct"],
+        sku_abc=demand["sku_abc"],
         demand=demand["demand"],
-        demand_site=site_of,
+        demand_sku=demand["demand_sku"],
+        demand_site=demand["demand_site"],
+        stock_sku=net.sku,
+        stock_site=net.site,
+        stock_parent=net.parent,
         **{k: v for k, v in orders.items() if k != "lot_receipt"},
-        lot_sku=lot_sku,
+        lot_sku=net.sku[lot_node],
+        lot_site=net.site[lot_node],
         lot_number=lot_numbers,
         lot_expiry_day=lots.get("expiry"),
         lot_received_day=received,
@@ -1407,6 +2023,105 @@ def generate(config: DemoConfig) -> DemoData:
         move_lot=move_lot[order],
         move_qty=move_qty[order],
         move_day=move_day[order],
+        move_order=moves.get("order")[order],
+        to_number=to_numbers,
+        to_sku=net.sku[to_source],
+        to_source=net.site[to_source],
+        to_destination=net.site[to_destination],
+        to_qty=transfers.get("qty"),
+        to_ship_day=to_ship_day,
+        to_arrival_day=to_arrival,
+        to_received=to_arrival <= config.days - 1,
+        pick_order=picks.get("order"),
+        pick_lot=picks.get("lot"),
+        pick_qty=picks.get("qty"),
+        pick_destination_lot=sim["pick_destination"],
+    )
+
+
+# ---- the figures of the generated history ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkFigures:
+    """What the history's replenishment achieved over its last whole weeks up to a year
+    (`days`), from the generated demand and ledger: the "before" of any improvement.
+
+    - fill_rate: units issued from stock / units asked, pooled over every demand SKU-site.
+      Demand is issued in weekly buckets, so unmet demand is a week's shortfall.
+    - turnover: annual cost of goods issued / average inventory value, network-wide (lots at
+      every site plus units in transit between sites, valued at unit cost, daily).
+    - expired_share: value written off at expiry / cost of goods issued.
+    """
+
+    days: int
+    units_asked: int
+    units_served: int
+    cost_of_goods: float  # over `days`, in the SKUs' currency
+    average_inventory: float
+    expired_value: float  # over `days`
+    demand_sku_sites: int
+    stocking_sku_sites: int
+    upstream_sku_sites: int
+
+    @property
+    def fill_rate(self) -> float:
+        return self.units_served / self.units_asked if self.units_asked else 1.0
+
+    @property
+    def turnover(self) -> float:
+        annual = self.cost_of_goods * 365.0 / self.days
+        return annual / self.average_inventory if self.average_inventory else 0.0
+
+    @property
+    def expired_share(self) -> float:
+        return self.expired_value / self.cost_of_goods if self.cost_of_goods else 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"SKU-sites: {self.demand_sku_sites:,} with demand, {self.upstream_sku_sites:,} "
+            f"stocked upstream ({self.stocking_sku_sites:,} stocking in all)",
+            f"Last {self.days} days: fill rate {self.fill_rate:.1%} (pooled over the demand "
+            f"SKU-sites), inventory turnover {self.turnover:.1f} a year, expired "
+            f"{self.expired_share:.1%} of the cost of goods issued",
+        ]
+
+
+def network_figures(data: DemoData) -> NetworkFigures:
+    """Fill rate, turnover and expiry of the generated history (see NetworkFigures)."""
+    d = data.config.days
+    start = 7 * math.ceil(max(d - 365, 0) / 7)  # the first whole week of the last year
+    cost = data.sku_cost
+    lot_cost = cost[data.lot_sku][data.move_lot]
+    in_window = data.move_day >= start
+    issues = (data.move_kind == KIND_ISSUE) & in_window
+    write_offs = (data.move_kind == KIND_WRITE_OFF) & in_window
+    # Daily inventory value: the ledger's running value plus what is in transit.
+    first = int(min(data.move_day.min(initial=0), 0))
+    span = d - first + 1
+    change = np.bincount(data.move_day - first, weights=data.move_qty * lot_cost, minlength=span)
+    transit_value = data.pick_qty * cost[data.lot_sku[data.pick_lot]]
+    leaves = data.to_ship_day[data.pick_order] - first
+    lands = np.minimum(data.to_arrival_day[data.pick_order], d) - first
+    change += np.bincount(leaves, weights=transit_value, minlength=span)
+    change -= np.bincount(lands, weights=transit_value, minlength=span)
+    value = np.cumsum(change)[: d - first]  # end of each day, from `first` to yesterday
+    demand_keys = set(zip(data.demand_sku.tolist(), data.demand_site.tolist(), strict=True))
+    upstream = sum(
+        1
+        for key in zip(data.stock_sku.tolist(), data.stock_site.tolist(), strict=True)
+        if key not in demand_keys
+    )
+    return NetworkFigures(
+        days=d - start,
+        units_asked=int(data.demand[:, start:].sum()),
+        units_served=int(-data.move_qty[issues].sum()),
+        cost_of_goods=float(-(data.move_qty[issues] * lot_cost[issues]).sum()),
+        average_inventory=float(value[start - first :].mean()),
+        expired_value=float(-(data.move_qty[write_offs] * lot_cost[write_offs]).sum()),
+        demand_sku_sites=len(data.demand_sku),
+        stocking_sku_sites=len(data.stock_sku),
+        upstream_sku_sites=upstream,
     )
 
 
@@ -1415,9 +2130,16 @@ def generate(config: DemoConfig) -> DemoData:
 SUPPLIER_MODEL_NAMES = ("Supplier", "SupplierItem", "PurchaseOrder", "PurchaseOrderLine", "Receipt")
 PG_EPOCH = date(2000, 1, 1)  # PostgreSQL's binary date format counts days from here
 KIND_NAMES = np.array(
-    [MovementKind.RECEIPT.value, MovementKind.ISSUE.value, MovementKind.WRITE_OFF.value],
+    [
+        MovementKind.RECEIPT.value,
+        MovementKind.ISSUE.value,
+        MovementKind.WRITE_OFF.value,
+        MovementKind.TRANSFER_OUT.value,
+        MovementKind.TRANSFER_IN.value,
+    ],
     dtype=object,
 )
+TRANSFER_REASON = "Replenishment from the site that supplies it"
 
 
 def _supplier_models() -> dict[str, type[models.Model]]:
@@ -1438,6 +2160,8 @@ def demo_models() -> list[type[models.Model]]:
         s["SupplierItem"],
         s["PurchaseOrder"],
         Lot,
+        TransferOrder,
+        TransferOrderPick,
         s["PurchaseOrderLine"],
         s["Receipt"],
         StockMovement,
@@ -1457,6 +2181,7 @@ class LoadReport:
     timings: dict[str, float]
     fk_checks: str
     position_statuses: dict[str, int]
+    figures: NetworkFigures
 
 
 class _Loader:
@@ -1480,6 +2205,7 @@ class _Loader:
             data.line_requested_day,
             data.line_confirmed_day,
             data.move_day,
+            data.to_arrival_day,
         ]
         lo = min(-1, *(int(d.min(initial=0)) for d in days))
         hi = max(data.config.days, *(int(d.max(initial=0)) for d in days))
@@ -1612,7 +2338,10 @@ def _delete_existing(loader: _Loader) -> None:
         except DatabaseError:
             pass  # rows elsewhere may refer to these tables: delete, and let the FKs decide
     site_table = loader.qn(Site._meta.db_table)
-    loader.cursor.execute(f"UPDATE {site_table} SET replenished_from_id = NULL")  # noqa: S608
+    loader.cursor.execute(
+        f"UPDATE {site_table} SET replenished_from_id = NULL, replenishment = %s",  # noqa: S608
+        [ReplenishmentSource.SUPPLIER.value],  # a site replenished from its parent needs one
+    )
     for table in tables:
         loader.cursor.execute(f"DELETE FROM {loader.qn(table)}")  # noqa: S608
 
@@ -1665,12 +2394,15 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
     n_sup, n_items = len(data.sup_code), len(data.item_sku)
     n_po, n_lines, n_lots = len(data.po_number), len(data.line_po), len(data.lot_sku)
     n_receipts, n_moves, n_demand = len(data.receipt_lot), len(data.move_lot), data.demand.size
+    n_orders, n_picks = len(data.to_number), len(data.pick_order)
     site0 = loader.reserve(Site, n_sites)
     sku0 = loader.reserve(Sku, n_skus)
     sup0 = loader.reserve(s["Supplier"], n_sup)
     item0 = loader.reserve(s["SupplierItem"], n_items)
     po0 = loader.reserve(s["PurchaseOrder"], n_po)
     lot0 = loader.reserve(Lot, n_lots)
+    order0 = loader.reserve(TransferOrder, n_orders)
+    pick0 = loader.reserve(TransferOrderPick, n_picks)
     line0 = loader.reserve(s["PurchaseOrderLine"], n_lines)
     receipt0 = loader.reserve(s["Receipt"], n_receipts)
     move0 = loader.reserve(StockMovement, n_moves)
@@ -1682,7 +2414,7 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
         Site,
         [
             "id", "code", "name", "echelon", "region", "latitude", "longitude",
-            "replenished_from_id", "transit_days", "active",
+            "replenished_from_id", "transit_days", "replenishment", "active",
         ],
         zip(
             range(site0, site0 + n_sites),
@@ -1694,6 +2426,7 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
             [f"{v:.5f}" for v in data.site_lon.tolist()],
             parent,
             data.site_transit.tolist(),
+            data.site_replenishment,
             [True] * n_sites,
             strict=True,
         ),
@@ -1704,7 +2437,7 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
         [
             "id", "code", "name", "category", "temperature_zone", "shelf_life_days",
             "min_remaining_shelf_life_days", "unit_cost", "criticality", "controlled_substance",
-            "active", "created_at", "updated_at",
+            "direct_delivery", "active", "created_at", "updated_at",
         ],
         zip(
             range(sku0, sku0 + n_skus),
@@ -1717,6 +2450,7 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
             _money(data.sku_cost),
             data.sku_criticality,
             data.sku_controlled.tolist(),
+            data.sku_direct.tolist(),
             [True] * n_skus,
             [created] * n_skus,
             [created] * n_skus,
@@ -1804,6 +2538,54 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
         ),
     )  # fmt: skip
     done(Lot, n_lots)
+    codes = np.asarray(data.site_code, dtype=object)
+    received = data.to_received
+    loader.write(
+        TransferOrder,
+        [
+            "id", "number", "sku_id", "source_id", "destination_id", "quantity", "status",
+            "reason", "created_at", "picked_at", "shipped_at", "received_at",
+        ],
+        zip(
+            range(order0, order0 + n_orders),
+            data.to_number,
+            (sku0 + data.to_sku).tolist(),
+            (site0 + data.to_source).tolist(),
+            (site0 + data.to_destination).tolist(),
+            data.to_qty.tolist(),
+            np.where(
+                received, TransferOrderStatus.RECEIVED.value, TransferOrderStatus.SHIPPED.value
+            ).tolist(),
+            [TRANSFER_REASON] * n_orders,
+            loader.stamps(data.to_ship_day, 7),
+            loader.stamps(data.to_ship_day, 8),
+            loader.stamps(data.to_ship_day, MOVEMENT_HOURS[KIND_TRANSFER_OUT]),
+            [
+                stamp if arrived else None
+                for stamp, arrived in zip(
+                    loader.stamps(data.to_arrival_day, MOVEMENT_HOURS[KIND_TRANSFER_IN]),
+                    received.tolist(),
+                    strict=True,
+                )
+            ],
+            strict=True,
+        ),
+    )  # fmt: skip
+    done(TransferOrder, n_orders)
+    destination_lot = data.pick_destination_lot
+    loader.write(
+        TransferOrderPick,
+        ["id", "order_id", "source_lot_id", "quantity", "destination_lot_id"],
+        zip(
+            range(pick0, pick0 + n_picks),
+            (order0 + data.pick_order).tolist(),
+            (lot0 + data.pick_lot).tolist(),
+            data.pick_qty.tolist(),
+            [None if lot < 0 else lot0 + lot for lot in destination_lot.tolist()],
+            strict=True,
+        ),
+    )
+    done(TransferOrderPick, n_picks)
     confirmed = [None if day < 0 else loader.day(day) for day in data.line_confirmed_day.tolist()]
     loader.write(
         s["PurchaseOrderLine"],
@@ -1870,6 +2652,15 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
     reason[write_offs] = [
         f"Expired on {loader.day(day)}" for day in data.lot_expiry_day[lot[write_offs]].tolist()
     ]
+    # Transfers as inventory.services.transfers records them: the order number, and the
+    # site the units went to or came from.
+    order_numbers = np.asarray(data.to_number, dtype=object)
+    outs = np.flatnonzero(kind == KIND_TRANSFER_OUT)
+    reference[outs] = order_numbers[data.move_order[outs]]
+    reason[outs] = "to " + codes[data.to_destination[data.move_order[outs]]]
+    ins = np.flatnonzero(kind == KIND_TRANSFER_IN)
+    reference[ins] = order_numbers[data.move_order[ins]]
+    reason[ins] = "from " + codes[data.to_source[data.move_order[ins]]]
     clock_times = [f" {hour:02d}:00:00{loader.tz_suffix}" for hour in MOVEMENT_HOURS]
     stamps = (
         np.asarray(loader.days(data.move_day), dtype=object)
@@ -1896,9 +2687,50 @@ def _load(  # noqa: PLR0915 - one table after the other, in foreign-key order
         ),
     )  # fmt: skip
     done(StockMovement, n_moves)
-    loader.write_demand(data, sku0 + np.arange(n_skus), site0 + data.demand_site, demand0)
+    loader.write_demand(data, sku0 + data.demand_sku, site0 + data.demand_site, demand0)
     done(DailyDemand, n_demand)
     return counts, site0, sku0
+
+
+def _derived_tables(
+    data: DemoData,
+    *,
+    on_order: dict[tuple[int, int], int],
+    site0: int,
+    sku0: int,
+    say: Callable[[str], None],
+    timings: dict[str, float],
+) -> int:
+    """Stock positions (one per stocking SKU-site) and their ABC-XYZ classes. Returns the
+    number of positions."""
+    today = data.config.today
+    clock = time.perf_counter()
+    say("Refreshing stock positions ...")
+    positions = services.stock_positions_refresh(today=today, on_order=on_order)
+    positions += _position_rows_for_stocking_sites(data, site0=site0, sku0=sku0)
+    timings["stock positions"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    say("Classifying ABC-XYZ ...")
+    services.abc_xyz_classify(today=today)
+    timings["ABC-XYZ classification"] = time.perf_counter() - clock
+    return positions
+
+
+def _position_rows_for_stocking_sites(data: DemoData, *, site0: int, sku0: int) -> int:
+    """A stock position for every SKU-site that holds stock of the SKU in the network, even
+    one that is empty today: an upstream site's row tells the plan that the site stocks the
+    SKU for the sites below it. Returns the number of rows added."""
+    stocking = {
+        (sku0 + sku, site0 + site)
+        for sku, site in zip(data.stock_sku.tolist(), data.stock_site.tolist(), strict=True)
+    }
+    missing = stocking - set(StockPosition.objects.values_list("sku_id", "site_id"))
+    StockPosition.objects.bulk_create(
+        [StockPosition(sku_id=sku, site_id=site) for sku, site in sorted(missing)],
+        batch_size=2000,
+    )
+    services.positions_recompute(keys=missing, today=data.config.today)
+    return len(missing)
 
 
 def _analyze(say: Callable[[str], None], timings: dict[str, float]) -> None:
@@ -1941,6 +2773,7 @@ def generate_demo_data(
     clock = time.perf_counter()
     say(f"Generating {config.skus} SKUs x {config.days} days at {config.sites} sites ...")
     data = generate(config)
+    figures = network_figures(data)
     timings["generate"] = time.perf_counter() - clock
 
     with transaction.atomic():
@@ -1966,15 +2799,9 @@ def generate_demo_data(
         on_order = {
             (sku0 + sku, site0 + site): qty for (sku, site), qty in data.open_on_order().items()
         }
-        clock = time.perf_counter()
-        say("Refreshing stock positions ...")
-        positions = services.stock_positions_refresh(today=config.today, on_order=on_order)
-        timings["stock positions"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        say("Classifying ABC-XYZ ...")
-        services.abc_xyz_classify(today=config.today)
-        timings["ABC-XYZ classification"] = time.perf_counter() - clock
-        counts[StockPosition._meta.label] = positions
+        counts[StockPosition._meta.label] = _derived_tables(
+            data, on_order=on_order, site0=site0, sku0=sku0, say=say, timings=timings
+        )
         statuses = dict(
             StockPosition.objects.values_list("status").annotate(n=models.Count("id")).order_by()
         )
@@ -1987,4 +2814,5 @@ def generate_demo_data(
         timings=timings,
         fk_checks="set-based" if set_based else "per row",
         position_statuses=statuses,
+        figures=figures,
     )

@@ -20,11 +20,15 @@ from inventory.models import (
     Lot,
     LotStatus,
     MovementKind,
+    ReplenishmentSource,
     Site,
     Sku,
     StockMovement,
     StockPosition,
     TemperatureZone,
+    TransferOrder,
+    TransferOrderPick,
+    TransferOrderStatus,
 )
 from suppliers.models import (
     OPEN_PO_STATUSES,
@@ -71,6 +75,9 @@ def fingerprint() -> str:
             "received_quantity",
         ),
         Sku.objects.values_list("code", "name", "category", "shelf_life_days", "unit_cost"),
+        TransferOrder.objects.order_by("number").values_list(
+            "number", "sku__code", "source__code", "destination__code", "quantity", "status"
+        ),
     ]
     digest = hashlib.sha256()
     for rows in parts:
@@ -163,16 +170,16 @@ def test_issues_never_take_from_an_expired_lot() -> None:
     assert not StockMovement.objects.filter(occurred_at__date__gte=TODAY).exists()
 
 
-def test_demand_has_one_row_per_sku_and_day_ending_yesterday() -> None:
+def test_demand_has_one_row_per_sku_site_and_day_ending_yesterday() -> None:
     generate()
-    assert DailyDemand.objects.count() == SMALL["skus"] * SMALL["days"]
     dates = DailyDemand.objects.values_list("date", flat=True)
     assert max(dates) == TODAY - timedelta(days=1)
     assert min(dates) == TODAY - timedelta(days=SMALL["days"])
-    per_sku = DailyDemand.objects.values("sku_id").annotate(
-        days=Count("id"), sites=Count("site_id", distinct=True)
-    )
-    assert {(row["days"], row["sites"]) for row in per_sku} == {(SMALL["days"], 1)}
+    per_sku_site = DailyDemand.objects.values("sku_id", "site_id").annotate(days=Count("id"))
+    assert {row["days"] for row in per_sku_site} == {SMALL["days"]}
+    sites_per_sku = Counter(row["sku_id"] for row in per_sku_site)
+    assert len(sites_per_sku) == SMALL["skus"]
+    assert max(sites_per_sku.values()) > 1  # many SKUs are asked for at several sites
     demand_sites = set(DailyDemand.objects.values_list("site__echelon", flat=True))
     assert demand_sites == {Echelon.HOSPITAL}
     assert not DailyDemand.objects.filter(quantity__lt=0).exists()
@@ -339,7 +346,8 @@ def test_unusual_sizes_still_give_consistent_data() -> None:
         .exists()
     )
     assert set(PurchaseOrder.objects.values_list("destination__echelon", flat=True)) <= {
-        Echelon.HOSPITAL
+        Echelon.DC,
+        Echelon.HOSPITAL,
     }
 
 
@@ -370,7 +378,106 @@ def test_positions_are_classified_abc_xyz() -> None:
     assert not StockPosition.objects.filter(avg_daily_demand__gt=0, xyz_class="").exists()
 
 
-def test_demand_matrix_is_the_generated_demand() -> None:
-    config = demo_data.DemoConfig(skus=20, days=60, sites=5, seed=9, today=date(2026, 3, 1))
+def test_demand_matrix_is_each_skus_generated_demand_over_its_sites() -> None:
+    config = demo_data.DemoConfig(skus=20, days=60, sites=8, seed=9, today=date(2026, 3, 1))
+    data = demo_data.generate(config)
+    per_sku = np.zeros((config.skus, config.days), np.int64)
+    np.add.at(per_sku, data.demand_sku, data.demand)
 
-    assert np.array_equal(demo_data.demand_matrix(config), demo_data.generate(config).demand)
+    assert np.array_equal(demo_data.demand_matrix(config), per_sku)
+
+
+def test_sites_and_skus_carry_the_replenishment_paths() -> None:
+    generate(sites=12)
+    assert set(Site.objects.filter(echelon=Echelon.DC).values_list("replenishment", flat=True)) == {
+        ReplenishmentSource.SUPPLIER
+    }
+    assert set(
+        Site.objects.filter(echelon=Echelon.WAREHOUSE).values_list("replenishment", flat=True)
+    ) == {ReplenishmentSource.PARENT}
+    assert Site.objects.filter(
+        echelon=Echelon.HOSPITAL, replenishment=ReplenishmentSource.PARENT
+    ).exists()
+    assert not Sku.objects.filter(
+        temperature_zone=TemperatureZone.ULTRA_COLD, direct_delivery=False
+    ).exists()
+
+
+def test_transfers_follow_the_sites_replenishment_and_mirror_the_transfer_service() -> None:
+    generate(sites=12)
+    orders = TransferOrder.objects.select_related("source", "destination", "sku")
+    assert orders.exists()
+    for order in orders:
+        assert order.destination.replenished_from_id == order.source_id
+        assert order.destination.replenishment == ReplenishmentSource.PARENT
+        assert not order.sku.direct_delivery
+    outs = StockMovement.objects.filter(kind=MovementKind.TRANSFER_OUT)
+    ins = StockMovement.objects.filter(kind=MovementKind.TRANSFER_IN)
+    numbers = set(orders.values_list("number", flat=True))
+    assert set(outs.values_list("reference", flat=True)) == numbers
+    assert set(ins.values_list("reference", flat=True)) == set(
+        orders.filter(status=TransferOrderStatus.RECEIVED).values_list("number", flat=True)
+    )
+    picks = TransferOrderPick.objects.select_related("order", "source_lot", "destination_lot")
+    for pick in picks:
+        assert pick.source_lot.site_id == pick.order.source_id
+        if pick.order.status == TransferOrderStatus.RECEIVED:
+            assert pick.destination_lot.site_id == pick.order.destination_id
+            assert pick.destination_lot.lot_number == pick.source_lot.lot_number
+            assert pick.destination_lot.expiry_date == pick.source_lot.expiry_date
+        else:
+            assert pick.destination_lot is None
+    shipped = dict(picks.values_list("order_id").annotate(units=Sum("quantity")).order_by())
+    assert shipped == dict(orders.values_list("id", "quantity"))
+    po_sites = PurchaseOrderLine.objects.values_list(
+        "purchase_order__destination__replenishment", "sku__direct_delivery"
+    ).distinct()
+    assert all(
+        replenishment == ReplenishmentSource.SUPPLIER or direct
+        for replenishment, direct in po_sites
+    )
+
+
+def test_every_stocking_sku_site_has_a_position_and_in_transit_is_what_was_shipped() -> None:
+    generate(sites=12)
+    data = demo_data.generate(
+        demo_data.DemoConfig(skus=40, days=120, sites=12, suppliers=4, seed=7, today=TODAY)
+    )
+    positions = {
+        (sku, site): (on_hand, in_transit)
+        for sku, site, on_hand, in_transit in StockPosition.objects.values_list(
+            "sku__code", "site__code", "on_hand", "in_transit"
+        )
+    }
+    stocking = {
+        (data.sku_code[sku], data.site_code[site])
+        for sku, site in zip(data.stock_sku.tolist(), data.stock_site.tolist(), strict=True)
+    }
+    upstream = Site.objects.exclude(echelon=Echelon.HOSPITAL).values_list("code", flat=True)
+    assert {key for key in stocking if key[1] in set(upstream)}
+    assert stocking <= set(positions)
+    on_the_way = (
+        TransferOrder.objects.filter(status=TransferOrderStatus.SHIPPED)
+        .values_list("sku__code", "destination__code")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    expected = {(sku, site): units for sku, site, units in on_the_way}
+    assert expected, "some transfers are in transit at the end"
+    assert {key: value[1] for key, value in positions.items() if value[1]} == expected
+    released = (
+        Lot.objects.filter(status=LotStatus.RELEASED, expiry_date__gte=TODAY)
+        .values_list("sku__code", "site__code")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    for sku, site, units in released:
+        assert positions[(sku, site)][0] == units
+
+
+def test_the_command_reports_the_history_figures() -> None:
+    output = generate()
+    assert "with demand" in output
+    assert "stocked upstream" in output
+    assert "fill rate" in output
+    assert "inventory turnover" in output

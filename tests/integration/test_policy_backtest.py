@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from demo import generator as demo_data
 from forecasting.services import forecast_run_start
+from inventory.models import DailyDemand
 from optimization.models import PolicySimulation
 from optimization.services.backtests import SimulationRefused, simulation_compute, simulation_create
 
@@ -22,15 +23,16 @@ def test_the_backtest_measures_both_policies_on_the_same_sku_sites(policies) -> 
     simulation = simulation_compute(simulation_id=simulation_create(actor=None, replan_every=60).pk)
 
     results = simulation.results
+    sku_sites = DailyDemand.objects.values("sku_id", "site_id").distinct().count()
     assert simulation.status == "succeeded"
-    assert results["sku_sites"] == 10
+    assert results["sku_sites"] == sku_sites
     for name in ("textbook", "optimized"):
         overall = results[name]["overall"]
         assert 0 <= overall["fill_rate"] <= 1
         assert overall["average_inventory_value"] > 0
         assert overall["orders"] >= 0 and overall["emergency_orders"] >= 0
         by_class = results[name]["by_abc"]
-        assert sum(group["sku_sites"] for group in by_class.values()) == 10
+        assert sum(group["sku_sites"] for group in by_class.values()) == sku_sites
 
 
 @pytest.mark.slow
@@ -81,5 +83,6 @@ def test_the_backtest_command_runs_once_with_if_none(policies) -> None:  # type:
     call_command("run_policy_backtest", "--if-none", stdout=out)
 
     assert PolicySimulation.objects.count() == 1
-    assert "10 SKU-sites; fill rate" in out.getvalue()
+    sku_sites = DailyDemand.objects.values("sku_id", "site_id").distinct().count()
+    assert f"{sku_sites} SKU-sites; fill rate" in out.getvalue()
     assert "A backtest already exists; nothing to do." in out.getvalue()

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from demo import generator as demo_data
 from forecasting.models import ForecastOverride, ForecastRun, RunStatus
+from inventory.models import DailyDemand
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,8 @@ def test_planner_starts_a_run_and_sees_it_current(
     run = ForecastRun.objects.get()
     assert run.status == RunStatus.SUCCEEDED
     page = client.get("/forecasting/runs/").content.decode()
-    assert f"Forecast run {run.pk} started for 8 series." in page
+    series = DailyDemand.objects.values("sku_id", "site_id").distinct().count()
+    assert f"Forecast run {run.pk} started for {series} series." in page
     assert f'{run.pk} <span class="badge text-bg-success">current</span>' in page
 
 

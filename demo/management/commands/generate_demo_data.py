@@ -22,9 +22,10 @@ def _iso_date(value: str) -> date:
 
 class Command(AuditedCommand):
     help = (
-        "Generate deterministic demo data: a site network, SKUs, suppliers and their terms, "
-        "daily demand ending yesterday, lots and stock movements, purchase orders with "
-        "receipts, and stock positions. The same seed, sizes and --today give the same data."
+        "Generate deterministic demo data: a site network with its replenishment paths, SKUs, "
+        "suppliers and their terms, daily demand per SKU-site ending yesterday, lots and stock "
+        "movements, purchase orders with receipts, transfers between sites, and stock "
+        "positions. The same seed, sizes and --today give the same data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -109,6 +110,8 @@ class Command(AuditedCommand):
             self.stdout.write(f"  {label:<32} {rows:>12,}")
         statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(report.position_statuses.items()))
         self.stdout.write(f"  Stock positions by status: {statuses}")
+        for line in report.figures.lines():
+            self.stdout.write(f"  {line}")
         if verbosity >= 2:
             for phase, seconds in report.timings.items():
                 self.stdout.write(f"  {phase:<40} {seconds:>8.2f} s")

@@ -77,7 +77,9 @@ def stock_status(
         (stockout_projected, "stockout_risk"),
         (expiring_units > 0, "expiring"),
         (cover_days is not None and cover_days > EXCESS_COVER_DAYS, "excess"),
-        (on_hand > 0 and daily_demand <= 0, "excess"),
+        # Stock with no demand of its own is excess, unless a policy keeps it for the sites
+        # this one replenishes (a warehouse or DC on the network's paths).
+        (on_hand > 0 and daily_demand <= 0 and safety_stock is None, "excess"),
     )
     return next((status for holds, status in most_urgent_first if holds), "ok")
 

@@ -53,6 +53,19 @@ class LeadTimeBasis(models.TextChoices):
     TRANSIT = "transit", "Transit from the parent site"
 
 
+class InventoryPolicyQuerySet(models.QuerySet["InventoryPolicy"]):
+    def serving_patients(self) -> "InventoryPolicyQuerySet":
+        """The policies of SKU-sites that replenish no other site with that SKU: those sized on
+        their own demand, which a single-site simulation on their demand history can judge
+        (the sites upstream on the replenishment paths are sized on their echelon demand)."""
+        feeds_others = InventoryPolicy.objects.filter(
+            run=models.OuterRef("run"),
+            sku=models.OuterRef("sku"),
+            source_site=models.OuterRef("site"),
+        )
+        return self.exclude(models.Exists(feeds_others))
+
+
 class InventoryPolicy(models.Model):
     """The replenishment parameters of one SKU-site and what they were computed from."""
 
@@ -104,6 +117,8 @@ class InventoryPolicy(models.Model):
     expected_fill_rate = models.FloatField()
     safety_stock_periodic = models.FloatField()
     order_up_to = models.FloatField()
+
+    objects = InventoryPolicyQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -208,6 +208,7 @@ def _compute(simulation: PolicySimulation) -> dict[str, Any]:
     every = params.get("replan_every") or hold_out
     keys = list(
         InventoryPolicy.objects.filter(run=simulation.policy_run)
+        .serving_patients()
         .order_by("sku_id", "site_id")
         .values_list("sku_id", "site_id")
     )

@@ -279,7 +279,7 @@ def _factor(
 
 
 def _policies_selected(run: Any, selection: dict[str, Any]) -> QuerySet[InventoryPolicy]:
-    rows = InventoryPolicy.objects.filter(run=run)
+    rows = InventoryPolicy.objects.filter(run=run).serving_patients()
     if selection["abc"]:
         rows = rows.filter(abc_class__in=selection["abc"])
     if selection["xyz"]:

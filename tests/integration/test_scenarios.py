@@ -140,7 +140,7 @@ def test_a_demand_uplift_sized_for_raises_inventory(policies) -> None:  # type: 
 def test_the_baseline_is_a_simulation_of_the_stored_current_policies(policies) -> None:  # type: ignore[no-untyped-def]
     scenario = computed(service_levels={"A": 0.99})
 
-    rows = list(InventoryPolicy.objects.order_by("sku_id", "site_id"))
+    rows = list(InventoryPolicy.objects.serving_patients().order_by("sku_id", "site_id"))
     column = lambda name: np.array([getattr(row, name) for row in rows], dtype=float)  # noqa: E731
     inputs = PolicyInputs(
         demand_mean=column("demand_mean"),

@@ -112,7 +112,13 @@ def test_status_excess_beyond_180_days_of_cover() -> None:
 
 
 def test_status_excess_when_stock_has_no_demand() -> None:
-    assert stock_status(**figures(daily_demand=0.0, cover_days=None)) == "excess"
+    assert stock_status(**figures(daily_demand=0.0, cover_days=None, safety_stock=None)) == (
+        "excess"
+    )
+
+
+def test_status_ok_for_stock_kept_for_the_sites_it_replenishes() -> None:
+    assert stock_status(**figures(daily_demand=0.0, cover_days=None)) == "ok"
 
 
 def test_status_ok_otherwise_and_without_policy() -> None:

@@ -1,5 +1,5 @@
 from argparse import ArgumentTypeError
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +51,13 @@ class Command(AuditedCommand):
             help="The day the data ends before (demand runs to the day before); default: today.",
         )
         parser.add_argument(
+            "--ends-days-ago",
+            type=int,
+            default=0,
+            help="Instead of --today: the data ends this many days before today, for the world "
+            "simulator to bring up to date (`simulate_days --to-yesterday`).",
+        )
+        parser.add_argument(
             "--replace",
             action="store_true",
             help="Delete ALL existing SKUs, sites, lots, movements, demand, positions, "
@@ -81,7 +88,7 @@ class Command(AuditedCommand):
             sites=options["sites"],
             suppliers=options["suppliers"],
             seed=options["seed"],
-            today=options["today"] or timezone.localdate(),
+            today=self._today(options),
         )
         verbosity = options["verbosity"]
         try:
@@ -115,3 +122,12 @@ class Command(AuditedCommand):
         if verbosity >= 2:
             for phase, seconds in report.timings.items():
                 self.stdout.write(f"  {phase:<40} {seconds:>8.2f} s")
+
+    @staticmethod
+    def _today(options: dict[str, Any]) -> date:
+        ago = options["ends_days_ago"]
+        if ago < 0:
+            raise CommandError("--ends-days-ago is 0 or more.")
+        if ago and options["today"]:
+            raise CommandError("Give --today or --ends-days-ago, not both.")
+        return options["today"] or timezone.localdate() - timedelta(days=ago)

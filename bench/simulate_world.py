@@ -188,6 +188,10 @@ def main() -> None:
             f"{projected:.0f} s ({projected / len(days):.2f} s/day, 365 days: "
             f"{projected / len(days) * 365 / 60:.1f} min)"
         )
+    else:
+        line += (
+            f", about {checks.count * check_seconds:.0f} s of the run at {check_seconds:.3f} s each"
+        )
     print(line + ".")
 
 

@@ -121,14 +121,20 @@ def follow_up_after_commit(task_name: str, *args: Any) -> None:
     if any(getattr(entry[1], "follow_up_key", None) == key for entry in connection.run_on_commit):
         return
 
-    def committed() -> None:
-        collected = _collected.get()
-        if collected is None:
-            _queue_logging_failure(task_name, args)
-        else:
-            collected[key] = None
+    # On commit: collected for the block under way, if any, else queued.
+    transaction.on_commit(
+        _keyed(key, lambda: _collect(key) or _queue_logging_failure(task_name, args))
+    )
 
-    transaction.on_commit(_keyed(key, committed))
+
+def _collect(key: FollowUp) -> bool:
+    """Hand a committed follow-up to the `follow_ups_collected` block under way; False when
+    there is none."""
+    collected = _collected.get()
+    if collected is None:
+        return False
+    collected[key] = None
+    return True
 
 
 @contextmanager

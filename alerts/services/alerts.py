@@ -19,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.audit import audit_context
+from accounts.audit import audit_context, audited_update
 from accounts.models import User
 from accounts.roles import Capability, user_can
 from alerts.models import (
@@ -123,9 +123,9 @@ def alerts_sync(
                 result.updated += 1
             else:
                 result.opened.append(_open(condition, now).pk)
-        # Most lasting conditions are as they were: one statement stamps them all, with no
-        # trail entry to write (the trail leaves out the time last seen).
-        Alert.objects.filter(pk__in=unchanged).update(last_seen_at=now)
+        # Most lasting conditions are as they were: one statement stamps them all (the trail
+        # leaves out the time last seen, so it gets no entry, as with one save each).
+        audited_update(Alert.objects.filter(pk__in=unchanged), last_seen_at=now)
         for key, alert in active.items():
             if key not in wanted:
                 _auto_resolve(alert, now)

@@ -12,7 +12,10 @@ simulate_days` (demo.simulation.runs), Celery in this process.
 
 Signatures check the signer's password with the configured hasher (PBKDF2, about 0.3-0.5 s
 a check here): the planners and quality sign two or three times a day, which is part of
-what the figures measure.
+what the figures measure. With --fast-signatures this process hashes passwords with a fast
+hasher (MD5, as the tests do), so the simulation's users, whose passwords are hashed and
+checked here only, sign in microseconds; the product keeps PBKDF2. The output says so, counts
+the password checks and projects the run at one measured PBKDF2 check each.
 """
 
 import argparse
@@ -34,9 +37,13 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import check_password, make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 
+from accounts.models import User  # noqa: E402
 from demo.services import simulation_run_create  # noqa: E402
 from demo.simulation.day import STEPS, DaySummary  # noqa: E402
 from demo.simulation.parameters import PlannerMode, SimulationParameters  # noqa: E402
@@ -44,6 +51,32 @@ from demo.simulation.runs import first_day, simulation_run_execute  # noqa: E402
 from inventory.models import Sku  # noqa: E402
 
 STEP_NAMES = [name for name, _ in STEPS]
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+class PasswordChecks:
+    """Counts the password checks of the run (each signature checks one)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._check = User.check_password
+
+        def counted(user: User, raw_password: str) -> bool:
+            self.count += 1
+            return self._check(user, raw_password)
+
+        User.check_password = counted  # type: ignore[method-assign]
+
+
+def configured_check_seconds() -> float:
+    """One password check with the configured (product) hasher, best of three."""
+    encoded = make_password("a-password-to-time", hasher="default")
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        check_password("a-password-to-time", encoded)
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def build(args: argparse.Namespace) -> float:
@@ -78,7 +111,24 @@ def main() -> None:
     parser.add_argument("--planner", choices=[m.value for m in PlannerMode], default="all")
     parser.add_argument("--forecast-every", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="Simulate on the world as it is.")
+    parser.add_argument(
+        "--fast-signatures",
+        action="store_true",
+        help="Hash the simulation users' passwords with a fast hasher (bench only).",
+    )
     args = parser.parse_args()
+    configured_hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
+    check_seconds = configured_check_seconds()
+    if args.fast_signatures:
+        override_settings(PASSWORD_HASHERS=[FAST_HASHER, *settings.PASSWORD_HASHERS]).enable()
+        print(
+            f"FAST SIGNATURES: the simulation's users sign with {FAST_HASHER.rsplit('.', 1)[-1]}"
+            f" (bench only); the product checks with {configured_hasher}, "
+            f"{check_seconds:.3f} s a check here."
+        )
+    else:
+        print(f"Signatures: {configured_hasher} as configured, {check_seconds:.3f} s a check here.")
+    checks = PasswordChecks()
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database.")
     logging.getLogger("celery").setLevel(logging.WARNING)
@@ -129,6 +179,20 @@ def main() -> None:
         f"this pace: {elapsed / len(days) * 365 / 60:.1f} min). Fill rate "
         f"{served / max(asked, 1):.1%}. Checksum {run.checksum}"
     )
+    per_day = checks.count / len(days)
+    line = f"Password checks: {checks.count} ({per_day:.1f} a day)"
+    if args.fast_signatures:
+        projected = elapsed + checks.count * check_seconds
+        line += (
+            f"; with {configured_hasher} ({check_seconds:.3f} s each) the run would take about "
+            f"{projected:.0f} s ({projected / len(days):.2f} s/day, 365 days: "
+            f"{projected / len(days) * 365 / 60:.1f} min)"
+        )
+    else:
+        line += (
+            f", about {checks.count * check_seconds:.0f} s of the run at {check_seconds:.3f} s each"
+        )
+    print(line + ".")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ the run's job (`job_name`), so one failure raises one alert.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any, TypeVar
 
@@ -102,21 +104,63 @@ def then_start(then: dict[str, Any] | None) -> None:
         signature(then).delay()
 
 
+FollowUp = tuple[str, tuple[Any, ...]]
+
+# The follow-ups collected by the innermost `follow_ups_collected` block, if one is running.
+_collected: ContextVar[dict[FollowUp, None] | None] = ContextVar("follow_ups", default=None)
+
+
 def follow_up_after_commit(task_name: str, *args: Any) -> None:
     """Queue the task called `task_name` once the current transaction commits (at once when
     there is none). Reached by name, so a lower app can ask for work an app above it does.
     Asked again with the same arguments in the same transaction (a recall quarantining lots at
-    every site, a receipt of many rows), it is queued once. A failure to queue (or, without a
-    broker, to run) is logged, not raised: the event that asked for it has happened, and the
-    task's own schedule catches up."""
+    every site, a receipt of many rows), it is queued once; inside `follow_ups_collected`,
+    once for the whole block. A failure to queue (or, without a broker, to run) is logged, not
+    raised: the event that asked for it has happened, and the task's own schedule catches up."""
     key = (task_name, args)
     if any(getattr(entry[1], "follow_up_key", None) == key for entry in connection.run_on_commit):
         return
 
-    transaction.on_commit(_keyed(key, lambda: _queue_logging_failure(task_name, args)))
+    # On commit: collected for the block under way, if any, else queued.
+    transaction.on_commit(
+        _keyed(key, lambda: _collect(key) or _queue_logging_failure(task_name, args))
+    )
 
 
-def _keyed(key: tuple[str, tuple[Any, ...]], callback: Callable[[], None]) -> Callable[[], None]:
+def _collect(key: FollowUp) -> bool:
+    """Hand a committed follow-up to the `follow_ups_collected` block under way; False when
+    there is none."""
+    collected = _collected.get()
+    if collected is None:
+        return False
+    collected[key] = None
+    return True
+
+
+@contextmanager
+def follow_ups_collected() -> Iterator[None]:
+    """Run many service calls as one batch of work: the follow-ups their commits ask for are
+    collected, not queued, and each distinct one (task and arguments) is queued once when the
+    block ends, in the order first asked. A day's receipts then have the stock alerts
+    evaluated once after the last one rather than after each, with the same result, since an
+    evaluation reads the state as it is when it runs. Only committed work asks: a call that
+    rolled back leaves nothing to follow up. The follow-ups still run when the block ends on
+    an error (the work committed before it has happened). Nested blocks collect into the
+    outermost."""
+    if _collected.get() is not None:
+        yield
+        return
+    collected: dict[FollowUp, None] = {}
+    token = _collected.set(collected)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+        for task_name, args in collected:
+            follow_up_after_commit(task_name, *args)
+
+
+def _keyed(key: FollowUp, callback: Callable[[], None]) -> Callable[[], None]:
     callback.follow_up_key = key  # type: ignore[attr-defined]
     return callback
 

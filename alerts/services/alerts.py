@@ -19,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.audit import audit_context
+from accounts.audit import audit_context, audited_update
 from accounts.models import User
 from accounts.roles import Capability, user_can
 from alerts.models import (
@@ -78,13 +78,18 @@ def _open(condition: Condition, now: datetime) -> Alert:
     return alert
 
 
-def _update(alert: Alert, condition: Condition, now: datetime) -> None:
+def _update(alert: Alert, condition: Condition, now: datetime, *, save: bool = True) -> bool:
+    """Bring `alert` in line with its lasting condition, seen at `now`. Returns whether any
+    field besides the time last seen changed; when none did and `save` is false, the row is
+    left for the caller to stamp in bulk (the trail skips the time last seen either way)."""
     changes = _fields(condition)
     changed = [name for name, value in changes.items() if getattr(alert, name) != value]
     for name in changed:
         setattr(alert, name, changes[name])
     alert.last_seen_at = now
-    alert.save(update_fields=[*changed, "last_seen_at"])
+    if changed or save:
+        alert.save(update_fields=[*changed, "last_seen_at"])
+    return bool(changed)
 
 
 def _auto_resolve(alert: Alert, now: datetime) -> None:
@@ -110,12 +115,17 @@ def alerts_sync(
                 kind=kind, status__in=ACTIVE_STATUSES
             )
         }
+        unchanged = []
         for key, condition in wanted.items():
             if key in active:
-                _update(active[key], condition, now)
+                if not _update(active[key], condition, now, save=False):
+                    unchanged.append(active[key].pk)
                 result.updated += 1
             else:
                 result.opened.append(_open(condition, now).pk)
+        # Most lasting conditions are as they were: one statement stamps them all (the trail
+        # leaves out the time last seen, so it gets no entry, as with one save each).
+        audited_update(Alert.objects.filter(pk__in=unchanged), last_seen_at=now)
         for key, alert in active.items():
             if key not in wanted:
                 _auto_resolve(alert, now)

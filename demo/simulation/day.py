@@ -32,6 +32,7 @@ import time_machine
 from celery import current_app
 
 from common.errors import DomainError
+from common.runs import follow_ups_collected
 from demo import selectors
 from demo.simulation import world
 from demo.simulation.actors import Actors
@@ -460,13 +461,16 @@ STEPS: list[tuple[str, Callable[[WorldState, date, DaySummary], None]]] = [
 
 def day_simulate(state: WorldState, day: date, *, skip: frozenset[str] = frozenset()) -> DaySummary:
     """Run the day's steps in order, each at its hour, but those named in `skip`; the summary
-    has each step's seconds."""
+    has each step's seconds. A step is one batch of work, as a person working through a list
+    is: the follow-ups its service calls ask for (the stock alerts after receipts, lot
+    decisions, transfers) run once each at the end of the step, at its hour, not after every
+    call (common.runs)."""
     summary = DaySummary(day=day.isoformat())
     for name, step in STEPS:
         if name in skip:
             continue
         started = time.perf_counter()
-        with clock(day, STEP_HOURS[name]):
+        with clock(day, STEP_HOURS[name]), follow_ups_collected():
             step(state, day, summary)
         summary.seconds[name] = round(time.perf_counter() - started, 3)
     summary.written_off_units = selectors.day_movements(day).get("write_off", 0)

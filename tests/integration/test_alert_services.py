@@ -1,6 +1,8 @@
 """The alert services: keeping alerts in step with conditions, what people do with an alert,
 and e-mail for critical alerts by preference."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core import mail
 
@@ -51,6 +53,25 @@ def test_sync_opens_updates_and_resolves_only_its_own_kind() -> None:
     assert gone.status == AlertStatus.RESOLVED and gone.auto_resolved
     other.refresh_from_db()
     assert other.status == AlertStatus.OPEN
+
+
+def test_a_lasting_condition_is_stamped_seen_and_only_a_changed_one_is_on_the_trail() -> None:
+    opened_at = datetime(2026, 3, 2, 22, tzinfo=UTC)
+    seen_at = opened_at + timedelta(days=1)
+    alerts_sync("po_late", [condition("po:1"), condition("po:2")], now=opened_at)
+    trail = AuditLogEntry.objects.count()
+
+    again = alerts_sync(
+        "po_late", [condition("po:1"), condition("po:2", title="Later still")], now=seen_at
+    )
+
+    assert again.updated == 2 and not again.opened and not again.resolved
+    same, changed = Alert.objects.filter(kind="po_late").order_by("key")
+    assert (same.title, same.first_seen_at, same.last_seen_at) == ("Late po:1", opened_at, seen_at)
+    assert (changed.title, changed.last_seen_at) == ("Later still", seen_at)
+    assert AuditLogEntry.objects.count() == trail + 1
+    assert AuditLogEntry.objects.get_for_object(changed).count() == 2
+    assert AuditLogEntry.objects.get_for_object(same).count() == 1
 
 
 def test_a_condition_back_after_resolution_opens_a_new_alert() -> None:

@@ -17,6 +17,7 @@ from inventory.services.stock import (
     ShelfLifeTooShort,
     lot_set_status,
     lots_write_off_expired,
+    position_recompute,
     stock_adjust,
     stock_issue,
     stock_positions_refresh,
@@ -306,6 +307,47 @@ def test_bulk_refresh_builds_positions_with_on_order(sku, site) -> None:  # type
 
     position = StockPosition.objects.get(sku=sku, site=site)
     assert (position.on_hand, position.on_order, position.inventory_position) == (40, 25, 65)
+
+
+FIGURES = [
+    "on_hand",
+    "quarantine",
+    "next_expiry",
+    "inventory_position",
+    "avg_daily_demand",
+    "days_of_cover",
+    "expiring_quantity",
+    "stock_value",
+    "status",
+    "on_order",
+]
+
+
+def test_bulk_refresh_of_many_positions_writes_what_each_recompute_writes(site) -> None:  # type: ignore[no-untyped-def]
+    """Past 50 positions the refresh writes them in one set-based statement: the figures must
+    be those one position's recompute computes."""
+    skus = [
+        SkuFactory(unit_cost=f"{3 + index}.25", min_remaining_shelf_life_days=0)
+        for index in range(60)
+    ]
+    for index, sku in enumerate(skus):
+        LotFactory(
+            sku=sku, site=site, expiry_date=date(2026, 2, 1 + index % 20), quantity=index + 5
+        )
+    stock_positions_refresh(today=TODAY)
+    for index, sku in enumerate(skus[::3]):
+        stock_issue(actor=None, sku=sku, site=site, quantity=index % 4 + 1, today=TODAY)
+
+    later = date(2026, 2, 5)  # some lots expired since: on hand, value and status move
+
+    stock_positions_refresh(today=later, on_order={(sku.pk, site.pk): 7 for sku in skus[::2]})
+    refreshed = list(StockPosition.objects.order_by("sku_id").values_list(*FIGURES))
+    for sku in skus:
+        position_recompute(sku_id=sku.pk, site_id=site.pk, today=later)
+
+    assert len(refreshed) == 60
+    assert refreshed == list(StockPosition.objects.order_by("sku_id").values_list(*FIGURES))
+    assert {row[-1] for row in refreshed} == {0, 7}
 
 
 @pytest.mark.django_db(transaction=True)

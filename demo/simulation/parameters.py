@@ -21,6 +21,16 @@ class PlannerMode(StrEnum):
     LIMITS = "limits"
 
 
+class PolicyMethod(StrEnum):
+    """How the simulated nights size the replenishment policies, for the whole run
+    (optimization.services.policies.policies_refresh): OPTIMIZED, the product's policies from
+    the published forecast; TEXTBOOK, the baseline rule (safety stock z * sqrt(L) * sigma of the
+    trailing year's raw demand, plain EOQ), so the same world can be run both ways."""
+
+    OPTIMIZED = "optimized"
+    TEXTBOOK = "textbook"
+
+
 # Category -> (amplitude, peak day of the year) of the yearly season, a multiplier of
 # 1 + amplitude * cos(2 pi (day of year - peak) / 365.25). Vaccines peak in mid-October (flu
 # campaigns), small molecules in winter (respiratory season); the rest barely move.
@@ -41,6 +51,9 @@ DEFAULT_WEEKDAY_PATTERN: tuple[float, ...] = (1.12, 1.10, 1.06, 1.05, 1.02, 0.88
 class SimulationParameters:
     seed: int = 1
     planner: PlannerMode = PlannerMode.ALL
+    policy_method: PolicyMethod = PolicyMethod.OPTIMIZED
+    """The policy method of every simulated night (the night's policies step is handed it;
+    the deployment's setting OPTIMIZATION_POLICY_METHOD is not read)."""
     forecast_every_days: int = 7
     """The forecast runs on every K-th simulated day (the first included); other nights
     reuse the published forecast and recompute everything downstream of it (positions, lead
@@ -93,6 +106,7 @@ class SimulationParameters:
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values["planner"] = str(self.planner)
+        values["policy_method"] = str(self.policy_method)
         return values
 
     def validate(self) -> None:
@@ -106,6 +120,11 @@ class SimulationParameters:
             raise ValueError("The negative-binomial dispersion is above zero.")
         if self.seed < 0:
             raise ValueError("The seed is 0 or more.")
+        if self.policy_method not in set(PolicyMethod):
+            raise ValueError(
+                f"Unknown policy method {self.policy_method!r}: use one of "
+                f"{', '.join(PolicyMethod)}."
+            )
 
 
 def parameters_from_dict(values: dict[str, Any]) -> SimulationParameters:
@@ -118,6 +137,8 @@ def parameters_from_dict(values: dict[str, Any]) -> SimulationParameters:
         known["seasons"] = {key: tuple(value) for key, value in known["seasons"].items()}
     if "planner" in known:
         known["planner"] = PlannerMode(known["planner"])
+    if "policy_method" in known:
+        known["policy_method"] = PolicyMethod(known["policy_method"])
     return SimulationParameters(**known)
 
 

@@ -8,7 +8,7 @@ from accounts.commands import AuditedCommand
 from common.errors import DomainError
 from demo.services import simulation_run_create
 from demo.simulation.day import DaySummary
-from demo.simulation.parameters import PlannerMode, SimulationParameters
+from demo.simulation.parameters import PlannerMode, PolicyMethod, SimulationParameters
 from demo.simulation.runs import first_day, require_demo, simulation_run_execute
 
 DEFAULTS = SimulationParameters()
@@ -41,6 +41,13 @@ class Command(AuditedCommand):
             "first planner's approval limit wait a day for the second planner.",
         )
         parser.add_argument(
+            "--policy",
+            choices=[method.value for method in PolicyMethod],
+            default=DEFAULTS.policy_method.value,
+            help="How every simulated night sizes the policies: optimized (the product's) or "
+            "textbook (the baseline rule).",
+        )
+        parser.add_argument(
             "--forecast-every",
             type=int,
             default=DEFAULTS.forecast_every_days,
@@ -59,6 +66,7 @@ class Command(AuditedCommand):
             params = SimulationParameters(
                 seed=options["seed"],
                 planner=PlannerMode(options["planner"]),
+                policy_method=PolicyMethod(options["policy"]),
                 forecast_every_days=options["forecast_every"],
             )
             params.validate()
@@ -73,7 +81,8 @@ class Command(AuditedCommand):
             raise CommandError(str(refused)) from refused
         self.stdout.write(
             f"Simulation {run.pk}: {run.days_asked} days from {run.start_day}, seed {run.seed}, "
-            f"planner {params.planner}, forecast every {params.forecast_every_days} days"
+            f"planner {params.planner}, {params.policy_method} policies, "
+            f"forecast every {params.forecast_every_days} days"
         )
         self.stdout.write(
             f"{'date':<10} {'asked':>8} {'served':>8} {'fill':>6} {'receipts':>8} "

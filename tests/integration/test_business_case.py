@@ -99,6 +99,18 @@ def test_the_command_prints_the_table_from_the_stored_figures(db, capsys) -> Non
     assert table.total.service_note in out
 
 
+def test_the_job_computes_a_queued_case_and_records_its_progress(db) -> None:  # type: ignore[no-untyped-def]
+    call_command(
+        "business_case",
+        "--skus", "10", "--sites", "6", "--suppliers", "3", "--days-history", "120",
+        "--days", "1", "--seed", "4", "--today", TODAY.isoformat(), "--background",
+    )  # fmt: skip
+
+    case = BusinessCase.objects.get()  # Celery runs eagerly in the tests: done on return
+    assert (case.status, case.phase, case.days_done) == (ChunkedRunStatus.SUCCEEDED, "done", 2)
+    assert case.textbook["measures"]["total"]["units_asked"] > 0
+
+
 def test_the_world_left_is_the_optimized_runs(computed) -> None:  # type: ignore[no-untyped-def]
     assert Sku.objects.count() == SIZES["skus"]
     assert PolicyRun.objects.latest("pk").parameters["method"] == PolicyMethod.OPTIMIZED

@@ -14,6 +14,7 @@ from demo.models import BusinessCase
 from demo.services import business_case_create
 from demo.simulation.business_case import business_case_run
 from demo.simulation.parameters import PlannerMode, SimulationParameters
+from demo.tasks import compute_business_case
 
 DEFAULTS = SimulationParameters()
 
@@ -76,6 +77,12 @@ class Command(AuditedCommand):
             "first planner's approval limit wait a day for the second planner.",
         )
         parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the case for the workers (demo.tasks.compute_business_case) and return; "
+            "/business-case/ shows its progress, then its table.",
+        )
+        parser.add_argument(
             "--forecast-every",
             type=int,
             default=DEFAULTS.forecast_every_days,
@@ -103,6 +110,12 @@ class Command(AuditedCommand):
             )
         except (DomainError, ValueError) as refused:
             raise CommandError(str(refused)) from refused
+        if options["background"]:
+            compute_business_case.delay(case.pk)
+            self.stdout.write(
+                f"Business case {case.pk} queued: /business-case/ shows its progress."
+            )
+            return
         self.stdout.write(
             f"Business case {case.pk}: {case.days} days with the textbook policy, then the "
             "same world and days with the optimized one ..."

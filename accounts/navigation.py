@@ -45,6 +45,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Purchase orders", "suppliers:purchase_orders", Capability.VIEW_OPERATIONS, "receipt"),
     NavItem("Suppliers", "suppliers:performance", Capability.VIEW_OPERATIONS, "building"),
     NavItem("Alerts", "alerts:inbox", Capability.VIEW_OPERATIONS, "bell"),
+    NavItem("Business case", "demo:business_case", Capability.VIEW_BUSINESS_CASE, "clipboard-data"),
     NavItem("Supplier portal", "portal:home", Capability.SUPPLIER_PORTAL, "truck"),
     NavItem("Imports", "inventory:imports", Capability.MANAGE_MASTER_DATA, "upload"),
     NavItem("Audit trail", "audit_trail", Capability.VIEW_AUDIT_TRAIL, "journal-check"),

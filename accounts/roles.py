@@ -47,6 +47,7 @@ class Capability(StrEnum):
     VIEW_AUDIT_TRAIL = "view_audit_trail"  # the audit trail and signatures
     SUPPLIER_PORTAL = "supplier_portal"  # a supplier's own POs and scorecard
     MOVE_STOCK = "move_stock"  # receive, dispense/issue, transfer, count; the daily stock feed
+    VIEW_BUSINESS_CASE = "view_business_case"  # textbook vs optimized policy, simulated (read)
 
 
 ALL_ROLES = frozenset(Role)
@@ -65,6 +66,8 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.SUPPLIER_PORTAL: frozenset({Role.SUPPLIER}),
     # Administrators too: the account an ERP, WMS or pharmacy system posts the daily feed with.
     Capability.MOVE_STOCK: frozenset({Role.WAREHOUSE, Role.ADMIN}),
+    # What the policies are worth, for those who choose and fund them.
+    Capability.VIEW_BUSINESS_CASE: frozenset({Role.ADMIN, Role.PLANNER, Role.VIEWER}),
 }
 
 

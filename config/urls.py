@@ -16,6 +16,7 @@ urlpatterns = [
     path("optimization/", include("optimization.urls")),
     path("alerts/", include(([*overview_urlpatterns, *alert_urlpatterns], "alerts"))),
     path("warehouse/", include((warehouse_urlpatterns, "warehouse"))),
+    path("business-case/", include("demo.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 """What the world simulator reads each day: a handful of set-based queries into small
-dataclasses, so a day costs the same few queries whatever the world's size."""
+dataclasses, so a day costs the same few queries whatever the world's size. And the business
+case the page shows."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -8,6 +9,8 @@ from datetime import date, timedelta
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from common.models import ChunkedRunStatus
+from demo.models import BusinessCase
 from inventory.models import (
     DailyDemand,
     Echelon,
@@ -349,3 +352,21 @@ def day_movements(today: date) -> dict[str, int]:
         .annotate(units=Sum("quantity"))
     )
     return {kind: abs(units) for kind, units in rows}
+
+
+def latest_business_case() -> BusinessCase | None:
+    """The business case finished last (both arms measured), or None."""
+    return (
+        BusinessCase.objects.filter(status=ChunkedRunStatus.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def business_case_under_way() -> BusinessCase | None:
+    """The latest case still waiting or running, or None."""
+    return (
+        BusinessCase.objects.filter(status__in=[ChunkedRunStatus.PENDING, ChunkedRunStatus.RUNNING])
+        .order_by("-created_at", "-pk")
+        .first()
+    )

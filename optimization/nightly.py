@@ -39,6 +39,7 @@ from celery import Signature, chain
 from common.runs import task_by_name
 
 MONDAY = 0
+POLICIES = "policies"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ STEPS = [
     Step("abc_xyz", "inventory.classify_abc_xyz", weekday=MONDAY),
     Step("lead_times", "forecasting.tasks.refresh_lead_time_estimates"),
     Step("forecast", "forecasting.tasks.nightly_forecast_run", chunked=True),
-    Step("policies", "optimization.tasks.refresh_policies"),
+    Step(POLICIES, "optimization.tasks.refresh_policies"),
     Step("plan", "optimization.tasks.nightly_plan_run", chunked=True),
     Step("alerts", "alerts.tasks.evaluate_alerts"),
     Step("overview", "alerts.tasks.refresh_dashboard"),
@@ -66,11 +67,20 @@ STEPS = [
 STEP_NAMES = [step.name for step in STEPS]
 
 
-def night(*, today: date, from_step: str = STEP_NAMES[0], skip: Collection[str] = ()) -> Signature:
+def night(
+    *,
+    today: date,
+    from_step: str = STEP_NAMES[0],
+    skip: Collection[str] = (),
+    policy_method: str | None = None,
+) -> Signature:
     """The night's chain from `from_step` on, as it runs on `today` (built back to front: each
     chunked run carries everything after it as its continuation). Steps named in `skip` are
     left out, the later ones then read what the skipped step last published (the world
-    simulator refits the forecast weekly this way)."""
+    simulator refits the forecast weekly this way). `policy_method` is handed to the policies
+    step ("optimized" or "textbook"; None: settings.OPTIMIZATION_POLICY_METHOD), so one chain
+    can size policies another way than the deployment's setting (the world simulator's
+    textbook runs)."""
     for name in [from_step, *skip]:
         if name not in STEP_NAMES:
             raise ValueError(f"No nightly step {name!r}; the steps: {', '.join(STEP_NAMES)}.")
@@ -81,10 +91,11 @@ def night(*, today: date, from_step: str = STEP_NAMES[0], skip: Collection[str] 
         for step in STEPS[STEP_NAMES.index(from_step) :]
         if step.runs_on(today) and step.name not in skip
     ]
-    rest: Signature = task_by_name(last.task)
+    step_kwargs = {POLICIES: {"method": policy_method}} if policy_method is not None else {}
+    rest: Signature = task_by_name(last.task, **step_kwargs.get(last.name, {}))
     for step in reversed(earlier):
         if step.chunked:
             rest = task_by_name(step.task, then=rest)
         else:
-            rest = chain(task_by_name(step.task), rest)
+            rest = chain(task_by_name(step.task, **step_kwargs.get(step.name, {})), rest)
     return rest

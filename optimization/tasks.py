@@ -15,9 +15,10 @@ PLAN_JOB = "optimization.tasks.plan_run"
 
 
 @shared_task(name="optimization.tasks.refresh_policies")
-def refresh_policies() -> int:
-    """Recompute every SKU-site's policy from the current forecast; returns the run id."""
-    return services.policies_refresh().pk
+def refresh_policies(method: str | None = None) -> int:
+    """Recompute every SKU-site's policy (`method`: "optimized" from the current forecast or
+    "textbook"; None: settings.OPTIMIZATION_POLICY_METHOD); returns the run id."""
+    return services.policies_refresh(method=method).pk
 
 
 @shared_task(name="optimization.tasks.run_policy_simulation")

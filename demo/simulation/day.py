@@ -385,12 +385,17 @@ def patients_ask(state: WorldState, day: date, summary: DaySummary) -> None:
 
 def night_runs(state: WorldState, day: date, summary: DaySummary) -> None:
     """The nightly chain for `day`, in this process; the forecast refits on every K-th day of
-    the run (and whenever none is published yet), other nights reuse the published one."""
+    the run (and whenever none is published yet), other nights reuse the published one. The
+    policies step sizes policies with the run's policy method."""
     refit = (day - state.origin).days % state.params.forecast_every_days == 0
     refit = refit or current_run() is None
     summary.forecast = refit
     with tasks_in_process():
-        nightly.night(today=day, skip=() if refit else ("forecast",)).delay()
+        nightly.night(
+            today=day,
+            skip=() if refit else ("forecast",),
+            policy_method=str(state.params.policy_method),
+        ).delay()
 
 
 def planner_acts(state: WorldState, day: date, summary: DaySummary) -> None:

@@ -21,6 +21,16 @@ class PlannerMode(StrEnum):
     LIMITS = "limits"
 
 
+class PolicyMethod(StrEnum):
+    """How the simulated nights size the replenishment policies, for the whole run
+    (optimization.services.policies.policies_refresh): OPTIMIZED, the product's policies from
+    the published forecast; TEXTBOOK, the baseline rule (safety stock z * sqrt(L) * sigma of the
+    trailing year's raw demand, plain EOQ), so the same world can be run both ways."""
+
+    OPTIMIZED = "optimized"
+    TEXTBOOK = "textbook"
+
+
 # Category -> (amplitude, peak day of the year) of the yearly season, a multiplier of
 # 1 + amplitude * cos(2 pi (day of year - peak) / 365.25). Vaccines peak in mid-October (flu
 # campaigns), small molecules in winter (respiratory season); the rest barely move.
@@ -44,6 +54,9 @@ class SimulationParameters:
     leave_last_plan: bool = False
     """On the last simulated day the planners do not act, so the night's plan waits for a
     person (the demo starts this way: a plan to review and approve on first sign-in)."""
+    policy_method: PolicyMethod = PolicyMethod.OPTIMIZED
+    """The policy method of every simulated night (the night's policies step is handed it;
+    the deployment's setting OPTIMIZATION_POLICY_METHOD is not read)."""
     forecast_every_days: int = 7
     """The forecast runs on every K-th simulated day (the first included); other nights
     reuse the published forecast and recompute everything downstream of it (positions, lead
@@ -96,6 +109,7 @@ class SimulationParameters:
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values["planner"] = str(self.planner)
+        values["policy_method"] = str(self.policy_method)
         return values
 
     def validate(self) -> None:
@@ -109,6 +123,11 @@ class SimulationParameters:
             raise ValueError("The negative-binomial dispersion is above zero.")
         if self.seed < 0:
             raise ValueError("The seed is 0 or more.")
+        if self.policy_method not in set(PolicyMethod):
+            raise ValueError(
+                f"Unknown policy method {self.policy_method!r}: use one of "
+                f"{', '.join(PolicyMethod)}."
+            )
 
 
 def parameters_from_dict(values: dict[str, Any]) -> SimulationParameters:
@@ -121,6 +140,8 @@ def parameters_from_dict(values: dict[str, Any]) -> SimulationParameters:
         known["seasons"] = {key: tuple(value) for key, value in known["seasons"].items()}
     if "planner" in known:
         known["planner"] = PlannerMode(known["planner"])
+    if "policy_method" in known:
+        known["policy_method"] = PolicyMethod(known["policy_method"])
     return SimulationParameters(**known)
 
 

@@ -135,3 +135,25 @@ def test_skipping_an_unknown_step_or_the_first_one_is_refused() -> None:
         nightly.night(today=MONDAY, skip={"forecasts"})
     with pytest.raises(ValueError, match="cannot start from the skipped step 'policies'"):
         nightly.night(today=MONDAY, from_step="policies", skip={"policies"})
+
+
+def policies_step_kwargs(chained: Signature) -> list[dict]:
+    """The keyword arguments of every policies step in the chain."""
+    found = []
+    for task in getattr(chained, "tasks", None) or [chained]:
+        if getattr(task, "tasks", None):
+            found += policies_step_kwargs(task)
+            continue
+        if task["task"] == "optimization.tasks.refresh_policies":
+            found.append(dict(task["kwargs"]))
+        then = task["kwargs"].get("then")
+        if then:
+            found += policies_step_kwargs(signature(then))
+    return found
+
+
+def test_a_policy_method_given_to_the_night_reaches_its_policies_step_only() -> None:
+    assert policies_step_kwargs(nightly.night(today=TUESDAY, policy_method="textbook")) == [
+        {"method": "textbook"}
+    ]
+    assert policies_step_kwargs(nightly.night(today=TUESDAY)) == [{}]

@@ -18,6 +18,7 @@ EXPECTED_TABLE = {
     Capability.VIEW_AUDIT_TRAIL: {A, Q},
     Capability.SUPPLIER_PORTAL: {S},
     Capability.MOVE_STOCK: {W, A},
+    Capability.VIEW_BUSINESS_CASE: {A, P, V},
 }
 
 

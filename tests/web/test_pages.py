@@ -53,12 +53,13 @@ NAVIGATION_BY_ROLE = {
         "nav-adminindex",
         "nav-inventoryimports",
         "nav-warehousetoday",
+        "nav-demobusiness_case",
         *OPERATIONS,
     },
-    Role.PLANNER: {"nav-home", "nav-api_docs", *OPERATIONS},
+    Role.PLANNER: {"nav-home", "nav-api_docs", "nav-demobusiness_case", *OPERATIONS},
     Role.QUALITY: {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     Role.SUPPLIER: {"nav-home", "nav-api_docs", "nav-portalhome"},
-    Role.VIEWER: {"nav-home", "nav-api_docs", *OPERATIONS},
+    Role.VIEWER: {"nav-home", "nav-api_docs", "nav-demobusiness_case", *OPERATIONS},
     Role.WAREHOUSE: {"nav-home", "nav-api_docs", "nav-warehousetoday", *OPERATIONS},
 }
 

@@ -196,6 +196,7 @@ def test_the_urlconf_has_the_pages_this_test_is_known_to_cover() -> None:
         "me",
         "user-list",
         "admin:index",
+        "demo:business_case",
     } <= names
 
 

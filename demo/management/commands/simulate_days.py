@@ -9,7 +9,7 @@ from accounts.commands import AuditedCommand
 from common.errors import DomainError
 from demo.services import simulation_run_create
 from demo.simulation.day import DaySummary
-from demo.simulation.parameters import PlannerMode, SimulationParameters
+from demo.simulation.parameters import PlannerMode, PolicyMethod, SimulationParameters
 from demo.simulation.runs import (
     days_to_yesterday,
     first_day,
@@ -60,6 +60,13 @@ class Command(AuditedCommand):
             "first planner's approval limit wait a day for the second planner.",
         )
         parser.add_argument(
+            "--policy",
+            choices=[method.value for method in PolicyMethod],
+            default=DEFAULTS.policy_method.value,
+            help="How every simulated night sizes the policies: optimized (the product's) or "
+            "textbook (the baseline rule).",
+        )
+        parser.add_argument(
             "--forecast-every",
             type=int,
             default=DEFAULTS.forecast_every_days,
@@ -90,6 +97,7 @@ class Command(AuditedCommand):
                 seed=options["seed"],
                 leave_last_plan=options["leave_last_plan"],
                 planner=PlannerMode(options["planner"]),
+                policy_method=PolicyMethod(options["policy"]),
                 forecast_every_days=options["forecast_every"],
             )
             params.validate()
@@ -104,7 +112,8 @@ class Command(AuditedCommand):
             raise CommandError(str(refused)) from refused
         self.stdout.write(
             f"Simulation {run.pk}: {run.days_asked} days from {run.start_day}, seed {run.seed}, "
-            f"planner {params.planner}, forecast every {params.forecast_every_days} days"
+            f"planner {params.planner}, {params.policy_method} policies, "
+            f"forecast every {params.forecast_every_days} days"
         )
         self.stdout.write(
             f"{'date':<10} {'asked':>8} {'served':>8} {'fill':>6} {'receipts':>8} "

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from common.models import ChunkedRunStatus
@@ -321,13 +321,15 @@ def suggestions_awaiting_second(plan_id: int, *, first_approved_before: date | N
     return list(waiting.order_by("pk").values_list("pk", flat=True))
 
 
-def transfer_suggestions_without_order(plan_id: int) -> list[int]:
-    """Suggested transfers of the plan that have no live transfer order yet."""
+def transfer_suggestions_without_order(plan_id: int, day: date) -> list[int]:
+    """Suggested transfers of the plan due to ship by `day` (surplus moves have no ship day:
+    they go now) that have no live transfer order yet."""
     live = TransferOrder.objects.exclude(status=TransferOrderStatus.CANCELLED).filter(
         suggested_transfer_id__isnull=False
     )
     return list(
         SuggestedTransfer.objects.filter(plan_id=plan_id)
+        .filter(Q(ship_date__isnull=True) | Q(ship_date__lte=day))
         .exclude(pk__in=live.values("suggested_transfer_id"))
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -400,8 +400,9 @@ def night_runs(state: WorldState, day: date, summary: DaySummary) -> None:
 
 def planner_acts(state: WorldState, day: date, summary: DaySummary) -> None:
     """The planners approve the current plan's suggestions due today (one signature per
-    batch; see PlannerMode for the second approval), turn every suggested transfer into a
-    transfer order, and send the approved purchase orders."""
+    batch; see PlannerMode for the second approval), turn the suggested transfers due to ship
+    by today into transfer orders (for what the source can send, when that is less), and send
+    the approved purchase orders."""
     plan = current_plan()
     if plan is not None:
         actors = state.actors
@@ -414,9 +415,11 @@ def planner_acts(state: WorldState, day: date, summary: DaySummary) -> None:
         summary.orders_approved += _approve(
             actors.second_planner, second, actors.password, day, summary
         )
-        for suggestion_id in selectors.transfer_suggestions_without_order(plan.pk):
+        for suggestion_id in selectors.transfer_suggestions_without_order(plan.pk, day):
             try:
-                suggested_transfer_order_create(actor=actors.planner, suggestion_id=suggestion_id)
+                suggested_transfer_order_create(
+                    actor=actors.planner, suggestion_id=suggestion_id, up_to_available=True
+                )
                 summary.transfers_created += 1
             except DomainError as error:
                 _refused(summary, f"suggested transfer {suggestion_id}", error)

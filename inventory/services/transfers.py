@@ -108,7 +108,9 @@ def _refuse_unless(order: TransferOrder, statuses: tuple[str, ...], action: str)
         )
 
 
-def _sendable_units(sku: Sku, source: Site, destination: Site, today: date) -> int:
+def sendable_units(sku: Sku, source: Site, destination: Site, today: date) -> int:
+    """What `source` can send `destination` today: its released, unexpired lots that keep the
+    SKU's minimum shelf life after the transit."""
     return sum(
         pickable_lots(sku, source, destination, today=today).values_list("quantity", flat=True)
     )
@@ -179,7 +181,7 @@ def transfer_order_create(
                     order=existing,
                 )
         _lock_positions(sku, [source, destination])
-        available = _sendable_units(sku, source, destination, today)
+        available = sendable_units(sku, source, destination, today)
         if quantity > available:
             raise InsufficientStock(
                 _shortage_message(

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from inventory.models import DailyDemand, StockPosition, TransferOrder
+from inventory.models import DailyDemand, Lot, StockPosition, TransferOrder
+from inventory.services.stock import InsufficientStock
 from optimization.models import InventoryPolicy, PlanRun, SuggestedOrder, SuggestedTransfer
 from optimization.services.plans import plan_run_create
 from optimization.services.policies import TRANSFER_LEAD_TIME_STD_DAYS, policies_refresh
@@ -285,6 +286,33 @@ def test_a_replenishment_transfer_becomes_a_transfer_order(tree, planner) -> Non
     )
     assert order.suggested_transfer_id == suggestion.pk
     assert "replenished from WH-01" in order.reason
+
+
+def test_a_planner_may_order_what_the_source_can_send_when_that_is_less(tree, planner) -> None:  # type: ignore[no-untyped-def]
+    hospital = tree["hospitals"]["HSP-001"]
+    lot = LotFactory(
+        sku=tree["sku"],
+        site=tree["warehouse"],
+        quantity=2000,
+        expiry_date=AS_OF + timedelta(days=800),
+        today=AS_OF,
+    )
+    stocked(tree["sku"], tree["warehouse"], 2000)
+    stocked(tree["sku"], hospital, 40)
+    policies_refresh()
+    suggestion = SuggestedTransfer.objects.get(plan=run_plan())
+    Lot.objects.filter(pk=lot.pk).update(quantity=suggestion.quantity - 5)
+
+    with pytest.raises(InsufficientStock, match="Only"):
+        suggested_transfer_order_create(actor=planner, suggestion_id=suggestion.pk, today=AS_OF)
+    order = suggested_transfer_order_create(
+        actor=planner, suggestion_id=suggestion.pk, today=AS_OF, up_to_available=True
+    )
+
+    assert order.quantity == suggestion.quantity - 5
+    assert f"Only {suggestion.quantity - 5:,} of the {suggestion.quantity:,} suggested" in (
+        order.reason
+    )
 
 
 def test_the_textbook_policy_follows_the_same_paths_on_the_summed_raw_demand(tree) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 DEMO_SKUS ?= 300
-DEMO_SIMULATED_DAYS ?= 14
+DEMO_SIMULATED_DAYS ?= 7
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev demo run test test-fast test-quick e2e lint format worker beat migrate

@@ -30,12 +30,13 @@ EXPECTED_NAV = {
         "nav-adminindex",
         "nav-inventoryimports",
         "nav-warehousetoday",
+        "nav-demobusiness_case",
         *OPERATIONS,
     },
-    "planner": {"nav-home", "nav-api_docs", *OPERATIONS},
+    "planner": {"nav-home", "nav-api_docs", "nav-demobusiness_case", *OPERATIONS},
     "quality": {"nav-home", "nav-audit_trail", "nav-api_docs", *OPERATIONS},
     "supplier": {"nav-home", "nav-api_docs", "nav-portalhome"},
-    "viewer": {"nav-home", "nav-api_docs", *OPERATIONS},
+    "viewer": {"nav-home", "nav-api_docs", "nav-demobusiness_case", *OPERATIONS},
     "warehouse": {"nav-home", "nav-api_docs", "nav-warehousetoday", *OPERATIONS},
 }
 
@@ -73,7 +74,7 @@ def sign_in(base: str, username: str, password: str, then: str = "") -> str:
 
 
 def main(base: str) -> int:
-    login_page = wait_for(f"{base}/accounts/login/", seconds=600)
+    login_page = wait_for(f"{base}/accounts/login/", seconds=1200)
     if 'name="username"' not in login_page:
         print("the login page has no username field")
         return 1
@@ -101,6 +102,25 @@ def main(base: str) -> int:
     print(
         f"  warehouse today: {receivable.group(1) if receivable else 'no'} order(s) to receive "
         + ("ok" if ok else "MISMATCH, expected orders to receive")
+    )
+    for label, testid in (
+        ("shipping notices to receive", "notices-waiting"),
+        ("transfer orders in transit", "transfers-to-receive"),
+    ):
+        found = re.search(rf'data-testid="{testid}"><strong>([\d,]+)</strong>', warehouse)
+        ok = found is not None and int(found.group(1).replace(",", "")) > 0
+        failures += not ok
+        print(
+            f"  warehouse {label}: {found.group(1) if found else 'none'} "
+            + ("ok" if ok else f"MISMATCH, expected {label} after the simulated days")
+        )
+    worklist = sign_in(base, "planner2", "pharma-demo-planner2", then="/optimization/plan/")
+    waiting = re.search(r'data-testid="count-open">([\d,]+)<', worklist)
+    ok = waiting is not None and int(waiting.group(1).replace(",", "")) > 0
+    failures += not ok
+    print(
+        f"  planner2  worklist: {waiting.group(1) if waiting else 'no'} suggestion(s) to decide "
+        + ("ok" if ok else "MISMATCH, expected a plan to approve")
     )
     return 1 if failures else 0
 

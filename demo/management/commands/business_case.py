@@ -1,7 +1,5 @@
 """Compute the closed-loop business case (demo.simulation.business_case) and print its table."""
 
-from argparse import ArgumentTypeError
-from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -10,6 +8,7 @@ from django.utils import timezone
 from accounts.commands import AuditedCommand
 from common.errors import DomainError
 from demo.business_table import business_table, table_lines
+from demo.management.arguments import add_planner_arguments, iso_date
 from demo.models import BusinessCase
 from demo.services import business_case_create
 from demo.simulation.business_case import business_case_run
@@ -17,13 +16,6 @@ from demo.simulation.parameters import PlannerMode, SimulationParameters
 from demo.tasks import compute_business_case
 
 DEFAULTS = SimulationParameters()
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as bad:
-        raise ArgumentTypeError(f"expected a date as YYYY-MM-DD, not '{value}'") from bad
 
 
 def case_lines(case: BusinessCase) -> list[str]:
@@ -65,28 +57,16 @@ class Command(AuditedCommand):
         parser.add_argument("--seed", type=int, default=42, help="The world's and runs' seed.")
         parser.add_argument(
             "--today",
-            type=_iso_date,
+            type=iso_date,
             default=None,
             help="The world's today, the first simulated day (default: today).",
         )
-        parser.add_argument(
-            "--planner",
-            choices=[mode.value for mode in PlannerMode],
-            default=DEFAULTS.planner.value,
-            help="all: every due suggestion is ordered the same day; limits: orders above the "
-            "first planner's approval limit wait a day for the second planner.",
-        )
+        add_planner_arguments(parser)
         parser.add_argument(
             "--background",
             action="store_true",
             help="Queue the case for the workers (demo.tasks.compute_business_case) and return; "
             "/business-case/ shows its progress, then its table.",
-        )
-        parser.add_argument(
-            "--forecast-every",
-            type=int,
-            default=DEFAULTS.forecast_every_days,
-            help="Refit the forecast every K simulated days.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,4 +1,3 @@
-from argparse import ArgumentTypeError
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,15 +8,9 @@ from django.utils import timezone
 
 from accounts.commands import AuditedCommand
 from demo.generator import DemoConfig, DemoDataError, generate_demo_data, tables_with_rows
+from demo.management.arguments import iso_date
 
 DEFAULTS = DemoConfig()  # for the default sizes
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as bad:
-        raise ArgumentTypeError(f"expected a date as YYYY-MM-DD, not '{value}'") from bad
 
 
 class Command(AuditedCommand):
@@ -46,7 +39,7 @@ class Command(AuditedCommand):
         parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="Random seed.")
         parser.add_argument(
             "--today",
-            type=_iso_date,
+            type=iso_date,
             default=None,
             help="The day the data ends before (demand runs to the day before); default: today.",
         )

@@ -1,5 +1,3 @@
-from argparse import ArgumentTypeError
-from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -7,6 +5,7 @@ from django.utils import timezone
 
 from accounts.commands import AuditedCommand
 from common.errors import DomainError
+from demo.management.arguments import add_planner_arguments, iso_date
 from demo.services import simulation_run_create
 from demo.simulation.day import DaySummary
 from demo.simulation.parameters import PlannerMode, PolicyMethod, SimulationParameters
@@ -18,13 +17,6 @@ from demo.simulation.runs import (
 )
 
 DEFAULTS = SimulationParameters()
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as bad:
-        raise ArgumentTypeError(f"expected a date as YYYY-MM-DD, not '{value}'") from bad
 
 
 class Command(AuditedCommand):
@@ -52,13 +44,7 @@ class Command(AuditedCommand):
             help="The planners do not act on the last day: its plan waits for a person.",
         )
         parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="Random seed.")
-        parser.add_argument(
-            "--planner",
-            choices=[mode.value for mode in PlannerMode],
-            default=DEFAULTS.planner.value,
-            help="all: every due suggestion is ordered the same day; limits: orders above the "
-            "first planner's approval limit wait a day for the second planner.",
-        )
+        add_planner_arguments(parser)
         parser.add_argument(
             "--policy",
             choices=[method.value for method in PolicyMethod],
@@ -67,14 +53,8 @@ class Command(AuditedCommand):
             "textbook (the baseline rule).",
         )
         parser.add_argument(
-            "--forecast-every",
-            type=int,
-            default=DEFAULTS.forecast_every_days,
-            help="Refit the forecast every K days (the other nights reuse it).",
-        )
-        parser.add_argument(
             "--start",
-            type=_iso_date,
+            type=iso_date,
             default=None,
             help="The first simulated day (default: the day after the last recorded demand).",
         )

@@ -171,12 +171,16 @@ def _refused(summary: DaySummary, what: str, error: DomainError) -> None:
 
 
 def suppliers_act(state: WorldState, day: date, summary: DaySummary) -> None:
-    """Each supplier acknowledges and confirms the orders sent to it before today, and ships
-    every shipment whose dispatch day has come (a notice per shipment, lots numbered after the
-    order and shipment, expiries from the SKU's shelf life)."""
+    """Each supplier acknowledges and confirms the orders sent to it its own number of days
+    ago or earlier, and ships every shipment whose dispatch day has come (a notice per
+    shipment, lots numbered after the order and shipment, expiries from the SKU's shelf
+    life)."""
     for order in selectors.open_orders():
         supplier = state.actors.suppliers.get(order.supplier_id)
-        if supplier is None or order.sent_on >= day:
+        if supplier is None:
+            continue
+        waits = state.behaviour(order.supplier_code).acknowledge_days
+        if (day - order.sent_on).days < waits:
             continue
         try:
             if not order.acknowledged:

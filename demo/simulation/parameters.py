@@ -97,6 +97,9 @@ class SimulationParameters:
     """Per received notice line: quality at the dock rejects 5-30 % of its units."""
     delivery_days_range: tuple[int, int] = (1, 3)
     """Days a shipment travels from dispatch to the dock (part of the lead time)."""
+    acknowledge_days_range: tuple[int, int] = (1, 3)
+    """Days after an order is sent before its supplier acknowledges and confirms it (drawn
+    per supplier, both ends included); nothing ships before that."""
     shelf_life_at_dispatch_range: tuple[float, float] = (0.70, 0.95)
     """Share of the SKU's shelf life a lot still has when it is shipped."""
 
@@ -115,6 +118,9 @@ class SimulationParameters:
     def validate(self) -> None:
         if self.forecast_every_days < 1:
             raise ValueError("The forecast runs every 1 or more days.")
+        low, high = self.acknowledge_days_range
+        if not 0 <= low <= high:
+            raise ValueError("Suppliers acknowledge 0 or more days after an order is sent.")
         if self.level_window_days < 7:
             raise ValueError("The level is read over at least 7 days of history.")
         if len(self.weekday_pattern) != 7:

@@ -243,6 +243,7 @@ class SupplierBehaviour:
     late_probability: float  # per order
     partial_probability: float  # per order: two notices
     rejection_probability: float  # per received notice line
+    acknowledge_days: int = 1  # days after sending before the order is acknowledged
 
 
 def supplier_behaviour(supplier: str, params: SimulationParameters) -> SupplierBehaviour:
@@ -253,6 +254,9 @@ def supplier_behaviour(supplier: str, params: SimulationParameters) -> SupplierB
         late_probability=float(draw.uniform(*params.late_probability_range)),
         partial_probability=float(draw.uniform(*params.partial_probability_range)),
         rejection_probability=float(draw.uniform(*params.rejection_probability_range)),
+        acknowledge_days=int(
+            draw.integers(params.acknowledge_days_range[0], params.acknowledge_days_range[1] + 1)
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -175,3 +176,18 @@ def test_parameters_survive_their_json_form() -> None:
     stored = json.loads(json.dumps(PARAMS.as_dict()))
 
     assert parameters_from_dict(stored) == PARAMS
+
+
+def test_each_supplier_acknowledges_after_its_own_days_within_the_range() -> None:
+    params = SimulationParameters(seed=7, acknowledge_days_range=(1, 3))
+    days = {world.supplier_behaviour(f"SUP-{k:03d}", params).acknowledge_days for k in range(40)}
+
+    assert days == {1, 2, 3}
+    assert world.supplier_behaviour("SUP-001", params) == world.supplier_behaviour(
+        "SUP-001", params
+    )
+
+
+def test_a_negative_acknowledgement_delay_is_refused() -> None:
+    with pytest.raises(ValueError, match="acknowledge"):
+        SimulationParameters(acknowledge_days_range=(-1, 2)).validate()

@@ -40,8 +40,8 @@ demo: install ## Set up the demo (SQLite, in-process jobs, one login per role) a
 	DEBUG=1 $(PY) manage.py create_demo_users
 	DEBUG=1 $(PY) manage.py generate_demo_data --if-empty --skus $(DEMO_SKUS) --days 730 --sites 12 --suppliers 8 --seed 42 --ends-days-ago $(DEMO_SIMULATED_DAYS)
 	DEBUG=1 $(PY) manage.py create_storage_units
-	DEBUG=1 $(PY) manage.py link_demo_supplier_user
 	DEBUG=1 $(PY) manage.py simulate_days --to-yesterday --leave-last-plan --seed 42
+	DEBUG=1 $(PY) manage.py link_demo_supplier_user
 	DEBUG=1 $(PY) manage.py refresh_lead_times
 	DEBUG=1 $(PY) manage.py run_forecast --if-none-published
 	DEBUG=1 $(PY) manage.py run_plan --if-none-published

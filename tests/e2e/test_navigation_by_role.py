@@ -32,9 +32,10 @@ def test_planner_sees_planner_navigation(page, sign_in, make_user):  # type: ign
         "nav-suppliersperformance",
         "nav-alertsinbox",
         "nav-alertsdashboard",
+        "nav-demobusiness_case",
     ):
         expect(nav.get_by_test_id(item)).to_be_visible()
-    expect(nav.get_by_role("link")).to_have_count(10)
+    expect(nav.get_by_role("link")).to_have_count(11)
     current_user = page.get_by_test_id("current-user")
     expect(current_user).to_contain_text("Paula Planner")
     expect(current_user.locator(".badge")).to_have_text(["Planner"])

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from accounts.commands import AuditedCommand
 from accounts.models import User
@@ -57,13 +57,21 @@ class Command(AuditedCommand):
 
     @staticmethod
     def _busiest_supplier_id() -> int | None:
+        """The supplier with the most orders waiting for its acknowledgement, then the most
+        open orders: the one whose portal has the most to do."""
         row = (
             PurchaseOrder.objects.filter(
                 status__in=[PurchaseOrderStatus.SENT, PurchaseOrderStatus.ACKNOWLEDGED]
             )
             .values("supplier_id")
-            .annotate(orders=Count("pk"))
-            .order_by("-orders", "supplier_id")
+            .annotate(
+                waiting=Count(
+                    "pk",
+                    filter=Q(status=PurchaseOrderStatus.SENT, acknowledged_at__isnull=True),
+                ),
+                orders=Count("pk"),
+            )
+            .order_by("-waiting", "-orders", "supplier_id")
             .first()
         )
         return row["supplier_id"] if row else None

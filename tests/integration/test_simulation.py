@@ -3,6 +3,7 @@ through the product's services only, the ledger stays whole, and the same start,
 days give the same ledger."""
 
 import ast
+import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -269,3 +270,18 @@ def test_to_yesterday_simulates_up_to_yesterday_and_leaves_the_last_plan_to_a_pe
 def test_a_number_of_days_and_to_yesterday_are_not_both_accepted(db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match="not both"):
         call_command("simulate_days", "3", "--to-yesterday")
+
+
+@pytest.mark.parametrize(("verbosity", "level"), [(1, logging.WARNING), (2, logging.NOTSET)])
+def test_the_command_keeps_the_jobs_log_lines_out_unless_asked(db, verbosity, level) -> None:  # type: ignore[no-untyped-def]
+    build_world()
+    chatty = [logging.getLogger(name) for name in ("celery.app.trace", "demo.simulation.day")]
+    for logger in chatty:
+        logger.setLevel(logging.NOTSET)
+
+    try:
+        call_command("simulate_days", "1", "--seed", "3", verbosity=verbosity)
+        assert [logger.level for logger in chatty] == [level, level]
+    finally:
+        for logger in chatty:
+            logger.setLevel(logging.NOTSET)

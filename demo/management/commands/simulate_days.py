@@ -1,3 +1,4 @@
+import logging
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -17,6 +18,16 @@ from demo.simulation.runs import (
 )
 
 DEFAULTS = SimulationParameters()
+
+
+# A simulated day runs hundreds of in-process jobs and refuses some orders on purpose; their
+# log lines (one per job, one per refusal) drown the day's own line. -v 2 shows them.
+CHATTY_LOGGERS = ("celery.app.trace", "demo.simulation.day")
+
+
+def quiet_simulated_jobs() -> None:
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class Command(AuditedCommand):
@@ -60,6 +71,8 @@ class Command(AuditedCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verbosity"] < 2:
+            quiet_simulated_jobs()
         try:
             require_demo()
             days = options["days"]

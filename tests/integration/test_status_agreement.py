@@ -77,7 +77,15 @@ def test_after_the_night_every_status_agrees_with_the_stock_alerts(night) -> Non
 
 def test_a_dispense_that_drains_a_site_turns_its_status_with_the_alert(night, make_user) -> None:  # type: ignore[no-untyped-def]
     position = (
-        StockPosition.objects.filter(status=StockStatus.OK, on_hand__gt=1, safety_stock__gt=0)
+        StockPosition.objects.filter(
+            status=StockStatus.OK,
+            on_hand__gt=1,
+            safety_stock__gt=1,
+            on_order=0,
+            in_transit=0,
+            backorders=0,
+            allocated=0,
+        )
         .order_by("-on_hand")
         .first()
     )
@@ -95,6 +103,6 @@ def test_a_dispense_that_drains_a_site_turns_its_status_with_the_alert(night, ma
     alerts_evaluate([AlertKind.STOCKOUT_RISK, AlertKind.BELOW_SAFETY_STOCK])
 
     position.refresh_from_db()
-    assert position.on_hand == 1
-    assert position.status in {*SHORT, StockStatus.STOCKOUT_RISK}
+    assert position.on_hand == position.inventory_position == 1  # below its safety stock
+    assert position.status == StockStatus.BELOW_SAFETY
     assert_statuses_agree_with_alerts()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from inventory.models import DailyDemand, Lot, StockPosition, TransferOrder
+from inventory.models import DailyDemand, Lot, TransferOrder
 from inventory.services.stock import InsufficientStock
 from optimization.models import InventoryPolicy, PlanRun, SuggestedOrder, SuggestedTransfer
 from optimization.services.plans import plan_run_create
@@ -15,23 +15,11 @@ from optimization.services.transfers import suggested_transfer_order_create
 from optimization.tasks import plan_run
 from suppliers.models import SupplierItem
 from tests.factories import LotFactory, SiteFactory, SkuFactory, SupplierFactory, published_series
+from tests.integration.test_plan_runs import stocked
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 12, 1)
 HOSPITAL_DEMAND = {"HSP-001": 20.0, "HSP-002": 10.0, "HSP-003": 5.0}
-
-
-def stocked(sku, site, on_hand: int) -> StockPosition:  # type: ignore[no-untyped-def]
-    return StockPosition.objects.update_or_create(
-        sku=sku,
-        site=site,
-        defaults={
-            "on_hand": on_hand,
-            "inventory_position": on_hand,
-            "abc_class": "A",
-            "xyz_class": "X",
-        },
-    )[0]
 
 
 def build_tree(*, direct_delivery: bool = False, warehouse_parent=None) -> dict:  # type: ignore[no-untyped-def]
